@@ -1,0 +1,39 @@
+"""SPRO case management: BPMN journeys worked by the professionals of the network."""
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import PROJECT_ROOT, Config
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    """Application factory."""
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), command="migrations")
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import api, models, views  # noqa: F401  (models register their tables)
+    views.init_app(app)
+    api.init_app(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL, foreign keys and a busy timeout for the embedded SQLite database."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

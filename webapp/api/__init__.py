@@ -1,0 +1,5 @@
+"""JSON API under /api/v1."""
+
+
+def init_app(app):
+    pass

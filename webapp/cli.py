@@ -1,0 +1,98 @@
+"""The `spro` console command, built on Flask's CLI."""
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+import flask_migrate
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .extensions import db
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, load_dotenv=False)
+def main():
+    """SPRO: journeys of the Service Public Régional de l'Orientation."""
+
+
+@main.group("db")
+def db_group():
+    """Database schema and shipped definitions."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Apply migrations, then publish changed definitions from processes/."""
+    from .operations.definitions import sync_from_folder
+    flask_migrate.upgrade()
+    created = sync_from_folder(current_app.config["PROCESSES_DIR"], current_app.config["FORMS_DIR"])
+    db.session.commit()
+    for version in created:
+        click.echo(f"Publié : {version.process_key} version {version.version}")
+    click.echo("Base de données à jour.")
+
+
+@db_group.command("migrate")
+@click.option("-m", "--message", default=None)
+@with_appcontext
+def db_migrate(message):
+    """Generate a migration from the models (developers)."""
+    flask_migrate.migrate(message=message)
+
+
+@main.command("seed-demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the demo users as JSON.")
+@with_appcontext
+def seed_demo_command(as_json):
+    """Load demo territories, structures, users and journeys."""
+    from .demo import seed_demo
+    logins = seed_demo()
+    if as_json:
+        click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
+        return
+    click.echo("Comptes de démonstration (mot de passe commun : %s)" % logins[0]["password"])
+    for row in logins:
+        click.echo(f"  {row['username']:<22} {', '.join(row['roles']):<36} {row['structure']}")
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@with_appcontext
+def worker(once):
+    """Fire due timers, in a loop until stopped."""
+    from .operations.timers import fire_due_timers
+    interval = current_app.config["WORKER_INTERVAL_SECONDS"]
+    while True:
+        count = fire_due_timers()
+        if once:
+            click.echo(f"{count} parcours avancé(s).")
+            return
+        if count == 0:
+            time.sleep(interval)
+
+
+@main.group("process")
+def process_group():
+    """BPMN definitions."""
+
+
+@process_group.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def validate(paths):
+    """Check BPMN files without storing anything: exit 1 with one line per problem."""
+    from .config import Config
+    from .operations.definitions import available_forms
+    from .workflow import DefinitionError, compile_files
+    files = {Path(p).name: Path(p).read_bytes() for p in paths}
+    try:
+        compiled = compile_files(files, known_forms=available_forms(Config.FORMS_DIR))
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    for key in sorted(compiled):
+        click.echo(f"Valide : {key}")

@@ -1,0 +1,24 @@
+"""Append-only audit trail of reads and writes of personal data and of task actions."""
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(10))  # read | write
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journey.id"))
+    summary: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+    user = relationship("User")
+    structure = relationship("Structure")

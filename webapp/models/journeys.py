@@ -1,0 +1,34 @@
+"""A journey is one running workflow instance for one person."""
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+STATUS_LABELS = {"en_cours": "En cours", "terminee": "Terminé", "incident": "Incident"}
+
+
+class Journey(db.Model):
+    __tablename__ = "journey"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
+    process_key: Mapped[str] = mapped_column(String(80), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="en_cours", index=True)
+    end_event: Mapped[str | None] = mapped_column(String(120))
+    incident: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)  # serialized workflow, without its spec
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    definition = relationship("DefinitionVersion")
+    person = relationship("Person")
+    structure = relationship("Structure")
+    started_by = relationship("User")

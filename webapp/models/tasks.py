@@ -1,0 +1,38 @@
+"""The human-task index: one row per user task, kept in step with the workflow state."""
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class HumanTask(db.Model):
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_queue", "status", "structure_id", "role", "due_at"),
+        Index("ix_human_task_assignee", "status", "assignee_id", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journey.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[str] = mapped_column(String(80))
+    form_key: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(40))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[str] = mapped_column(String(20), default="ouverte")  # ouverte | terminee | annulee
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    data: Mapped[dict | None] = mapped_column(JSON)  # what was submitted, for the timeline
+
+    journey = relationship("Journey")
+    person = relationship("Person")
+    structure = relationship("Structure")
+    assignee = relationship("User", foreign_keys=[assignee_id])
+    completed_by = relationship("User", foreign_keys=[completed_by_id])

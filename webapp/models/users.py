@@ -1,0 +1,41 @@
+"""Professionals who log in, and their API tokens."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+ROLES = ("conseiller", "conseiller_cep", "coordinateur", "pilote", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(160))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"), index=True)
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    structure = relationship("Structure")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+    user = relationship("User")

@@ -1,0 +1,57 @@
+"""Publishing process definitions as immutable, numbered versions."""
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from .. import clock
+from ..extensions import db
+from ..models import DefinitionVersion
+from ..task_forms import load_form_files
+from ..workflow import DefinitionError, Problem, compile_files
+
+
+def read_folder(processes_dir: str) -> dict:
+    """{file name: bytes} of the BPMN files of a folder."""
+    return {p.name: p.read_bytes() for p in sorted(Path(processes_dir).glob("*.bpmn"))}
+
+
+def available_forms(forms_dir: str) -> set:
+    return {p.name for p in Path(forms_dir).glob("*.schema.json")}
+
+
+def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
+    """Compile the files and store a new version of every process whose content changed."""
+    compiled = compile_files(files, known_forms=available_forms(forms_dir))
+    created = []
+    for key, process in compiled.items():
+        try:
+            forms = load_form_files(forms_dir, process.forms)
+        except (OSError, ValueError) as exc:
+            raise DefinitionError([Problem(f"Formulaire illisible : {exc}", key)]) from exc
+        checksum = process.checksum_with(forms)
+        current = current_version(key)
+        if current is not None and current.checksum == checksum:
+            continue
+        last = db.session.scalar(select(func.max(DefinitionVersion.version))
+                                 .where(DefinitionVersion.process_key == key)) or 0
+        if current is not None:
+            current.is_current = False
+        version = DefinitionVersion(
+            process_key=key, version=last + 1, name=process.name, bpmn_xml=process.xml,
+            spec_json=process.spec_json, forms=forms, checksum=checksum, is_current=True,
+            published_at=clock.now(), published_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(version)
+        created.append(version)
+    db.session.flush()
+    return created
+
+
+def sync_from_folder(processes_dir: str, forms_dir: str) -> list[DefinitionVersion]:
+    """Publish what changed in the shipped processes/ folder (used by db upgrade and seed-demo)."""
+    return publish(read_folder(processes_dir), forms_dir)
+
+
+def current_version(process_key: str) -> DefinitionVersion | None:
+    return db.session.scalar(select(DefinitionVersion).where(
+        DefinitionVersion.process_key == process_key, DefinitionVersion.is_current.is_(True)))

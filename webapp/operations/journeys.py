@@ -1,0 +1,105 @@
+"""Starting journeys and completing their user tasks."""
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import clock
+from ..errors import Conflict, Forbidden, InvalidData, NotFound
+from ..extensions import db
+from ..models import HumanTask, Journey, Person
+from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
+from ..queries.tasks import task_for
+from ..task_forms import expand, validate
+from ..workflow import EngineError, Instance, TaskNotReady
+from . import audit
+from .definitions import current_version
+from .task_index import save_state
+
+PROCESS_STARTABLE = {"accueil"}
+
+
+def start_journey(actor, process_key: str, person_id: int | None = None) -> Journey:
+    """Start a journey for an existing person of the actor's structure, or a new anonymous one."""
+    if process_key not in PROCESS_STARTABLE:
+        raise NotFound(f"Parcours inconnu : {process_key}.")
+    if not actor.has_role("conseiller") and not actor.has_role("conseiller_cep"):
+        raise Forbidden("Seul·e un·e conseiller·ère peut démarrer un parcours.")
+    version = current_version(process_key)
+    if version is None:
+        raise NotFound(f"Aucune version publiée du parcours « {process_key} ».")
+    now = clock.now()
+    if person_id is None:
+        person = Person(created_at=now, last_contact_at=now, created_by_structure_id=actor.structure_id)
+        db.session.add(person)
+        db.session.flush()
+    else:
+        from ..queries.people import person_for
+        person = person_for(actor, person_id)
+        person.last_contact_at = now
+    instance = Instance.start(version.spec_json, {"public": person.public} if person.public else None)
+    journey = Journey(
+        definition_version_id=version.id, process_key=process_key, person_id=person.id,
+        structure_id=actor.structure_id, status="en_cours", state="{}", started_at=now,
+        started_by_id=actor.id,
+    )
+    db.session.add(journey)
+    db.session.flush()
+    save_state(journey, instance)
+    audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
+                 person_id=person.id, journey_id=journey.id)
+    return journey
+
+
+def _lock_journey(journey_id: int) -> Journey:
+    """Take the journey's row lock (SELECT … FOR UPDATE) and read its latest state."""
+    return db.session.scalar(select(Journey).where(Journey.id == journey_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _apply_person_fields(person: Person, data: dict) -> dict:
+    """Move identity fields to the person row; return the data the engine may see."""
+    anonymous = data.get("anonyme") is True
+    for name in IDENTITY_FIELDS:
+        if name in data and not anonymous:
+            setattr(person, name, data[name])
+    for name in PROFILE_FIELDS:
+        if name in data:
+            setattr(person, name, data[name])
+    return {k: v for k, v in data.items() if k not in IDENTITY_FIELDS}
+
+
+def complete_task(actor, task_id: int, data: dict) -> HumanTask:
+    """Complete an open task with submitted form data; exactly one completion ever wins."""
+    task = task_for(actor, task_id)
+    if task.role not in (actor.roles or []):
+        raise Forbidden("Cette tâche relève d'un autre rôle que les vôtres.")
+    journey = _lock_journey(task.journey_id)
+    db.session.refresh(task)
+    if task.status != "ouverte":
+        raise Conflict("Cette tâche a déjà été traitée ; rechargez la page pour voir la suite du parcours.")
+    if task.assignee_id not in (None, actor.id):
+        raise Conflict(f"Cette tâche a été prise par {task.assignee.full_name}.")
+    version = journey.definition
+    form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
+    errors = validate(expand(form["schema"]), data)
+    if errors:
+        raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
+    engine_data = _apply_person_fields(task.person, data)
+    instance = Instance.restore(version.spec_json, journey.state)
+    try:
+        instance.complete(task.task_uuid, engine_data)
+    except TaskNotReady as exc:
+        raise Conflict(str(exc)) from exc
+    except EngineError as exc:
+        raise InvalidData(f"Le parcours n'a pas pu avancer : {exc}") from exc
+    now = clock.now()
+    task.status, task.completed_at, task.completed_by_id = "terminee", now, actor.id
+    task.assignee_id = actor.id
+    task.data = engine_data
+    task.person.last_contact_at = now
+    try:
+        save_state(journey, instance)
+    except StaleDataError as exc:
+        raise Conflict("Le parcours a été modifié en même temps par quelqu'un d'autre ; réessayez.") from exc
+    audit.record(actor, "task.completed", f"« {task.title} » terminée", person_id=task.person_id,
+                 journey_id=journey.id, detail={"task_id": task.id})
+    return task

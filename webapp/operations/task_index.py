@@ -1,0 +1,42 @@
+"""Keeping the human-task index and the journey row in step with the workflow state."""
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from ..models import HumanTask, Journey
+from ..workdays import add_working_days
+from ..workflow import Instance
+
+
+def save_state(journey: Journey, instance: Instance) -> list[HumanTask]:
+    """Write the instance into its journey row and sync the index; return the new open tasks."""
+    now = clock.now()
+    journey.state = instance.dump()
+    journey.next_timer_at = instance.next_timer_at()
+    open_rows = {t.task_uuid: t for t in db.session.scalars(
+        select(HumanTask).where(HumanTask.journey_id == journey.id, HumanTask.status == "ouverte"))}
+    ready = instance.ready_user_tasks()
+    created = []
+    for info in ready:
+        if info.uuid in open_rows:
+            continue
+        title = info.title if info.iteration is None else f"{info.title} n°{info.iteration + 1}"
+        row = HumanTask(
+            journey_id=journey.id, person_id=journey.person_id, task_uuid=info.uuid,
+            bpmn_id=info.bpmn_id, title=title, process_key=journey.process_key, form_key=info.form,
+            role=info.role, structure_id=journey.structure_id, status="ouverte", created_at=now,
+            due_at=add_working_days(now, info.due_in_working_days) if info.due_in_working_days else None,
+        )
+        db.session.add(row)
+        created.append(row)
+    ready_ids = {info.uuid for info in ready}
+    for uuid, row in open_rows.items():
+        if uuid not in ready_ids:
+            row.status, row.completed_at = "annulee", now
+    if instance.completed and not instance.stalled():
+        journey.status, journey.end_event, journey.ended_at = "terminee", instance.end_event(), now
+    elif instance.stalled():
+        journey.status = "incident"
+        journey.incident = "Le parcours ne peut plus avancer et n'a atteint aucun événement de fin."
+    db.session.flush()
+    return created

@@ -1,0 +1,29 @@
+"""Firing due BPMN timers; safe with several workers (FOR UPDATE SKIP LOCKED)."""
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from ..models import Journey
+from ..workflow import EngineError, Instance
+from .task_index import save_state
+
+
+def fire_due_timers(limit: int = 50) -> int:
+    """Advance up to `limit` journeys whose next timer is due; each in its own transaction."""
+    fired = 0
+    while fired < limit:
+        journey = db.session.scalar(
+            select(Journey).where(Journey.status == "en_cours", Journey.next_timer_at <= clock.now())
+            .order_by(Journey.next_timer_at).limit(1).with_for_update(skip_locked=True))
+        if journey is None:
+            break
+        try:
+            instance = Instance.restore(journey.definition.spec_json, journey.state)
+            instance.fire_timers()
+            save_state(journey, instance)
+        except EngineError as exc:
+            journey.status, journey.incident = "incident", str(exc)
+            journey.next_timer_at = None
+        db.session.commit()
+        fired += 1
+    return fired

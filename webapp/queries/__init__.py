@@ -1,0 +1,1 @@
+"""Read-side queries, scoped by the user's structure."""

@@ -1,0 +1,76 @@
+"""Task lists and single tasks, read from the human-task index (never from workflow state)."""
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import HumanTask, Person
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def task_for(actor, task_id: int) -> HumanTask:
+    """A task of the actor's structure, or NotFound (also for other structures' tasks)."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None or task.structure_id != actor.structure_id:
+        raise NotFound("Tâche introuvable.")
+    return task
+
+
+def _scope(actor, scope: str):
+    stmt = select(HumanTask).where(HumanTask.status == "ouverte")
+    if scope == "mine":
+        return stmt.where(HumanTask.assignee_id == actor.id)
+    return stmt.where(HumanTask.structure_id == actor.structure_id,
+                      HumanTask.role.in_(actor.roles or []))
+
+
+def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: str | None = None,
+              person: str | None = None, page: int = 1, per_page: int = 25) -> Page:
+    """Open tasks, mine or my structure's queue, sorted by due date then age."""
+    stmt = _scope(actor, scope)
+    if journey:
+        stmt = stmt.where(HumanTask.process_key == journey)
+    if task:
+        stmt = stmt.where(HumanTask.bpmn_id == task)
+    if person:
+        term = person.strip()
+        stmt = stmt.join(Person, Person.id == HumanTask.person_id)
+        if term.isdigit():
+            stmt = stmt.where(Person.id == int(term))
+        else:
+            like = f"%{term.lower()}%"
+            stmt = stmt.where(or_(func.lower(Person.nom).like(like), func.lower(Person.prenom).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, page)
+    rows = db.session.scalars(
+        stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=rows, total=total, page=page, per_page=per_page)
+
+
+def counts(actor) -> dict:
+    """How many open tasks are mine and in my structure's queue."""
+    return {scope: db.session.scalar(select(func.count()).select_from(_scope(actor, scope).subquery()))
+            for scope in ("mine", "queue")}
+
+
+def filter_choices(actor) -> dict:
+    """Distinct journeys and tasks present in the actor's queue, for the filter menus."""
+    stmt = _scope(actor, "queue").with_only_columns(HumanTask.process_key, HumanTask.bpmn_id,
+                                                    HumanTask.title).distinct()
+    rows = db.session.execute(stmt).all()
+    return {"journeys": sorted({r.process_key for r in rows}),
+            "tasks": sorted({(r.bpmn_id, r.title.split(" n°")[0]) for r in rows})}

@@ -1,0 +1,5 @@
+"""Server-rendered screens."""
+
+
+def init_app(app):
+    pass

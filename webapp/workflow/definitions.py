@@ -1,0 +1,182 @@
+"""Validating and compiling BPMN files into storable process specs."""
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .engine import FORM_PROPERTY, dump_specs
+from .errors import DefinitionError, Problem
+from .expressions import check_expression
+from .xml import MAX_XML_BYTES, parse_xml
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+KNOWN_ROLES = ("conseiller", "conseiller_cep", "coordinateur", "pilote", "admin")
+_FORBIDDEN_TASKS = {
+    "scriptTask": "Tâche de script refusée : les scripts ne sont pas exécutés.",
+    "serviceTask": "Tâche de service refusée : aucune opération de service n'est autorisée.",
+    "sendTask": "Tâche d'envoi refusée : non prise en charge.",
+    "businessRuleTask": None,
+}
+_EXPRESSION_TAGS = ("conditionExpression", "loopCondition", "completionCondition",
+                    "timeDuration", "timeDate", "timeCycle")
+
+
+@dataclass
+class CompiledProcess:
+    """A process ready to be stored as a definition version."""
+    key: str
+    name: str
+    file_name: str
+    xml: str
+    spec_json: str
+    forms: set = field(default_factory=set)
+
+    def checksum_with(self, forms: dict) -> str:
+        """A fingerprint of the spec and its forms: equal fingerprints mean nothing to publish."""
+        digest = hashlib.sha256(self.spec_json.encode("utf-8"))
+        digest.update(json.dumps(forms, sort_keys=True).encode("utf-8"))
+        return digest.hexdigest()
+
+
+def _local(tag) -> str:
+    return tag.split("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _static_problems(root, file_name, known_forms):
+    """Checks made on the XML itself, before the engine's parser sees it."""
+    problems = []
+    for el in root.iter():
+        tag = _local(el.tag)
+        el_id = el.get("id") or (el.getparent().get("id") if el.getparent() is not None else None)
+        if tag in _FORBIDDEN_TASKS and _FORBIDDEN_TASKS[tag]:
+            problems.append(Problem(_FORBIDDEN_TASKS[tag], el.get("id"), file_name))
+        elif tag in ("preScript", "postScript", "script") and (el.text or "").strip():
+            problems.append(Problem("Script refusé : les scripts ne sont pas exécutés.", el_id, file_name))
+        elif tag in _EXPRESSION_TAGS and (el.text or "").strip():
+            reason = check_expression(el.text)
+            if reason:
+                problems.append(Problem(reason, el_id, file_name))
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        props = {p.get("name"): p.get("value")
+                 for p in task.iterfind(".//spiffworkflow:property", NS)}
+        form = props.get(FORM_PROPERTY)
+        if not form:
+            problems.append(Problem("Tâche utilisateur sans formulaire (propriété formJsonSchemaFilename).",
+                                    task.get("id"), file_name))
+        elif known_forms is not None and form not in known_forms:
+            problems.append(Problem(f"Formulaire introuvable : {form}.", task.get("id"), file_name))
+    for lane in root.iterfind(".//bpmn:lane", NS):
+        if lane.get("name") not in KNOWN_ROLES:
+            problems.append(Problem(
+                f"Couloir « {lane.get('name')} » : le nom d'un couloir doit être un rôle "
+                f"({', '.join(KNOWN_ROLES)}).", lane.get("id"), file_name))
+    for container in root.iter("{%s}process" % NS["bpmn"], "{%s}subProcess" % NS["bpmn"]):
+        cycle_at = _find_cycle(container)
+        if cycle_at:
+            problems.append(Problem(
+                "Boucle de flux refusée : l'historique grandirait sans limite. Modélisez la répétition "
+                "par une tâche en boucle (standardLoopCharacteristics) ou un parcours séparé.",
+                cycle_at, file_name))
+    return problems
+
+
+def _find_cycle(container):
+    """Return the id of a sequence flow closing a cycle in this (sub)process, if any."""
+    edges = defaultdict(list)
+    for flow in container.iterfind("bpmn:sequenceFlow", NS):
+        edges[flow.get("sourceRef")].append((flow.get("targetRef"), flow.get("id")))
+    state = {}
+
+    def visit(node):
+        state[node] = "open"
+        for target, flow_id in edges.get(node, ()):
+            if state.get(target) == "open":
+                return flow_id
+            if target not in state:
+                found = visit(target)
+                if found:
+                    return found
+        state[node] = "done"
+        return None
+
+    for node in list(edges):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = MAX_XML_BYTES):
+    """Validate and compile {file name: XML}; return {process key: CompiledProcess}.
+
+    Raises DefinitionError listing every problem found; nothing is kept on failure.
+    """
+    problems, roots = [], {}
+    for file_name, content in files.items():
+        try:
+            root = parse_xml(content, file_name, max_bytes)
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+            continue
+        problems.extend(_static_problems(root, file_name, known_forms))
+        roots[file_name] = root
+    if problems:
+        raise DefinitionError(problems)
+
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for file_name, root in roots.items():
+        try:
+            parser.add_bpmn_xml(root, file_name)
+        except ValidationException as exc:
+            problems.append(_from_spiff(exc, file_name))
+        except SpiffWorkflowException as exc:
+            problems.append(Problem(f"Définition refusée par le moteur : {exc}", None, file_name))
+    if problems:
+        raise DefinitionError(problems)
+
+    compiled = {}
+    for file_name, root in roots.items():
+        for process in root.iterfind("bpmn:process", NS):
+            if process.get("isExecutable", "true") != "true":
+                continue
+            key = process.get("id")
+            try:
+                spec = parser.get_spec(key)
+                subs = parser.get_subprocess_specs(key)
+            except ValidationException as exc:
+                problems.append(_from_spiff(exc, file_name))
+                continue
+            except SpiffWorkflowException as exc:
+                problems.append(Problem(f"Définition refusée par le moteur : {exc}", key, file_name))
+                continue
+            forms = {p.get("value") for p in root.iterfind(".//spiffworkflow:property", NS)
+                     if p.get("name") == FORM_PROPERTY}
+            for sub in subs.values():
+                for task_spec in sub.task_specs.values():
+                    props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+                    if props.get(FORM_PROPERTY):
+                        forms.add(props[FORM_PROPERTY])
+            compiled[key] = CompiledProcess(
+                key=key, name=process.get("name") or key, file_name=file_name,
+                xml=files[file_name].decode("utf-8") if isinstance(files[file_name], bytes) else files[file_name],
+                spec_json=dump_specs(spec, subs), forms=forms)
+    if problems:
+        raise DefinitionError(problems)
+    if not compiled:
+        raise DefinitionError([Problem("Aucun processus exécutable trouvé.")])
+    return compiled
+
+
+def _from_spiff(exc: ValidationException, file_name) -> Problem:
+    line = f" (ligne {exc.line_number})" if getattr(exc, "line_number", "") else ""
+    message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    return Problem(f"Définition invalide{line} : {message}", getattr(exc, "id", None) or None,
+                   file_name)

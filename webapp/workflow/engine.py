@@ -1,0 +1,205 @@
+"""Running workflow instances: start, restore, list ready user tasks, complete, fire timers, dump."""
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .errors import EngineError, TaskNotReady
+from .expressions import SafeScriptEngine
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+DUE_PROPERTY = "dueInWorkingDays"
+
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_ENGINE = SafeScriptEngine()
+
+
+def dump_specs(spec, subprocess_specs) -> str:
+    """Serialize a process spec and the specs it calls, for storage in a definition version."""
+    registry = _SERIALIZER.registry
+    return json.dumps({
+        "spec": registry.convert(spec),
+        "subprocess_specs": {name: registry.convert(s) for name, s in subprocess_specs.items()},
+    })
+
+
+@lru_cache(maxsize=64)
+def _load_specs(spec_json: str):
+    """Restore (and cache) the spec objects of a definition version; specs are immutable."""
+    raw = json.loads(spec_json)
+    registry = _SERIALIZER.registry
+    spec = registry.restore(raw["spec"])
+    subs = {name: registry.restore(s) for name, s in raw["subprocess_specs"].items()}
+    return spec, subs
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What the application needs to know about a user task waiting for a person."""
+    uuid: str
+    bpmn_id: str
+    title: str
+    role: str
+    form: str | None
+    due_in_working_days: int | None
+    iteration: int | None
+
+
+def _check_data(data: dict):
+    bad = [k for k in data if not isinstance(k, str) or k.startswith("_")]
+    if bad:
+        raise EngineError(f"Noms de données interdits : {', '.join(map(str, bad))}.")
+
+
+class Instance:
+    """One workflow instance; the only object the application uses to drive the engine."""
+
+    def __init__(self, workflow: BpmnWorkflow, spec_json: str):
+        self._wf = workflow
+        self._spec_json = spec_json
+
+    @classmethod
+    def start(cls, spec_json: str, data: dict | None = None) -> "Instance":
+        spec, subs = _load_specs(spec_json)
+        wf = BpmnWorkflow(spec, subs, script_engine=_ENGINE)
+        if data:
+            _check_data(data)
+            wf.data.update(data)
+            for task in wf.tasks.values():
+                if task.state & (TaskState.READY | TaskState.COMPLETED):
+                    task.data.update(data)
+        instance = cls(wf, spec_json)
+        instance._advance()
+        return instance
+
+    @classmethod
+    def restore(cls, spec_json: str, state: str) -> "Instance":
+        spec, subs = _load_specs(spec_json)
+        dct = json.loads(state)
+        dct["spec"] = _SERIALIZER.registry.convert(spec)
+        dct["subprocess_specs"] = {n: _SERIALIZER.registry.convert(s) for n, s in subs.items()}
+        _SERIALIZER.migrate(dct)
+        wf = _SERIALIZER.from_dict(dct)
+        wf.script_engine = _ENGINE
+        return cls(wf, spec_json)
+
+    def dump(self) -> str:
+        """Serialize the instance state without its spec (specs live in definition versions)."""
+        registry = _SERIALIZER.registry
+        registry._encoder_mode = True
+        try:
+            dct = _SERIALIZER.to_dict(self._wf)
+        finally:
+            registry._encoder_mode = False
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
+        return json.dumps(dct, cls=_SERIALIZER._encoder_cls)
+
+    # -- reading -------------------------------------------------------------------
+    def _all_tasks(self):
+        """Every task of the instance and its subprocesses (no depth-limited iterator)."""
+        yield from self._wf.tasks.values()
+        for sub in self._wf.subprocesses.values():
+            yield from sub.tasks.values()
+
+    def ready_user_tasks(self) -> list[UserTaskInfo]:
+        found = []
+        for task in self._all_tasks():
+            if task.state != TaskState.READY or not task.task_spec.manual:
+                continue
+            spec = task.task_spec
+            props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            due = props.get(DUE_PROPERTY)
+            found.append(UserTaskInfo(
+                uuid=str(task.id), bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
+                role=spec.lane or "conseiller", form=props.get(FORM_PROPERTY),
+                due_in_working_days=int(due) if due and str(due).isdigit() else None,
+                iteration=task.internal_data.get("iteration"),
+            ))
+        return found
+
+    @property
+    def data(self) -> dict:
+        return dict(self._wf.data)
+
+    def task_data(self, task_uuid: str) -> dict:
+        return dict(self._get(task_uuid).data)
+
+    @property
+    def completed(self) -> bool:
+        return self._wf.completed
+
+    def end_event(self) -> str | None:
+        """The BPMN id of the top process's end event that was reached, if any."""
+        for task in self._wf.tasks.values():
+            if isinstance(task.task_spec, EndEvent) and task.state == TaskState.COMPLETED:
+                return task.task_spec.bpmn_id
+        return None
+
+    def stalled(self) -> bool:
+        """True when nothing can move any more but no end event was reached: an incident."""
+        if self._wf.completed:
+            return self.end_event() is None
+        alive = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+        return not any(t.state & alive for t in self._all_tasks())
+
+    def next_timer_at(self) -> datetime | None:
+        """When the earliest waiting timer is due (naive UTC), if any."""
+        due = []
+        for event in self._wf.waiting_events():
+            if "Timer" in event.event_type and isinstance(event.value, str):
+                try:
+                    when = datetime.fromisoformat(event.value)
+                except ValueError:
+                    continue
+                if when.tzinfo:
+                    when = when.astimezone(timezone.utc).replace(tzinfo=None)
+                due.append(when)
+        return min(due) if due else None
+
+    # -- acting --------------------------------------------------------------------
+    def _get(self, task_uuid: str):
+        try:
+            task = self._wf.get_task_from_id(UUID(task_uuid))
+        except Exception:
+            task = None
+        if task is None:
+            raise TaskNotReady("Cette tâche n'existe pas dans ce parcours.")
+        return task
+
+    def complete(self, task_uuid: str, data: dict) -> None:
+        """Complete a READY user task with the submitted data, then run the engine on."""
+        _check_data(data)
+        task = self._get(task_uuid)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady("Cette tâche n'attend plus de réponse.")
+        task.data.update(data)
+        try:
+            task.run()
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"Le moteur a refusé l'étape : {exc}") from exc
+        self._advance()
+
+    def fire_timers(self) -> None:
+        self._wf.refresh_waiting_tasks()
+        self._advance()
+
+    def _advance(self):
+        try:
+            self._wf.do_engine_steps()
+            self._wf.refresh_waiting_tasks()
+            self._wf.do_engine_steps()
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"Le moteur n'a pas pu avancer : {exc}") from exc
