@@ -7,14 +7,11 @@ from .config import PROJECT_ROOT, Config
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
-def create_app(config: type | dict | None = None) -> Flask:
-    """Application factory."""
+def create_app(config: type | None = None, **overrides) -> Flask:
+    """Application factory: settings from `config` (default Config), then `overrides`."""
     app = Flask(__name__)
-    app.config.from_object(Config)
-    if isinstance(config, dict):
-        app.config.update(config)
-    elif config is not None:
-        app.config.from_object(config)
+    app.config.from_object(config or Config)
+    app.config.update(overrides)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), command="migrations")

@@ -32,5 +32,6 @@ class Config:
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("SPRO_TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("SPRO_TEST_DATABASE_URL")  # else a temporary SQLite file
     WTF_CSRF_ENABLED = True
+    LOGIN_RATE_LIMIT = "1000 per minute"

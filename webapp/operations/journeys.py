@@ -43,7 +43,9 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
     )
     db.session.add(journey)
     db.session.flush()
-    save_state(journey, instance)
+    for task in save_state(journey, instance):
+        if task.role in (actor.roles or []):
+            task.assignee_id = actor.id  # who opens a reception carries on with it
     audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
                  person_id=person.id, journey_id=journey.id)
     return journey

@@ -1,0 +1,79 @@
+"""Fixtures: one app and database per test session (SQLite file, or PostgreSQL when
+SPRO_TEST_DATABASE_URL is set), demo directory seeded once, journeys wiped after each test."""
+import os
+import re
+
+import pytest
+from sqlalchemy import delete, select
+
+from webapp import create_app
+from webapp.config import TestConfig
+from webapp.extensions import db
+from webapp.models import ApiToken, AuditEvent, HumanTask, Journey, Person, User
+
+TRANSACTIONAL = (AuditEvent, HumanTask, Journey, ApiToken, Person)
+DEMO_PASSWORD = "demo-spro-2026"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = os.environ.get("SPRO_TEST_DATABASE_URL") or \
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        from webapp.demo import seed_demo
+        seed_demo()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for model in TRANSACTIONAL:
+            db.session.execute(delete(model))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for tests that call operations and queries directly."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def get_user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = DEMO_PASSWORD):
+    """Log a client in through the real login form (CSRF included)."""
+    page = client.get("/login")
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
+def api_token(client, username: str, password: str = DEMO_PASSWORD) -> dict:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}

@@ -1,0 +1,40 @@
+"""Login and logout."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..operations import audit
+from ..operations.users import authenticate
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("tasks.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("tasks.home"))
+    if request.method == "POST":
+        user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        if user is None:
+            return render_template("login.html", error="Identifiant ou mot de passe incorrect.",
+                                   username=request.form.get("username", "")), 401
+        login_user(user)
+        audit.record(user, "auth.login", "Connexion", kind="read")
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("Vous êtes déconnecté·e.", "info")
+    return redirect(url_for("auth.login"))

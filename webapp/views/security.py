@@ -1,0 +1,56 @@
+"""Session users, security headers and template helpers."""
+from zoneinfo import ZoneInfo
+
+from flask import request
+from flask_login import current_user
+
+from .. import clock
+from ..extensions import db, login_manager
+from ..models import User
+from ..models.journeys import STATUS_LABELS
+from ..vocabularies import PUBLICS_SPRO
+
+PARIS = ZoneInfo("Europe/Paris")
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+@login_manager.user_loader
+def _load_user(user_id):
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _local(value, fmt="%d/%m/%Y %H:%M"):
+    if value is None:
+        return ""
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS).strftime(fmt)
+
+
+def init_app(app):
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.session_protection = "strong"
+    app.jinja_env.filters["local"] = _local
+    app.jinja_env.filters["local_date"] = lambda v: _local(v, "%d/%m/%Y")
+    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["PUBLIC_LABELS"] = dict(PUBLICS_SPRO)
+
+    @app.context_processor
+    def _globals():
+        values = {"now_utc": clock.now()}
+        if current_user.is_authenticated and not request.path.startswith("/api/"):
+            from ..queries.tasks import counts
+            values["task_counts"] = counts(current_user)
+        return values
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,0 +1,125 @@
+"""Home, task lists (Mes tâches, File de ma structure) and the task page."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..errors import Conflict, InvalidData
+from ..extensions import db
+from ..models import User
+from ..operations.journeys import complete_task
+from ..operations.tasks import claim_task, reassign_task, release_task
+from ..queries.tasks import filter_choices, task_for, task_list
+from ..task_forms import coerce, describe, expand
+
+bp = Blueprint("tasks", __name__)
+SCOPE_TITLES = {"mine": "Mes tâches", "queue": "File de ma structure"}
+
+
+@bp.get("/")
+@login_required
+def home():
+    mine = task_list(current_user, "mine", per_page=5)
+    return render_template("home.html", mine=mine)
+
+
+@bp.get("/taches")
+@login_required
+def task_index():
+    scope = request.args.get("scope", "mine")
+    scope = scope if scope in SCOPE_TITLES else "mine"
+    filters = {k: request.args.get(k) or None for k in ("journey", "task", "person")}
+    page = task_list(current_user, scope, **filters, page=request.args.get("page", 1, type=int),
+                     per_page=current_app.config["TASKS_PER_PAGE"])
+    return render_template("tasks.html", scope=scope, title=SCOPE_TITLES[scope], page=page,
+                           filters=filters, choices=filter_choices(current_user))
+
+
+def _form_of(task):
+    form = task.journey.definition.forms.get(task.form_key) or {"schema": {}, "ui": {}}
+    return expand(form["schema"]), form.get("ui", {})
+
+
+def _colleagues(task):
+    return db.session.scalars(select(User).where(
+        User.structure_id == current_user.structure_id, User.active.is_(True),
+        User.id != current_user.id).order_by(User.full_name)).all()
+
+
+def _render_task(task, values=None, errors=None, message=None, status=200):
+    schema, ui = _form_of(task)
+    can_act = task.role in (current_user.roles or [])
+    colleagues = [u for u in _colleagues(task) if task.role in (u.roles or [])]
+    return render_template(
+        "task.html", task=task, schema=schema, fields=describe(schema, ui, values, errors),
+        form_error=(errors or {}).get("_form"), message=message, can_act=can_act,
+        colleagues=colleagues), status
+
+
+@bp.get("/taches/<int:task_id>")
+@login_required
+def show(task_id):
+    task = task_for(current_user, task_id)
+    return _render_task(task, values=task.data if task.status == "terminee" else None)
+
+
+@bp.post("/taches/<int:task_id>")
+@login_required
+def complete(task_id):
+    task = task_for(current_user, task_id)
+    schema, _ui = _form_of(task)
+    data = coerce(schema, request.form)
+    try:
+        complete_task(current_user, task.id, data)
+        db.session.commit()
+    except InvalidData as exc:
+        db.session.rollback()
+        task = task_for(current_user, task_id)
+        return _render_task(task, values=data, errors=exc.fields or {"_form": exc.message},
+                            message=exc.message, status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("tasks.show", task_id=task_id)), 303
+    flash(f"« {task.title} » est enregistrée.", "success")
+    following = _next_open_task(task)
+    if following is not None:
+        return redirect(url_for("tasks.show", task_id=following.id)), 303
+    return redirect(url_for("people.show", person_id=task.person_id)), 303
+
+
+def _next_open_task(task):
+    """The journey's next open task, when the current user can take it straight away."""
+    from ..models import HumanTask
+    following = db.session.scalar(select(HumanTask).where(
+        HumanTask.journey_id == task.journey_id, HumanTask.status == "ouverte")
+        .order_by(HumanTask.id))
+    if following and following.role in (current_user.roles or []) and following.assignee_id in (None, current_user.id):
+        return following
+    return None
+
+
+@bp.post("/taches/<int:task_id>/prendre")
+@login_required
+def claim(task_id):
+    claim_task(current_user, task_id)
+    db.session.commit()
+    flash("La tâche vous est attribuée.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id)), 303
+
+
+@bp.post("/taches/<int:task_id>/liberer")
+@login_required
+def release(task_id):
+    release_task(current_user, task_id)
+    db.session.commit()
+    flash("La tâche est remise dans la file de la structure.", "success")
+    return redirect(url_for("tasks.task_index", scope="queue")), 303
+
+
+@bp.post("/taches/<int:task_id>/reaffecter")
+@login_required
+def reassign(task_id):
+    task = reassign_task(current_user, task_id, request.form.get("user_id", type=int) or 0)
+    db.session.commit()
+    flash(f"La tâche est confiée à {task.assignee.full_name}.", "success")
+    return redirect(url_for("tasks.task_index", scope="mine")), 303
