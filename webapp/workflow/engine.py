@@ -191,13 +191,13 @@ class Instance:
         self._advance()
 
     def fire_timers(self) -> None:
-        self._wf.refresh_waiting_tasks()
+        self._wf.refresh_timers()
         self._advance()
 
     def _advance(self):
         try:
             self._wf.do_engine_steps()
-            self._wf.refresh_waiting_tasks()
+            self._wf.refresh_timers()
             self._wf.do_engine_steps()
         except EngineError:
             raise
