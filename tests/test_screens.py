@@ -182,3 +182,21 @@ def test_queue_filters_and_pagination(client, app):
         assert "Aucune tâche." in filtered
     finally:
         app.config["TASKS_PER_PAGE"] = 25
+
+
+def test_identity_added_after_anonymous_welcome(client, app):
+    login(client, "claire.martin")
+    task_id = _start_reception(client)
+    _post_task(client, task_id, {"canal": "telephone", "anonyme": "true", "public": "salarie"})
+    with app.app_context():
+        person_id = db.session.get(HumanTask, task_id).person_id
+    dossier = client.get(f"/personnes/{person_id}").get_data(as_text=True)
+    assert f"Personne anonyme n°{person_id}" in dossier and "Compléter l&#39;identité" in dossier
+    bad = client.post(f"/personnes/{person_id}/identite", data={
+        "nom": "Martin", "annee_naissance": "soixante", "public": "salarie", "csrf_token": csrf_from(dossier)})
+    assert bad.status_code == 422 and "Saisissez un nombre entier" in bad.get_data(as_text=True)
+    ok = client.post(f"/personnes/{person_id}/identite", data={
+        "prenom": "Paul", "nom": "Martin", "annee_naissance": "1987", "public": "salarie",
+        "csrf_token": csrf_from(dossier)}, follow_redirects=True)
+    html = ok.get_data(as_text=True)
+    assert "Dossier · Paul Martin" in html and "Identité mise à jour" in html

@@ -1,12 +1,25 @@
-"""The person page (dossier) with journeys, open tasks and timeline."""
-from flask import Blueprint, render_template
+"""The person page (dossier) with journeys, open tasks and timeline; identity editing."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..errors import InvalidData
 from ..extensions import db
 from ..operations import audit
+from ..operations.people import IDENTITY_SCHEMA, identity_schema, update_identity
 from ..queries.people import completed_tasks, journeys_of, open_tasks, person_for, timeline
+from ..task_forms import coerce, describe
 
 bp = Blueprint("people", __name__)
+
+
+def _render(person, values=None, errors=None, status=200):
+    fields = describe(identity_schema(), {}, values if values is not None else
+                      {k: getattr(person, k) for k in IDENTITY_SCHEMA["properties"]}, errors)
+    return render_template("person.html", person=person, journeys=journeys_of(current_user, person),
+                           open_tasks=open_tasks(current_user, person),
+                           done=completed_tasks(current_user, person),
+                           timeline=timeline(current_user, person), identity_fields=fields,
+                           identity_open=bool(errors)), status
 
 
 @bp.get("/personnes/<int:person_id>")
@@ -15,7 +28,18 @@ def show(person_id):
     person = person_for(current_user, person_id)
     audit.record(current_user, "person.read", "Dossier consulté", kind="read", person_id=person.id)
     db.session.commit()
-    return render_template("person.html", person=person, journeys=journeys_of(current_user, person),
-                           open_tasks=open_tasks(current_user, person),
-                           done=completed_tasks(current_user, person),
-                           timeline=timeline(current_user, person))
+    return _render(person)
+
+
+@bp.post("/personnes/<int:person_id>/identite")
+@login_required
+def edit_identity(person_id):
+    data = coerce(identity_schema(), request.form)
+    try:
+        update_identity(current_user, person_id, data)
+        db.session.commit()
+    except InvalidData as exc:
+        db.session.rollback()
+        return _render(person_for(current_user, person_id), data, exc.fields, 422)
+    flash("Le dossier est mis à jour.", "success")
+    return redirect(url_for("people.show", person_id=person_id)), 303

@@ -1,0 +1,41 @@
+"""Completing or correcting a person's identity and profile (dossier)."""
+from .. import clock
+from ..errors import InvalidData
+from ..queries.people import person_for
+from ..task_forms import expand, validate
+from . import audit
+
+IDENTITY_SCHEMA = {
+    "type": "object",
+    "title": "Identité et situation",
+    "additionalProperties": False,
+    "properties": {
+        "prenom": {"type": "string", "title": "Prénom", "maxLength": 120},
+        "nom": {"type": "string", "title": "Nom", "maxLength": 120},
+        "annee_naissance": {"type": "integer", "title": "Année de naissance", "minimum": 1900, "maximum": 2030},
+        "telephone": {"type": "string", "title": "Téléphone", "maxLength": 40},
+        "email": {"type": "string", "title": "Courriel", "maxLength": 200},
+        "public": {"type": "string", "title": "Public", "x-vocabulary": "publics_spro"},
+        "commune": {"type": "string", "title": "Commune de résidence", "maxLength": 120},
+    },
+}
+
+
+def identity_schema() -> dict:
+    return expand(IDENTITY_SCHEMA)
+
+
+def update_identity(actor, person_id: int, data: dict):
+    """Set the identity fields given (identity can be added after an anonymous welcome)."""
+    person = person_for(actor, person_id)
+    errors = validate(identity_schema(), data)
+    if errors:
+        raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
+    changed = sorted(k for k in IDENTITY_SCHEMA["properties"] if getattr(person, k) != data.get(k))
+    for name in IDENTITY_SCHEMA["properties"]:
+        setattr(person, name, data.get(name))
+    person.last_contact_at = clock.now()
+    if changed:
+        audit.record(actor, "person.updated", "Identité mise à jour", person_id=person.id,
+                     detail={"fields": changed})
+    return person
