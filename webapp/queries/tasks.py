@@ -29,6 +29,14 @@ def task_for(actor, task_id: int) -> HumanTask:
     return task
 
 
+def open_tasks_of_journey(actor, journey_id: int) -> list[HumanTask]:
+    """The journey's open tasks held by the actor's structure, oldest first."""
+    return db.session.scalars(select(HumanTask).where(
+        HumanTask.journey_id == journey_id, HumanTask.status == "ouverte",
+        HumanTask.structure_id == actor.structure_id)
+        .order_by(HumanTask.created_at, HumanTask.id)).all()
+
+
 def _scope(actor, scope: str):
     stmt = select(HumanTask).where(HumanTask.status == "ouverte")
     if scope == "mine":

@@ -8,7 +8,7 @@ from ..extensions import db
 from ..models import User
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
-from ..queries.tasks import filter_choices, task_for, task_list
+from ..queries.tasks import filter_choices, open_tasks_of_journey, task_for, task_list
 from ..task_forms import coerce, describe, expand
 
 bp = Blueprint("tasks", __name__)
@@ -89,10 +89,7 @@ def complete(task_id):
 
 def _next_open_task(task):
     """The journey's next open task, when the current user can take it straight away."""
-    from ..models import HumanTask
-    following = db.session.scalar(select(HumanTask).where(
-        HumanTask.journey_id == task.journey_id, HumanTask.status == "ouverte")
-        .order_by(HumanTask.id))
+    following = next(iter(open_tasks_of_journey(current_user, task.journey_id)), None)
     if following and following.role in (current_user.roles or []) and following.assignee_id in (None, current_user.id):
         return following
     return None

@@ -1,0 +1,40 @@
+"""Starting journeys and reading a person's dossier."""
+from ..operations import audit
+from ..operations.journeys import start_journey
+from ..queries.people import journeys_of, open_tasks, person_for, timeline
+from ..queries.tasks import open_tasks_of_journey
+from .auth import current_actor
+from .blueprint import bp
+from .errors import write_transaction
+from .openapi import doc
+from .schemas import DossierSchema, JourneyStartedSchema, StartJourneyRequest, load_body
+
+
+def journey_open_tasks(actor, journey) -> list:
+    """The open tasks of one journey that the actor's structure can see."""
+    return open_tasks_of_journey(actor, journey.id)
+
+
+@bp.post("/journeys")
+@doc("Démarrer un parcours", tag="Parcours", body=StartJourneyRequest, response=JourneyStartedSchema,
+     status=201, errors=(400, 403, 404))
+def start():
+    """Démarre un parcours pour un dossier existant, ou pour une nouvelle personne (anonyme d'abord)."""
+    body = load_body(StartJourneyRequest())
+    actor = current_actor()
+    with write_transaction():
+        journey = start_journey(actor, body["process_key"], body["person_id"])
+    return JourneyStartedSchema().dump(
+        {"journey": journey, "tasks": journey_open_tasks(actor, journey)}), 201
+
+
+@bp.get("/people/<int:person_id>")
+@doc("Lire un dossier", tag="Dossiers", response=DossierSchema, errors=(404,))
+def person(person_id):
+    """La personne, ses parcours, ses tâches ouvertes et l'historique ; la consultation est tracée."""
+    actor = current_actor()
+    with write_transaction():
+        found = person_for(actor, person_id)
+        audit.record(actor, "person.read", "Dossier consulté (API)", kind="read", person_id=found.id)
+    return DossierSchema().dump({"person": found, "journeys": journeys_of(actor, found),
+                                 "open_tasks": open_tasks(actor, found), "timeline": timeline(actor, found)})

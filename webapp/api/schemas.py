@@ -1,0 +1,199 @@
+"""Marshmallow schemas: request bodies and query strings in, JSON answers out."""
+from datetime import timezone
+
+from flask import request
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..task_forms import expand
+from .errors import InvalidRequest
+
+REQUIRED = {"required": "Ce champ est obligatoire.", "null": "Ce champ ne peut pas être vide."}
+TEXT = {**REQUIRED, "invalid": "Saisissez un texte."}
+INTEGER = {**REQUIRED, "invalid": "Saisissez un nombre entier.", "too_large": "Nombre trop grand."}
+OBJECT = {**REQUIRED, "invalid": "Saisissez un objet JSON."}
+
+
+class UtcDateTime(fields.DateTime):
+    """Naive UTC datetimes (the storage convention) written as ISO 8601 with their offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.replace(tzinfo=timezone.utc).isoformat()
+
+
+# --- Requests -------------------------------------------------------------------------------
+
+class RequestSchema(Schema):
+    error_messages = {"unknown": "Champ inconnu.", "type": "Un objet JSON est attendu."}
+
+
+class TokenRequest(RequestSchema):
+    username = fields.String(required=True, error_messages=TEXT)
+    password = fields.String(required=True, error_messages=TEXT, load_only=True)
+
+
+class TaskListArgs(RequestSchema):
+    scope = fields.String(load_default="mine", error_messages=TEXT, validate=validate.OneOf(
+        ("mine", "queue"), error="Choisissez « mine » (mes tâches) ou « queue » (la file)."),
+        metadata={"description": "mine : mes tâches ; queue : la file de ma structure"})
+    journey = fields.String(load_default=None, error_messages=TEXT,
+                            metadata={"description": "Clé du parcours (ex. accueil)"})
+    task = fields.String(load_default=None, error_messages=TEXT,
+                         metadata={"description": "Identifiant BPMN de la tâche"})
+    person = fields.String(load_default=None, error_messages=TEXT,
+                           metadata={"description": "Numéro de dossier, nom ou prénom"})
+    page = fields.Integer(load_default=1, error_messages=INTEGER, validate=validate.Range(
+        min=1, error="La page doit être un nombre positif."))
+
+
+class ReassignRequest(RequestSchema):
+    user_id = fields.Integer(required=True, strict=True, error_messages=INTEGER)
+
+
+class CompleteRequest(RequestSchema):
+    data = fields.Dict(keys=fields.String(), required=True, error_messages=OBJECT,
+                       metadata={"description": "Données du formulaire de la tâche"})
+
+
+class StartJourneyRequest(RequestSchema):
+    process_key = fields.String(required=True, error_messages=TEXT)
+    person_id = fields.Integer(load_default=None, allow_none=True, strict=True, error_messages=INTEGER,
+                               metadata={"description": "Dossier existant ; absent : nouvelle personne"})
+
+
+def _flatten(messages: dict) -> dict:
+    return {name: (value[0] if isinstance(value, list) and value and isinstance(value[0], str)
+                   else "Valeur invalide.") for name, value in messages.items()}
+
+
+def _load(schema: Schema, payload):
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        errors = _flatten(exc.messages) if isinstance(exc.messages, dict) else {}
+        raise InvalidRequest("La requête contient des erreurs : corrigez les champs signalés.",
+                             errors) from exc
+
+
+def load_body(schema: Schema) -> dict:
+    """The JSON object body, validated by `schema` (400 when absent, not an object or invalid)."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidRequest("Le corps de la requête doit être un objet JSON.")
+    return _load(schema, payload)
+
+
+def load_args(schema: Schema) -> dict:
+    """The query string, validated by `schema`."""
+    return _load(schema, request.args.to_dict())
+
+
+# --- Answers --------------------------------------------------------------------------------
+
+class UserRef(Schema):
+    username = fields.String()
+    full_name = fields.String()
+
+
+class StructureRef(Schema):
+    name = fields.String()
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    bpmn_id = fields.String()
+    process_key = fields.String()
+    journey_id = fields.Integer()
+    person_id = fields.Integer()
+    person_name = fields.String(attribute="person.display_name")
+    role = fields.String()
+    structure = fields.Pluck(StructureRef, "name")
+    assignee = fields.Pluck(UserRef, "username", allow_none=True)
+    status = fields.String(metadata={"enum": ["ouverte", "terminee", "annulee"]})
+    due_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
+
+
+def form_of(task) -> dict:
+    """The task's form as a client draws it: expanded JSON Schema and UI schema."""
+    form = task.journey.definition.forms.get(task.form_key or "") or {"schema": {"type": "object"}}
+    return {"schema": expand(form["schema"]), "ui": form.get("ui") or {}}
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Function(form_of, metadata={"type": "object", "properties": {
+        "schema": {"type": "object", "description": "JSON Schema (vocabulaires développés)"},
+        "ui": {"type": "object", "description": "Schéma d'interface (ordre, widgets)"}}})
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+
+
+class CompletionSchema(Schema):
+    task = fields.Nested(TaskSchema)
+    next_tasks = fields.List(fields.Nested(TaskSchema))
+
+
+class JourneySummarySchema(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    status = fields.String()
+    person_id = fields.Integer()
+    structure = fields.Pluck(StructureRef, "name")
+
+
+class JourneyStartedSchema(Schema):
+    journey = fields.Nested(JourneySummarySchema)
+    tasks = fields.List(fields.Nested(TaskSchema))
+
+
+class PersonSchema(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+    anonymous = fields.Boolean(attribute="is_anonymous_person")
+    prenom = fields.String(allow_none=True)
+    nom = fields.String(allow_none=True)
+    annee_naissance = fields.Integer(allow_none=True)
+    telephone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    public = fields.String(allow_none=True)
+    commune = fields.String(allow_none=True)
+
+
+class JourneySchema(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    status = fields.String(metadata={"enum": ["en_cours", "terminee", "incident"]})
+    end_event = fields.String(allow_none=True)
+    started_at = UtcDateTime()
+    ended_at = UtcDateTime(allow_none=True)
+
+
+class TimelineEventSchema(Schema):
+    at = UtcDateTime()
+    user = fields.Pluck(UserRef, "full_name", allow_none=True)
+    structure = fields.Pluck(StructureRef, "name", allow_none=True)
+    action = fields.String()
+    summary = fields.String()
+
+
+class DossierSchema(Schema):
+    person = fields.Nested(PersonSchema)
+    journeys = fields.List(fields.Nested(JourneySchema))
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+    timeline = fields.List(fields.Nested(TimelineEventSchema))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    expires_at = UtcDateTime()
+
+
+class ErrorSchema(Schema):
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "Message par champ en erreur"})
