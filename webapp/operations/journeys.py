@@ -43,12 +43,17 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
     )
     db.session.add(journey)
     db.session.flush()
-    for task in save_state(journey, instance):
-        if task.role in (actor.roles or []):
-            task.assignee_id = actor.id  # who opens a reception carries on with it
+    _keep_with(actor, save_state(journey, instance))
     audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
                  person_id=person.id, journey_id=journey.id)
     return journey
+
+
+def _keep_with(actor, new_tasks):
+    """Who opens or carries a journey on keeps its next steps, when their role allows it."""
+    for task in new_tasks:
+        if task.role in (actor.roles or []):
+            task.assignee_id = actor.id
 
 
 def _lock_journey(journey_id: int) -> Journey:
@@ -99,7 +104,7 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     task.data = engine_data
     task.person.last_contact_at = now
     try:
-        save_state(journey, instance)
+        _keep_with(actor, save_state(journey, instance))
     except StaleDataError as exc:
         raise Conflict("Le parcours a été modifié en même temps par quelqu'un d'autre ; réessayez.") from exc
     audit.record(actor, "task.completed", f"« {task.title} » terminée", person_id=task.person_id,
