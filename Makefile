@@ -48,6 +48,7 @@ run: venv ## Migrate, seed the demo data (prints the logins) and serve on 127.0.
 
 # Both suites always run; the target fails if either fails.
 test: venv ## Run the test suite on SQLite, then on a throwaway PostgreSQL
+	@bash scripts/ensure_chromium.sh
 	@status=0; \
 	$(MAKE) --no-print-directory test-sqlite || status=1; \
 	$(MAKE) --no-print-directory test-postgres || status=1; \
