@@ -7,6 +7,7 @@ from ..errors import Conflict, Forbidden, InvalidData, NotFound
 from ..extensions import db
 from ..models import HumanTask, Journey, Person
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
+from ..queries.people import person_for
 from ..queries.tasks import task_for
 from ..task_forms import expand, validate
 from ..workflow import EngineError, Instance, TaskNotReady
@@ -32,7 +33,6 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
         db.session.add(person)
         db.session.flush()
     else:
-        from ..queries.people import person_for
         person = person_for(actor, person_id)
         person.last_contact_at = now
     instance = Instance.start(version.spec_json, {"public": person.public} if person.public else None)
