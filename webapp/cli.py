@@ -80,16 +80,20 @@ def process_group():
     """BPMN definitions."""
 
 
-@process_group.command("validate")
+@process_group.command("validate", with_appcontext=False)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def validate(paths):
-    """Check BPMN files without storing anything: exit 1 with one line per problem."""
+    """Check BPMN files without storing anything: exit 1 with one line per problem.
+
+    The shipped processes are read alongside, so that a call activity to one of them resolves.
+    """
     from .config import Config
-    from .operations.definitions import available_forms
+    from .operations.definitions import available_forms, read_folder
     from .workflow import DefinitionError, compile_files
-    files = {Path(p).name: Path(p).read_bytes() for p in paths}
+    given = {Path(p).name: Path(p).read_bytes() for p in paths}
     try:
-        compiled = compile_files(files, known_forms=available_forms(Config.FORMS_DIR))
+        compiled = compile_files(given, known_forms=available_forms(Config.FORMS_DIR),
+                                 context=read_folder(Config.PROCESSES_DIR))
     except DefinitionError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

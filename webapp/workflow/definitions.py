@@ -54,10 +54,11 @@ def _static_problems(root, file_name, known_forms):
     problems = []
     for el in root.iter():
         tag = _local(el.tag)
-        el_id = el.get("id") or (el.getparent().get("id") if el.getparent() is not None else None)
+        el_id = el.get("id") or next((a.get("id") for a in el.iterancestors() if a.get("id")), None)
         if tag in _FORBIDDEN_TASKS and _FORBIDDEN_TASKS[tag]:
             problems.append(Problem(_FORBIDDEN_TASKS[tag], el.get("id"), file_name))
-        elif tag in ("preScript", "postScript", "script") and (el.text or "").strip():
+        elif tag in ("preScript", "postScript", "script") and (el.text or "").strip() \
+                and _local(el.getparent().tag) != "scriptTask":  # a script task is reported once
             problems.append(Problem("Script refusé : les scripts ne sont pas exécutés.", el_id, file_name))
         elif tag in _EXPRESSION_TAGS and (el.text or "").strip():
             reason = check_expression(el.text)
@@ -114,10 +115,17 @@ def _find_cycle(container):
     return None
 
 
-def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = MAX_XML_BYTES):
+def _process_ids(root) -> set:
+    return {p.get("id") for p in root.iterfind("bpmn:process", NS)}
+
+
+def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = MAX_XML_BYTES,
+                  context: dict | None = None):
     """Validate and compile {file name: XML}; return {process key: CompiledProcess}.
 
-    Raises DefinitionError listing every problem found; nothing is kept on failure.
+    `context` files (e.g. the published processes) are read only to resolve call activities;
+    one defining a process id that `files` also defines is left out. Raises DefinitionError
+    listing every problem found; nothing is kept on failure.
     """
     problems, roots = [], {}
     for file_name, content in files.items():
@@ -130,9 +138,17 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
         roots[file_name] = root
     if problems:
         raise DefinitionError(problems)
+    defined = set().union(*(_process_ids(r) for r in roots.values())) if roots else set()
+    context_roots = {}
+    for file_name, content in (context or {}).items():
+        if file_name in roots:
+            continue
+        root = parse_xml(content, file_name, max_bytes)
+        if not _process_ids(root) & defined:
+            context_roots[file_name] = root
 
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    for file_name, root in roots.items():
+    for file_name, root in {**context_roots, **roots}.items():
         try:
             parser.add_bpmn_xml(root, file_name)
         except ValidationException as exc:

@@ -148,8 +148,9 @@ class Instance:
         """True when nothing can move any more but no end event was reached: an incident."""
         if self._wf.completed:
             return self.end_event() is None
-        alive = TaskState.READY | TaskState.WAITING | TaskState.STARTED
-        return not any(t.state & alive for t in self._all_tasks())
+        # A READY engine task left after the engine ran is one it will never run (depth limit).
+        return not any(t.state & (TaskState.WAITING | TaskState.STARTED)
+                       or (t.state == TaskState.READY and t.task_spec.manual) for t in self._all_tasks())
 
     def next_timer_at(self) -> datetime | None:
         """When the earliest waiting timer is due (naive UTC), if any."""

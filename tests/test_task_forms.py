@@ -1,0 +1,173 @@
+"""User-task forms as data: coercing HTML input, French validation messages, vocabularies."""
+import json
+from pathlib import Path
+
+import pytest
+from data_inclusion.schema.v1.thematiques import Categorie, Thematique
+from werkzeug.datastructures import MultiDict
+
+from webapp.task_forms import coerce, describe, expand, validate
+
+FORMS = Path(__file__).resolve().parent.parent / "forms"
+METIER = "choisir-un-metier--confirmer-son-choix-de-metier"
+
+
+def schema(name: str) -> dict:
+    return json.loads((FORMS / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def personne():
+    return expand(schema("accueil_personne"))
+
+
+@pytest.fixture(scope="module")
+def analyse():
+    return expand(schema("accueil_analyse"))
+
+
+def valid_personne(**changes):
+    data = {"canal": "sur_place", "anonyme": False, "nom": "Martin", "public": "scolaire"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def valid_analyse(**changes):
+    data = {"thematiques": [METIER], "besoins": "Choisir une formation.", "urgence": "normale",
+            "reponse": "cep"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# -- vocabularies -------------------------------------------------------------------------------
+
+def test_thematiques_come_from_the_data_inclusion_package(analyse):
+    """Is the thematiques field given the data·inclusion values, with a label for each?"""
+    items = analyse["properties"]["thematiques"]["items"]
+    assert METIER in items["enum"]
+    assert len(items["x-enumNames"]) == len(items["enum"])
+    assert set(items["enum"]) <= {t.value for t in Thematique}
+    categories = {value.split("--", 1)[0] for value in items["enum"]}
+    assert "choisir-un-metier" in categories and "se-former" in categories
+    assert "sante" not in categories  # health is outside the guidance vocabulary
+    assert categories <= {c.value for c in Categorie}
+
+
+def test_publics_are_the_spro_statuses(personne):
+    """Does the public field list the SPRO statuses (scolaire, apprenti, salarié…)?"""
+    enum = personne["properties"]["public"]["enum"]
+    assert {"scolaire", "apprenti", "salarie", "demandeur_emploi"} <= set(enum)
+
+
+def test_expand_leaves_the_stored_schema_untouched():
+    """Does expand() work on a copy, so stored form schemas keep their vocabulary reference?"""
+    original = schema("accueil_analyse")
+    expand(original)
+    assert "enum" not in original["properties"]["thematiques"]["items"]
+
+
+def test_vocabularies_are_grouped_by_category_for_display(analyse):
+    """Are the thematiques options grouped under their category label?"""
+    field = next(f for f in describe(analyse, {}) if f.name == "thematiques")
+    groups = {value: group for value, _label, group in field.options}
+    assert groups[METIER] == "Choisir un métier"
+    assert field.kind == "checkboxes" and field.required
+
+
+# -- coercing HTML input ------------------------------------------------------------------------
+
+def test_coerce_types_html_strings_after_the_schema(personne, analyse):
+    """Are booleans, integers and checkbox lists typed, and empty fields dropped?"""
+    form = MultiDict([("canal", "telephone"), ("anonyme", "false"), ("annee_naissance", "2007"),
+                      ("nom", "  Martin "), ("prenom", ""), ("public", "apprenti")])
+    assert coerce(personne, form) == {"canal": "telephone", "anonyme": False, "annee_naissance": 2007,
+                                      "nom": "Martin", "public": "apprenti"}
+    form = MultiDict([("thematiques", METIER), ("thematiques", ""), ("thematiques", "se-former--x")])
+    assert coerce(analyse, form) == {"thematiques": [METIER, "se-former--x"]}
+    assert coerce(analyse, MultiDict()) == {}
+
+
+def test_an_integer_typed_as_text_is_kept_and_refused_in_french(personne):
+    """Is « deux mille » for a year kept as text by coerce and refused with a French message?"""
+    data = coerce(personne, MultiDict(valid_personne(annee_naissance="deux mille", anonyme="false")))
+    assert data["annee_naissance"] == "deux mille"
+    assert validate(personne, data) == {"annee_naissance": "Saisissez un nombre entier."}
+
+
+# -- French messages per field ------------------------------------------------------------------
+
+def test_valid_data_has_no_error(personne, analyse):
+    """Do complete, valid answers pass?"""
+    assert validate(personne, valid_personne()) == {}
+    assert validate(analyse, valid_analyse()) == {}
+
+
+def test_required_fields_are_named(personne):
+    """Is every missing required field reported on its own, in French?"""
+    assert validate(personne, {}) == {name: "Ce champ est obligatoire."
+                                      for name in ("canal", "anonyme", "public")}
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("canal", "pigeon_voyageur", "Choisissez une valeur proposée."),
+    ("public", "astronaute", "Choisissez une valeur proposée."),
+    ("nom", "x" * 201, "200 caractères au maximum."),
+    ("annee_naissance", 1850, "La valeur doit être au moins 1900."),
+    ("annee_naissance", 2100, "La valeur doit être au plus 2030."),
+    ("anonyme", "oui", "Répondez par oui ou non."),
+])
+def test_each_field_gets_its_french_message(personne, field, value, message):
+    """Is a wrong value reported on its own field with the expected French message?"""
+    assert validate(personne, valid_personne(**{field: value})) == {field: message}
+
+
+def test_name_is_required_only_when_the_person_is_not_anonymous(personne):
+    """Does the if/then rule require the name for a named person only?"""
+    assert validate(personne, valid_personne(nom=None)) == {"nom": "Ce champ est obligatoire."}
+    assert validate(personne, valid_personne(nom=None, anonyme=True)) == {}
+
+
+def test_documentation_remise_is_required_when_the_answer_is_documentation(analyse):
+    """Does answering « documentation » require saying which documents were given?"""
+    assert validate(analyse, valid_analyse(reponse="documentation")) == \
+        {"documentation_remise": "Ce champ est obligatoire."}
+    assert validate(analyse, valid_analyse(reponse="documentation",
+                                           documentation_remise="Fiches métiers.")) == {}
+    assert validate(analyse, valid_analyse(reponse="orientation")) == {}
+
+
+def test_thematiques_are_checked_against_the_vocabulary(analyse):
+    """Are an empty choice and an unknown thématique refused, in French?"""
+    assert validate(analyse, valid_analyse(thematiques=[])) == \
+        {"thematiques": "Choisissez au moins 1 élément."}
+    assert validate(analyse, valid_analyse(thematiques=[METIER, "sante--acces-aux-soins"])) == \
+        {"thematiques": "Choisissez une valeur proposée."}
+    unexpanded = schema("accueil_analyse")
+    assert validate(unexpanded, valid_analyse(thematiques=["nimporte-quoi"])) == {}
+
+
+def test_long_texts_and_unknown_fields(analyse):
+    """Are a too-long text and an unexpected field reported?"""
+    assert validate(analyse, valid_analyse(besoins="x" * 5001)) == {"besoins": "5000 caractères au maximum."}
+    assert validate(analyse, valid_analyse(_engine="x")) == {"_form": "Champs inconnus : _engine."}
+
+
+def test_dates_and_confirmations():
+    """Are an impossible date and an unconfirmed consent refused in French?"""
+    seance = expand(schema("pec_seance"))
+    assert validate(seance, {"date_seance": "2026-02-31", "notes": "n", "autre_seance": False}) == \
+        {"date_seance": "Date invalide."}
+    orientation = expand(schema("orientation_a_organiser"))
+    assert validate(orientation, {"partenaire_envisage": "CIO", "motif": "m", "personne_informee": False}) == \
+        {"personne_informee": "Ce point doit être confirmé."}
+
+
+def test_every_shipped_form_is_a_valid_schema():
+    """Is every form in forms/ a valid JSON Schema after expansion, with a title per field?"""
+    from jsonschema import Draft202012Validator
+    paths = sorted(FORMS.glob("*.schema.json"))
+    assert paths
+    for path in paths:
+        expanded = expand(json.loads(path.read_text(encoding="utf-8")))
+        Draft202012Validator.check_schema(expanded)
+        assert all("title" in prop for prop in expanded["properties"].values()), path.name

@@ -1,0 +1,265 @@
+"""Validating definitions: `spro process validate` and publishing refuse hostile or broken BPMN."""
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from webapp.cli import main
+from webapp.extensions import db
+from webapp.models import DefinitionVersion
+from webapp.operations.definitions import publish
+from webapp.workflow import DefinitionError
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = ROOT / "processes"
+FORMS = ROOT / "forms"
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+
+
+def validate(*paths) -> tuple[int, list[str], str]:
+    """Run `spro process validate PATHS`; return (exit code, stderr lines, stdout)."""
+    result = CliRunner().invoke(main, ["process", "validate", *map(str, paths)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, [line for line in result.stderr.splitlines() if line.strip()], result.stdout
+
+
+def bpmn(*, lane: str = "conseiller", form: str | None = "pec_seance.schema.json",
+         task_extra: str = "", key: str = "essai") -> str:
+    """A small valid process (start -> task -> end), with knobs to break it."""
+    prop = (f'<spiffworkflow:property name="formJsonSchemaFilename" value="{form}" />' if form else "")
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+    id="definitions_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" name="Essai" isExecutable="true">
+    <bpmn:laneSet id="laneset_{key}">
+      <bpmn:lane id="lane_{key}" name="{lane}">
+        <bpmn:flowNodeRef>debut</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>saisir</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>fin</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="debut"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="saisir" name="Saisir">
+      <bpmn:extensionElements><spiffworkflow:properties>{prop}</spiffworkflow:properties>
+      {task_extra}</bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="fin"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="debut" targetRef="saisir" />
+    <bpmn:sequenceFlow id="f2" sourceRef="saisir" targetRef="fin" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def version_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(DefinitionVersion))
+
+
+# -- the shipped processes ----------------------------------------------------------------------
+
+def test_the_shipped_processes_are_valid():
+    """Does `spro process validate` accept the shipped processes (exit 0, one line each)?"""
+    paths = sorted(PROCESSES.glob("*.bpmn"))
+    assert {p.stem for p in paths} >= {"accueil", "prise_en_charge"}
+    code, errors, out = validate(*paths)
+    assert code == 0, errors
+    assert errors == []
+    assert set(out.splitlines()) >= {f"Valide : {p.stem}" for p in paths}
+
+
+def test_the_small_test_process_is_valid(tmp_path):
+    """Is the process the other cases break valid to begin with (so each refusal has one cause)?"""
+    path = tmp_path / "essai.bpmn"
+    path.write_text(bpmn(), encoding="utf-8")
+    code, errors, out = validate(path)
+    assert (code, errors, out.strip()) == (0, [], "Valide : essai")
+
+
+# -- hostile fixtures ---------------------------------------------------------------------------
+
+@pytest.fixture
+def gateway_fixture(tmp_path):
+    """A copy of the os.system fixture aiming at a unique file, to check it is never created."""
+    target = tmp_path / f"pwned-{uuid.uuid4().hex}"
+    content = (HOSTILE / "gateway_os_system.bpmn").read_text(encoding="utf-8")
+    assert "/tmp/pwned" in content
+    path = tmp_path / "gateway_os_system.bpmn"
+    path.write_text(content.replace("/tmp/pwned", str(target)), encoding="utf-8")
+    return path, target
+
+
+def test_a_gateway_calling_os_system_is_refused_without_running(gateway_fixture):
+    """Is `__import__('os').system(...)` in a gateway refused in one French line naming the
+    flow, without the command ever running?"""
+    path, target = gateway_fixture
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("gateway_os_system.bpmn: [flux_hostile] ")
+    assert "interdit" in errors[0]
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("fixture, element_id, french", [
+    ("script_subprocess.bpmn", "script_hostile", "Tâche de script refusée"),
+    ("loop_500.bpmn", "flux_retour", "Boucle de flux refusée"),
+])
+def test_hostile_elements_are_refused_in_one_line_naming_them(fixture, element_id, french):
+    """Are the subprocess script task and the gateway loop refused with exit 1 and one
+    French line naming the element?"""
+    code, errors, out = validate(HOSTILE / fixture)
+    assert code == 1
+    assert errors == [errors[0]] and errors[0].startswith(f"{fixture}: [{element_id}] "), errors
+    assert french in errors[0]
+    assert "Valide" not in out
+
+
+@pytest.mark.parametrize("fixture", ["xxe_entity.bpmn", "billion_laughs.bpmn"])
+def test_dtd_and_entities_are_refused_before_parsing(fixture):
+    """Are the external entity and the billion-laughs DTD refused in one French line
+    (a DOCTYPE has no element id: the line names the file)?"""
+    code, errors, _ = validate(HOSTILE / fixture)
+    assert code == 1
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"{fixture}: ")
+    assert "DOCTYPE" in errors[0] and "refusée" in errors[0]
+    assert "root:" not in errors[0]  # nothing of /etc/passwd leaked into the message
+
+
+@pytest.mark.parametrize("fixture", [
+    "gateway_os_system.bpmn", "script_subprocess.bpmn", "xxe_entity.bpmn",
+    "billion_laughs.bpmn", "loop_500.bpmn",
+])
+def test_publishing_a_hostile_file_stores_nothing(ctx, fixture):
+    """Does publishing a hostile file raise DefinitionError and create no definition version?"""
+    before = version_count()
+    with pytest.raises(DefinitionError) as exc:
+        publish({fixture: (HOSTILE / fixture).read_bytes()}, str(FORMS))
+    assert exc.value.problems
+    db.session.flush()
+    assert version_count() == before
+
+
+def test_publishing_is_all_or_nothing(ctx):
+    """Does one hostile file in a batch stop a valid, changed process from being published?"""
+    changed = (PROCESSES / "prise_en_charge.bpmn").read_text(encoding="utf-8").replace(
+        'name="Prise en charge personnalisée" isExecutable', 'name="Prise en charge (v. test)" isExecutable')
+    assert "v. test" in changed
+    before = version_count()
+    with pytest.raises(DefinitionError):
+        publish({"prise_en_charge.bpmn": changed.encode("utf-8"),
+                 "gateway_os_system.bpmn": (HOSTILE / "gateway_os_system.bpmn").read_bytes()},
+                str(FORMS))
+    db.session.flush()
+    assert version_count() == before
+
+
+def test_publishing_the_unchanged_shipped_processes_creates_no_version(ctx):
+    """Is publishing the same content again a no-op (versions are only created on change)?"""
+    before = version_count()
+    files = {p.name: p.read_bytes() for p in PROCESSES.glob("*.bpmn")}
+    assert publish(files, str(FORMS)) == []
+    assert version_count() == before
+
+
+# -- broken definitions -------------------------------------------------------------------------
+
+def test_malformed_xml_is_refused(tmp_path):
+    """Is a truncated file refused with a French line giving the line number?"""
+    path = tmp_path / "casse.bpmn"
+    path.write_text(bpmn()[:-40], encoding="utf-8")
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert len(errors) == 1 and errors[0].startswith("casse.bpmn: XML mal formé"), errors
+    assert "ligne" in errors[0]
+
+
+def test_an_oversized_file_is_refused(tmp_path):
+    """Is a file over 1 MB refused (size checked before parsing)?"""
+    padding = "<!-- " + "x" * 1_100_000 + " -->\n"
+    content = bpmn().replace("<bpmn:process ", padding + "<bpmn:process ", 1)
+    path = tmp_path / "enorme.bpmn"
+    path.write_text(content, encoding="utf-8")
+    assert path.stat().st_size > 1_000_000
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert len(errors) == 1 and errors[0].startswith("enorme.bpmn: Fichier trop volumineux"), errors
+
+
+def test_a_lane_not_named_after_a_role_is_refused(tmp_path):
+    """Is a lane named « accueil » (not a role) refused, naming the lane?"""
+    path = tmp_path / "couloir.bpmn"
+    path.write_text(bpmn(lane="accueil"), encoding="utf-8")
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert len(errors) == 1 and errors[0].startswith("couloir.bpmn: [lane_essai] Couloir « accueil »")
+
+
+def test_a_user_task_without_form_is_refused(tmp_path):
+    """Is a user task without formJsonSchemaFilename refused, naming the task?"""
+    path = tmp_path / "sans_formulaire.bpmn"
+    path.write_text(bpmn(form=None), encoding="utf-8")
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert errors == ["sans_formulaire.bpmn: [saisir] Tâche utilisateur sans formulaire "
+                      "(propriété formJsonSchemaFilename)."]
+
+
+def test_a_user_task_with_an_unknown_form_is_refused(tmp_path):
+    """Is a form file that does not exist in forms/ refused, naming the task?"""
+    path = tmp_path / "formulaire_inconnu.bpmn"
+    path.write_text(bpmn(form="inconnu.schema.json"), encoding="utf-8")
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert errors == ["formulaire_inconnu.bpmn: [saisir] Formulaire introuvable : inconnu.schema.json."]
+
+
+def test_a_pre_script_on_a_user_task_is_refused_naming_the_task(tmp_path):
+    """Is a spiffworkflow:preScript refused, and does the line name the task that carries it?"""
+    path = tmp_path / "pre_script.bpmn"
+    path.write_text(bpmn(task_extra="<spiffworkflow:preScript>import os</spiffworkflow:preScript>"),
+                    encoding="utf-8")
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert errors == ["pre_script.bpmn: [saisir] Script refusé : les scripts ne sont pas exécutés."]
+
+
+def test_a_hostile_loop_condition_is_refused_naming_the_task(tmp_path):
+    """Is a loop condition calling a function refused, naming the loop task?"""
+    content = bpmn().replace(
+        "<bpmn:outgoing>f2</bpmn:outgoing>",
+        "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:standardLoopCharacteristics>"
+        "<bpmn:loopCondition xsi:type=\"bpmn:tFormalExpression\">open('/etc/passwd')"
+        "</bpmn:loopCondition></bpmn:standardLoopCharacteristics>", 1)
+    path = tmp_path / "boucle.bpmn"
+    path.write_text(content, encoding="utf-8")
+    code, errors, _ = validate(path)
+    assert code == 1
+    assert len(errors) == 1 and errors[0].startswith("boucle.bpmn: [saisir] Appel de fonction interdit"), errors
+
+
+def test_every_problem_of_a_batch_is_listed(tmp_path):
+    """Are the problems of several files all reported (one line each), not just the first?"""
+    lane = tmp_path / "couloir.bpmn"
+    lane.write_text(bpmn(lane="accueil", key="a"), encoding="utf-8")
+    no_form = tmp_path / "sans_formulaire.bpmn"
+    no_form.write_text(bpmn(form=None, key="b"), encoding="utf-8")
+    code, errors, _ = validate(lane, no_form, HOSTILE / "script_subprocess.bpmn")
+    assert code == 1
+    assert len(errors) == 3, errors
+    assert {e.split(":", 1)[0] for e in errors} == {"couloir.bpmn", "sans_formulaire.bpmn",
+                                                    "script_subprocess.bpmn"}
+
+
+def test_validate_resolves_call_activities_against_the_shipped_processes(tmp_path):
+    """A process owner validates one edited file: its call to prise_en_charge must resolve."""
+    edited = tmp_path / "accueil_modifie.bpmn"
+    edited.write_bytes((PROCESSES / "accueil.bpmn").read_bytes())
+    code, errors, out = validate(edited)
+    assert code == 0, errors
+    assert "Valide : accueil" in out
