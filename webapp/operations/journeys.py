@@ -79,13 +79,15 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     task = task_for(actor, task_id)
     if task.role not in (actor.roles or []):
         raise Forbidden("Cette tâche relève d'un autre rôle que les vôtres.")
+    # Hold the version before the lock: populate_existing resets journey.definition and the
+    # identity map is weak, so the row (specs, XML, forms) would otherwise be read again.
+    version = task.journey.definition
     journey = _lock_journey(task.journey_id)
     db.session.refresh(task)
     if task.status != "ouverte":
         raise Conflict("Cette tâche a déjà été traitée ; rechargez la page pour voir la suite du parcours.")
     if task.assignee_id not in (None, actor.id):
         raise Conflict(f"Cette tâche a été prise par {task.assignee.full_name}.")
-    version = journey.definition
     form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
     errors = validate(expand(form["schema"]), data)
     if errors:

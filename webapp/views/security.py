@@ -1,8 +1,8 @@
 """Session users, security headers and template helpers."""
 from zoneinfo import ZoneInfo
 
-from flask import request
-from flask_login import current_user
+from flask import g, request
+from flask_login import AnonymousUserMixin, current_user
 
 from .. import clock
 from ..extensions import db, login_manager
@@ -51,6 +51,9 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
-        if current_user.is_authenticated:
+        # The user Flask-Login already loaded, if any: current_user.is_authenticated would
+        # read the row again after a commit (one more SELECT on every committing request).
+        user = g.get("_login_user")
+        if user is not None and not isinstance(user, AnonymousUserMixin):
             response.headers["Cache-Control"] = "no-store"
         return response

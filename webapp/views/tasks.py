@@ -70,6 +70,11 @@ def complete(task_id):
     data = coerce(schema, request.form)
     try:
         complete_task(current_user, task.id, data)
+        # Decide where to go and read what the messages need before the commit expires
+        # every row: afterwards each of them would be read again in a second transaction.
+        following = _next_open_task(task)
+        following_id = following.id if following is not None else None
+        title, person_id = task.title, task.person_id
         db.session.commit()
     except InvalidData as exc:
         db.session.rollback()
@@ -80,11 +85,10 @@ def complete(task_id):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("tasks.show", task_id=task_id)), 303
-    flash(f"« {task.title} » est enregistrée.", "success")
-    following = _next_open_task(task)
-    if following is not None:
-        return redirect(url_for("tasks.show", task_id=following.id)), 303
-    return redirect(url_for("people.show", person_id=task.person_id)), 303
+    flash(f"« {title} » est enregistrée.", "success")
+    if following_id is not None:
+        return redirect(url_for("tasks.show", task_id=following_id)), 303
+    return redirect(url_for("people.show", person_id=person_id)), 303
 
 
 def _next_open_task(task):

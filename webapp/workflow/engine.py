@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -17,7 +18,34 @@ from .expressions import SafeScriptEngine
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueInWorkingDays"
 
+
+class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    """A workflow's state without its specs, restored onto the cached spec objects.
+
+    Specs live in definition versions: turning them into dicts on every dump (to drop them)
+    and rebuilding them from dicts on every restore was most of the cost of both."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if spec is None:  # a full serialization, specs included
+            return super().from_dict(dct)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_STATE_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(
+    {**SPIFF_CONFIG, BpmnWorkflow: _StateOnlyWorkflowConverter}))
 _ENGINE = SafeScriptEngine()
 
 
@@ -83,25 +111,20 @@ class Instance:
     def restore(cls, spec_json: str, state: str) -> "Instance":
         spec, subs = _load_specs(spec_json)
         dct = json.loads(state)
-        dct["spec"] = _SERIALIZER.registry.convert(spec)
-        dct["subprocess_specs"] = {n: _SERIALIZER.registry.convert(s) for n, s in subs.items()}
-        _SERIALIZER.migrate(dct)
-        wf = _SERIALIZER.from_dict(dct)
+        if dct.get(_SERIALIZER.VERSION_KEY) == _SERIALIZER.VERSION:
+            dct.pop(_SERIALIZER.VERSION_KEY)
+            wf = _STATE_SERIALIZER.from_dict(dct, spec=spec, subprocess_specs=subs)
+        else:  # an older format: migrate it the library's way, specs included
+            dct["spec"] = _SERIALIZER.registry.convert(spec)
+            dct["subprocess_specs"] = {n: _SERIALIZER.registry.convert(s) for n, s in subs.items()}
+            _SERIALIZER.migrate(dct)
+            wf = _SERIALIZER.from_dict(dct)
         wf.script_engine = _ENGINE
         return cls(wf, spec_json)
 
     def dump(self) -> str:
         """Serialize the instance state without its spec (specs live in definition versions)."""
-        registry = _SERIALIZER.registry
-        registry._encoder_mode = True
-        try:
-            dct = _SERIALIZER.to_dict(self._wf)
-        finally:
-            registry._encoder_mode = False
-        dct.pop("spec", None)
-        dct.pop("subprocess_specs", None)
-        dct[_SERIALIZER.VERSION_KEY] = _SERIALIZER.VERSION
-        return json.dumps(dct, cls=_SERIALIZER._encoder_cls)
+        return _STATE_SERIALIZER.serialize_json(self._wf)
 
     # -- reading -------------------------------------------------------------------
     def _all_tasks(self):
