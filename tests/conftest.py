@@ -9,9 +9,11 @@ from sqlalchemy import delete, select
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import ApiToken, AuditEvent, HumanTask, Journey, Person, User
+from webapp.models import (ApiToken, AuditEvent, HumanTask, Journey, OutboxMessage, Person,
+                           Referral, User)
 
-TRANSACTIONAL = (AuditEvent, HumanTask, Journey, ApiToken, Person)
+# Deleted after each test, in this order (foreign keys).
+TRANSACTIONAL = (OutboxMessage, AuditEvent, HumanTask, Referral, Journey, ApiToken, Person)
 DEMO_PASSWORD = "demo-spro-2026"
 
 

@@ -2,12 +2,14 @@
 from .audit import AuditEvent
 from .definitions import DefinitionVersion
 from .journeys import Journey
+from .outbox import OutboxMessage
 from .people import Person
-from .structures import Structure, Territory
+from .referrals import Referral
+from .structures import BassinCommune, Structure, Territory
 from .tasks import HumanTask
 from .users import ApiToken, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "DefinitionVersion", "HumanTask", "Journey",
-    "Person", "Structure", "Territory", "User",
+    "ApiToken", "AuditEvent", "BassinCommune", "DefinitionVersion", "HumanTask", "Journey",
+    "OutboxMessage", "Person", "Referral", "Structure", "Territory", "User",
 ]

@@ -13,6 +13,8 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    # A second structure that may see this entry (the other side of a referral).
+    shared_with_structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
     action: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(10))  # read | write
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
@@ -21,4 +23,4 @@ class AuditEvent(db.Model):
     detail: Mapped[dict | None] = mapped_column(JSON)
 
     user = relationship("User")
-    structure = relationship("Structure")
+    structure = relationship("Structure", foreign_keys=[structure_id])

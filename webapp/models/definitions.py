@@ -14,6 +14,7 @@ class DefinitionVersion(db.Model):
     process_key: Mapped[str] = mapped_column(String(80), index=True)
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10), default="bpmn", server_default="bpmn")  # bpmn | dmn
     bpmn_xml: Mapped[str] = mapped_column(Text)
     spec_json: Mapped[str] = mapped_column(Text)  # serialized specs (process and called subprocesses)
     forms: Mapped[dict] = mapped_column(JSON, default=dict)  # form file name -> {schema, ui}

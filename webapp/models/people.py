@@ -20,6 +20,7 @@ class Person(db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     public: Mapped[str | None] = mapped_column(String(40))
     commune: Mapped[str | None] = mapped_column(String(120))
+    commune_code: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_contact_at: Mapped[datetime] = mapped_column(DateTime)
     created_by_structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"), index=True)

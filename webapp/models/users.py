@@ -15,6 +15,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     full_name: Mapped[str] = mapped_column(String(160))
+    email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"), index=True)
     roles: Mapped[list] = mapped_column(JSON, default=list)
