@@ -19,7 +19,9 @@ def create_app(config: type | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import api, models, views  # noqa: F401  (models register their tables)
+    from . import api, clock, models, views  # noqa: F401  (models register their tables)
+    from .workflow import set_clock
+    set_clock(lambda: clock.now())  # BPMN timers follow the application's (replaceable) clock
     views.init_app(app)
     api.init_app(app)
     return app

@@ -63,15 +63,17 @@ def seed_demo_command(as_json):
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @with_appcontext
 def worker(once):
-    """Fire due timers, in a loop until stopped."""
+    """Fire due timers, then send queued messages, in a loop until stopped."""
+    from .operations.notifications import send_pending
     from .operations.timers import fire_due_timers
     interval = current_app.config["WORKER_INTERVAL_SECONDS"]
     while True:
         count = fire_due_timers()
+        sent = send_pending()
         if once:
-            click.echo(f"{count} parcours avancé(s).")
+            click.echo(f"{count} parcours avancé(s), {sent} message(s) envoyé(s).")
             return
-        if count == 0:
+        if count == 0 and sent == 0:
             time.sleep(interval)
 
 
@@ -89,11 +91,12 @@ def validate(paths):
     """
     from .config import Config
     from .operations.definitions import available_forms, read_folder
+    from .operations.referral_services import SERVICES
     from .workflow import DefinitionError, compile_files
     given = {Path(p).name: Path(p).read_bytes() for p in paths}
     try:
         compiled = compile_files(given, known_forms=available_forms(Config.FORMS_DIR),
-                                 context=read_folder(Config.PROCESSES_DIR))
+                                 context=read_folder(Config.PROCESSES_DIR), known_services=set(SERVICES))
     except DefinitionError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)

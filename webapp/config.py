@@ -27,6 +27,19 @@ class Config:
     API_TOKEN_HOURS = 12
     TASKS_PER_PAGE = 25
     WORKER_INTERVAL_SECONDS = 30
+    # Referral deadlines, in working days (French public holidays excluded) after sending.
+    REFERRAL_REMINDER_DAYS = int(os.environ.get("SPRO_REFERRAL_REMINDER_DAYS", "5"))
+    REFERRAL_ESCALATION_DAYS = int(os.environ.get("SPRO_REFERRAL_ESCALATION_DAYS", "10"))
+    REFERRAL_EXPIRY_DAYS = int(os.environ.get("SPRO_REFERRAL_EXPIRY_DAYS", "30"))
+    PUBLIC_URL = os.environ.get("SPRO_PUBLIC_URL", "http://127.0.0.1:5000")
+    # Outgoing mail: "page" (demo: marked sent, read on the messages page) or "smtp".
+    MAIL_BACKEND = os.environ.get("SPRO_MAIL_BACKEND", "page")
+    SMTP_HOST = os.environ.get("SPRO_SMTP_HOST", "localhost")
+    SMTP_PORT = int(os.environ.get("SPRO_SMTP_PORT", "25"))
+    SMTP_USE_TLS = os.environ.get("SPRO_SMTP_USE_TLS", "").lower() in ("1", "true", "yes", "oui")
+    SMTP_USERNAME = os.environ.get("SPRO_SMTP_USERNAME") or None
+    SMTP_PASSWORD = os.environ.get("SPRO_SMTP_PASSWORD") or None
+    MAIL_SENDER = os.environ.get("SPRO_MAIL_SENDER", "SPRO Centre-Val de Loire <ne-pas-repondre@spro.example.org>")
 
 
 class TestConfig(Config):

@@ -1,4 +1,5 @@
 """Publishing process definitions as immutable, numbered versions."""
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -7,12 +8,13 @@ from .. import clock
 from ..extensions import db
 from ..models import DefinitionVersion
 from ..task_forms import load_form_files
-from ..workflow import DefinitionError, Problem, compile_files
+from ..workflow import DefinitionError, Problem, compile_files, decision_key
+from .referral_services import SERVICES
 
 
-def read_folder(processes_dir: str) -> dict:
-    """{file name: bytes} of the BPMN files of a folder."""
-    return {p.name: p.read_bytes() for p in sorted(Path(processes_dir).glob("*.bpmn"))}
+def read_folder(processes_dir: str, pattern: str = "*.bpmn") -> dict:
+    """{file name: bytes} of the BPMN (or, with pattern "*.dmn", DMN) files of a folder."""
+    return {p.name: p.read_bytes() for p in sorted(Path(processes_dir).glob(pattern))}
 
 
 def available_forms(forms_dir: str) -> set:
@@ -21,7 +23,7 @@ def available_forms(forms_dir: str) -> set:
 
 def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
     """Compile the files and store a new version of every process whose content changed."""
-    compiled = compile_files(files, known_forms=available_forms(forms_dir))
+    compiled = compile_files(files, known_forms=available_forms(forms_dir), known_services=set(SERVICES))
     created = []
     for key, process in compiled.items():
         try:
@@ -47,9 +49,35 @@ def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
     return created
 
 
+def publish_decision(file_name: str, xml: bytes | str, actor=None) -> DefinitionVersion | None:
+    """Validate a DMN decision table and store it as a new version when it changed."""
+    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    key = decision_key(text)
+    checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    current = current_version(key)
+    if current is not None and current.checksum == checksum:
+        return None
+    last = db.session.scalar(select(func.max(DefinitionVersion.version))
+                             .where(DefinitionVersion.process_key == key)) or 0
+    if current is not None:
+        current.is_current = False
+    version = DefinitionVersion(
+        process_key=key, version=last + 1, name=file_name, kind="dmn", bpmn_xml=text, spec_json="",
+        forms={}, checksum=checksum, is_current=True, published_at=clock.now(),
+        published_by_id=getattr(actor, "id", None))
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
 def sync_from_folder(processes_dir: str, forms_dir: str) -> list[DefinitionVersion]:
     """Publish what changed in the shipped processes/ folder (used by db upgrade and seed-demo)."""
-    return publish(read_folder(processes_dir), forms_dir)
+    created = publish(read_folder(processes_dir), forms_dir)
+    for name, xml in read_folder(processes_dir, "*.dmn").items():
+        version = publish_decision(name, xml)
+        if version is not None:
+            created.append(version)
+    return created
 
 
 def current_version(process_key: str) -> DefinitionVersion | None:

@@ -13,6 +13,7 @@ from ..task_forms import expand, validate
 from ..workflow import EngineError, Instance, TaskNotReady
 from . import audit
 from .definitions import current_version
+from .referral_services import services_for
 from .task_index import save_state
 
 PROCESS_STARTABLE = {"accueil"}
@@ -35,7 +36,6 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
     else:
         person = person_for(actor, person_id)
         person.last_contact_at = now
-    instance = Instance.start(version.spec_json, {"public": person.public} if person.public else None)
     journey = Journey(
         definition_version_id=version.id, process_key=process_key, person_id=person.id,
         structure_id=actor.structure_id, status="en_cours", state="{}", started_at=now,
@@ -43,6 +43,11 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
     )
     db.session.add(journey)
     db.session.flush()
+    try:
+        instance = Instance.start(version.spec_json, {"public": person.public} if person.public else None,
+                                  services=services_for(journey, actor))
+    except EngineError as exc:
+        raise InvalidData(f"Le parcours n'a pas pu démarrer : {exc}") from exc
     _keep_with(actor, save_state(journey, instance))
     audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
                  person_id=person.id, journey_id=journey.id)
@@ -52,7 +57,7 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
 def _keep_with(actor, new_tasks):
     """Who opens or carries a journey on keeps its next steps, when their role allows it."""
     for task in new_tasks:
-        if task.role in (actor.roles or []):
+        if task.role in (actor.roles or []) and task.structure_id == actor.structure_id:
             task.assignee_id = actor.id
 
 
@@ -93,7 +98,7 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     engine_data = _apply_person_fields(task.person, data)
-    instance = Instance.restore(version.spec_json, journey.state)
+    instance = Instance.restore(version.spec_json, journey.state, services=services_for(journey, actor))
     try:
         instance.complete(task.task_uuid, engine_data)
     except TaskNotReady as exc:

@@ -8,6 +8,14 @@ from ..workdays import add_working_days
 from ..workflow import Instance
 
 
+def _owning_structure(journey: Journey, info) -> int:
+    """The structure whose queue gets the task: named by the task's data, else the one in charge."""
+    try:
+        return int(info.structure_ref) if info.structure_ref is not None else journey.structure_id
+    except (TypeError, ValueError):
+        return journey.structure_id
+
+
 def save_state(journey: Journey, instance: Instance) -> list[HumanTask]:
     """Write the instance into its journey row and sync the index; return the new open tasks."""
     now = clock.now()
@@ -18,13 +26,17 @@ def save_state(journey: Journey, instance: Instance) -> list[HumanTask]:
     ready = instance.ready_user_tasks()
     created = []
     for info in ready:
+        structure_id = _owning_structure(journey, info)
         if info.uuid in open_rows:
+            row = open_rows[info.uuid]
+            if row.structure_id != structure_id:  # handed to another structure
+                row.structure_id, row.assignee_id = structure_id, None
             continue
         title = info.title if info.iteration is None else f"{info.title} n°{info.iteration + 1}"
         row = HumanTask(
             journey_id=journey.id, person_id=journey.person_id, task_uuid=info.uuid,
             bpmn_id=info.bpmn_id, title=title, process_key=journey.process_key, form_key=info.form,
-            role=info.role, structure_id=journey.structure_id, status="ouverte", created_at=now,
+            role=info.role, structure_id=structure_id, status="ouverte", created_at=now,
             due_at=add_working_days(now, info.due_in_working_days) if info.due_in_working_days else None,
         )
         db.session.add(row)

@@ -5,6 +5,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Journey
 from ..workflow import EngineError, Instance
+from .referral_services import services_for
 from .task_index import save_state
 
 
@@ -18,7 +19,8 @@ def fire_due_timers(limit: int = 50) -> int:
         if journey is None:
             break
         try:
-            instance = Instance.restore(journey.definition.spec_json, journey.state)
+            instance = Instance.restore(journey.definition.spec_json, journey.state,
+                                        services=services_for(journey, None))
             instance.fire_timers()
             save_state(journey, instance)
         except EngineError as exc:

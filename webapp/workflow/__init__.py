@@ -1,7 +1,14 @@
 """The engine facade: the only package of the application that imports SpiffWorkflow."""
+from .decisions import decide, decision_key
 from .definitions import CompiledProcess, compile_files
 from .engine import Instance, UserTaskInfo
 from .errors import DefinitionError, EngineError, Problem, TaskNotReady
 
 __all__ = ["CompiledProcess", "DefinitionError", "EngineError", "Instance", "Problem",
-           "TaskNotReady", "UserTaskInfo", "compile_files"]
+           "TaskNotReady", "UserTaskInfo", "compile_files", "decide", "decision_key", "set_clock"]
+
+
+def set_clock(provider) -> None:
+    """Make the engine's timers read `provider()` (naive UTC) instead of the system clock."""
+    from .clock import set_provider
+    set_provider(provider)

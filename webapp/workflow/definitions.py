@@ -20,7 +20,6 @@ NS = {
 KNOWN_ROLES = ("conseiller", "conseiller_cep", "coordinateur", "pilote", "admin")
 _FORBIDDEN_TASKS = {
     "scriptTask": "Tâche de script refusée : les scripts ne sont pas exécutés.",
-    "serviceTask": "Tâche de service refusée : aucune opération de service n'est autorisée.",
     "sendTask": "Tâche d'envoi refusée : non prise en charge.",
     "businessRuleTask": None,
 }
@@ -49,9 +48,22 @@ def _local(tag) -> str:
     return tag.split("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _static_problems(root, file_name, known_forms):
+def _service_problem(task, known_services):
+    operator = task.find(".//spiffworkflow:serviceTaskOperator", NS)
+    name = operator.get("id") if operator is not None else None
+    if name and name in known_services:
+        return None
+    return Problem(f"Tâche de service refusée : opération « {name or 'non précisée'} » inconnue "
+                   f"(autorisées : {', '.join(sorted(known_services)) or 'aucune'}).", task.get("id"))
+
+
+def _static_problems(root, file_name, known_forms, known_services=frozenset()):
     """Checks made on the XML itself, before the engine's parser sees it."""
     problems = []
+    for task in root.iterfind(".//bpmn:serviceTask", NS):
+        problem = _service_problem(task, known_services)
+        if problem:
+            problems.append(Problem(problem.message, problem.element_id, file_name))
     for el in root.iter():
         tag = _local(el.tag)
         el_id = el.get("id") or next((a.get("id") for a in el.iterancestors() if a.get("id")), None)
@@ -120,7 +132,7 @@ def _process_ids(root) -> set:
 
 
 def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = MAX_XML_BYTES,
-                  context: dict | None = None):
+                  context: dict | None = None, known_services=frozenset()):
     """Validate and compile {file name: XML}; return {process key: CompiledProcess}.
 
     `context` files (e.g. the published processes) are read only to resolve call activities;
@@ -134,7 +146,7 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
         except DefinitionError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(_static_problems(root, file_name, known_forms))
+        problems.extend(_static_problems(root, file_name, known_forms, known_services))
         roots[file_name] = root
     if problems:
         raise DefinitionError(problems)

@@ -7,16 +7,19 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from . import clock as _clock  # noqa: F401  (timers follow the application's clock)
 from .errors import EngineError, TaskNotReady
 from .expressions import SafeScriptEngine
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueInWorkingDays"
+STRUCTURE_PROPERTY = "structureFromData"  # expression over task data giving the owning structure id
 
 
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -78,6 +81,15 @@ class UserTaskInfo:
     form: str | None
     due_in_working_days: int | None
     iteration: int | None
+    structure_ref: object = None  # value of the data key named by structureFromData, if any
+
+
+def _evaluate_quietly(expression: str, data: dict):
+    """A task property's expression over the task data; None when it cannot be evaluated."""
+    try:
+        return _ENGINE.environment.evaluate(expression, data)
+    except Exception:
+        return None
 
 
 def _check_data(data: dict):
@@ -89,12 +101,14 @@ def _check_data(data: dict):
 class Instance:
     """One workflow instance; the only object the application uses to drive the engine."""
 
-    def __init__(self, workflow: BpmnWorkflow, spec_json: str):
+    def __init__(self, workflow: BpmnWorkflow, spec_json: str, services=None):
         self._wf = workflow
         self._spec_json = spec_json
+        # services(operation_name, params, data) -> JSON-able result, for service tasks
+        workflow.spro_services = services
 
     @classmethod
-    def start(cls, spec_json: str, data: dict | None = None) -> "Instance":
+    def start(cls, spec_json: str, data: dict | None = None, services=None) -> "Instance":
         spec, subs = _load_specs(spec_json)
         wf = BpmnWorkflow(spec, subs, script_engine=_ENGINE)
         if data:
@@ -103,12 +117,12 @@ class Instance:
             for task in wf.tasks.values():
                 if task.state & (TaskState.READY | TaskState.COMPLETED):
                     task.data.update(data)
-        instance = cls(wf, spec_json)
+        instance = cls(wf, spec_json, services)
         instance._advance()
         return instance
 
     @classmethod
-    def restore(cls, spec_json: str, state: str) -> "Instance":
+    def restore(cls, spec_json: str, state: str, services=None) -> "Instance":
         spec, subs = _load_specs(spec_json)
         dct = json.loads(state)
         if dct.get(_SERIALIZER.VERSION_KEY) == _SERIALIZER.VERSION:
@@ -120,7 +134,7 @@ class Instance:
             _SERIALIZER.migrate(dct)
             wf = _SERIALIZER.from_dict(dct)
         wf.script_engine = _ENGINE
-        return cls(wf, spec_json)
+        return cls(wf, spec_json, services)
 
     def dump(self) -> str:
         """Serialize the instance state without its spec (specs live in definition versions)."""
@@ -141,11 +155,13 @@ class Instance:
             spec = task.task_spec
             props = (getattr(spec, "extensions", None) or {}).get("properties", {})
             due = props.get(DUE_PROPERTY)
+            structure_key = props.get(STRUCTURE_PROPERTY)
             found.append(UserTaskInfo(
                 uuid=str(task.id), bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
                 role=spec.lane or "conseiller", form=props.get(FORM_PROPERTY),
                 due_in_working_days=int(due) if due and str(due).isdigit() else None,
                 iteration=task.internal_data.get("iteration"),
+                structure_ref=_evaluate_quietly(structure_key, task.data) if structure_key else None,
             ))
         return found
 
@@ -176,17 +192,20 @@ class Instance:
                        or (t.state == TaskState.READY and t.task_spec.manual) for t in self._all_tasks())
 
     def next_timer_at(self) -> datetime | None:
-        """When the earliest waiting timer is due (naive UTC), if any."""
+        """When the earliest waiting timer is due (naive UTC), if any, subprocesses included."""
         due = []
-        for event in self._wf.waiting_events():
-            if "Timer" in event.event_type and isinstance(event.value, str):
-                try:
-                    when = datetime.fromisoformat(event.value)
-                except ValueError:
-                    continue
-                if when.tzinfo:
-                    when = when.astimezone(timezone.utc).replace(tzinfo=None)
-                due.append(when)
+        for task in self._all_tasks():
+            definition = getattr(task.task_spec, "event_definition", None)
+            if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
+                continue
+            value = task._get_internal_data("event_value")
+            if not isinstance(value, str):
+                continue
+            try:
+                when = TimerEventDefinition.get_datetime(value)
+            except ValueError:
+                continue
+            due.append(when.astimezone(timezone.utc).replace(tzinfo=None))
         return min(due) if due else None
 
     # -- acting --------------------------------------------------------------------
@@ -213,6 +232,14 @@ class Instance:
         except Exception as exc:
             raise EngineError(f"Le moteur a refusé l'étape : {exc}") from exc
         self._advance()
+
+    def update_task_data(self, task_uuid: str, values: dict) -> None:
+        """Change data of a waiting user task (e.g. the structure a referral is handed to)."""
+        _check_data(values)
+        task = self._get(task_uuid)
+        if task.state != TaskState.READY:
+            raise TaskNotReady("Cette tâche n'attend plus de réponse.")
+        task.data.update(values)
 
     def fire_timers(self) -> None:
         self._wf.refresh_timers()

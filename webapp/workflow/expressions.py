@@ -1,5 +1,6 @@
 """Safe evaluation of diagram expressions (gateway and loop conditions) over JSON task data."""
 import ast
+import json
 
 from simpleeval import EvalWithCompoundTypes
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -61,6 +62,15 @@ class SafeScriptEngine(PythonScriptEngine):
         super().__init__(environment=SafeEnvironment())
 
     def validate(self, expression):
+        ast.parse(expression.strip(), mode="eval")  # a SyntaxError tells DMN to prefix the input
         reason = check_expression(expression)
         if reason:
             raise EngineError(reason)
+
+    def call_service(self, task, operation_name=None, operation_params=None, **_kwargs):
+        """Run a whitelisted application operation named by a service task."""
+        services = getattr(task.workflow.top_workflow, "spro_services", None)
+        if services is None:
+            raise EngineError(f"Opération de service non disponible : {operation_name}.")
+        params = {name: p["value"] for name, p in (operation_params or {}).items()}
+        return json.dumps(services(operation_name, params, dict(task.data)))

@@ -1,0 +1,216 @@
+"""The operations a referral journey's service tasks may call (the diagram's whitelist).
+
+Each runs inside the engine step, in the transaction of whoever moved the journey (a person
+completing a task, or the timer worker), and returns what the diagram stores in its data.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from flask import current_app
+from sqlalchemy import select
+
+from .. import clock
+from ..extensions import db
+from ..models import Journey, Person, Referral, Structure, User
+from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
+from ..workdays import add_working_days
+from ..workflow import EngineError
+from . import audit
+from .notifications import queue_message
+
+
+@dataclass
+class ServiceContext:
+    journey: Journey
+    actor: User | None  # None when the timer worker moves the journey
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(tzinfo=timezone.utc).isoformat()
+
+
+def _current(ctx, data) -> Referral:
+    referral_id = (data.get("envoi") or {}).get("referral_id")
+    referral = db.session.get(Referral, referral_id) if referral_id else None
+    if referral is None or referral.journey_id != ctx.journey.id:
+        raise EngineError("Orientation introuvable pour ce parcours.")
+    return referral
+
+
+def _record(ctx, referral, summary, *, by_receiver=False, action="referral"):
+    """Audit entry visible to both sides of the referral."""
+    own, other = ((referral.to_structure_id, referral.from_structure_id) if by_receiver
+                  else (referral.from_structure_id, referral.to_structure_id))
+    event = audit.record(ctx.actor, action, summary, person_id=referral.person_id,
+                         journey_id=ctx.journey.id, detail={"referral_id": referral.id})
+    event.structure_id = ctx.actor.structure_id if ctx.actor else own
+    event.shared_with_structure_id = other if event.structure_id == own else own
+    return event
+
+
+def _notify(kind, structure: Structure, subject, body, referral):
+    if structure.email:
+        link = f"{current_app.config['PUBLIC_URL']}/personnes/{referral.person_id}"
+        queue_message(kind, structure.email, subject, f"{body}\n\nDossier : {link}",
+                      to_structure_id=structure.id, referral_id=referral.id)
+
+
+def _shared_snapshot(person: Person, fields: list, data: dict) -> dict:
+    values = {"thematiques": data.get("thematiques"), "besoins": data.get("besoins")}
+    snapshot = {}
+    for key in fields:
+        for name in SHARED_FIELDS[key][1]:
+            value = values[name] if name in values else getattr(person, name, None)
+            if value not in (None, "", []):
+                snapshot[name] = value
+    return snapshot
+
+
+def ouvrir(ctx, params, data):
+    audit.record(ctx.actor, "referral.requested", "Orientation vers un partenaire demandée",
+                 person_id=ctx.journey.person_id, journey_id=ctx.journey.id)
+    return "nouvelle"
+
+
+def envoyer(ctx, params, data):
+    try:
+        target_id = int(params.get("destinataire"))
+    except (TypeError, ValueError):
+        raise EngineError("Partenaire destinataire manquant.") from None
+    target = db.session.get(Structure, target_id)
+    redirected = data.get("issue_tentative") == "redirigee"
+    previous = _current(ctx, data) if redirected else None
+    sender_id = previous.to_structure_id if previous else ctx.journey.structure_id
+    if target is None or not target.active or target.id == sender_id:
+        raise EngineError("Choisissez une autre structure du réseau que la vôtre.")
+    cfg, now = current_app.config, clock.now()
+    fields = previous.shared_fields if previous else [f for f in data.get("donnees_partagees") or []
+                                                      if f in SHARED_FIELDS]
+    person = db.session.get(Person, ctx.journey.person_id)
+    referral = Referral(
+        journey_id=ctx.journey.id, person_id=person.id, from_structure_id=sender_id,
+        to_structure_id=target.id, previous_id=previous.id if previous else None, status="ouverte",
+        motif=(previous.motif if previous else data.get("motif")),
+        shared_fields=fields,
+        shared_data=previous.shared_data if previous else _shared_snapshot(person, fields, data),
+        person_informed=True, information_mode="redirection" if previous else data.get("mode_information"),
+        informed_by_id=getattr(ctx.actor, "id", None), informed_at=now, sent_at=now,
+        remind_at=add_working_days(now, cfg["REFERRAL_REMINDER_DAYS"]),
+        escalate_at=add_working_days(now, cfg["REFERRAL_ESCALATION_DAYS"]),
+        expire_at=add_working_days(now, cfg["REFERRAL_EXPIRY_DAYS"]),
+    )
+    if previous is None and data.get("message_partenaire"):
+        referral.motif = f"{referral.motif or ''}\n\nMessage : {data['message_partenaire']}".strip()
+    db.session.add(referral)
+    db.session.flush()
+    sender = db.session.get(Structure, sender_id)
+    _record(ctx, referral, f"Orientation envoyée : {sender.name} → {target.name}",
+            by_receiver=False, action="referral.sent")
+    _notify("arrivee", target, f"Nouvelle orientation reçue de {sender.name}",
+            f"{sender.name} vous oriente une personne. Réponse attendue avant le "
+            f"{referral.remind_at:%d/%m/%Y}.", referral)
+    return {"referral_id": referral.id, "destinataire_id": target.id, "relance": _iso(referral.remind_at),
+            "escalade": _iso(referral.escalate_at), "expiration": _iso(referral.expire_at)}
+
+
+def accepter(ctx, params, data):
+    referral = _current(ctx, data)
+    referral.status, referral.answered_at = "acceptee", clock.now()
+    if data.get("date_premier_rdv"):
+        referral.first_appointment_at = datetime.combine(date.fromisoformat(data["date_premier_rdv"]),
+                                                         datetime.min.time())
+    _record(ctx, referral, f"Orientation acceptée par {referral.to_structure.name}, premier rendez-vous le "
+            f"{referral.first_appointment_at:%d/%m/%Y}", by_receiver=True, action="referral.accepted")
+    _notify("acceptation", referral.from_structure, "Orientation acceptée",
+            f"{referral.to_structure.name} a accepté l'orientation.", referral)
+    return {"referral_id": referral.id}
+
+
+def refuser(ctx, params, data):
+    referral = _current(ctx, data)
+    reason = params.get("motif") or data.get("motif_refus") or "autre"
+    referral.status, referral.decline_reason = "refusee", reason
+    referral.decline_comment = data.get("commentaire")
+    referral.answered_at = referral.answered_at or clock.now()
+    referral.closed_at = clock.now()
+    label = DECLINE_REASONS.get(reason, reason)
+    _record(ctx, referral, f"Orientation refusée par {referral.to_structure.name} : {label}",
+            by_receiver=True, action="referral.declined")
+    _notify("refus", referral.from_structure, "Orientation refusée : choisissez un autre partenaire",
+            f"{referral.to_structure.name} a refusé l'orientation ({label}).", referral)
+    return "refusee"
+
+
+def rediriger(ctx, params, data):
+    referral = _current(ctx, data)
+    referral.status, referral.answered_at = "redirigee", clock.now()
+    referral.decline_comment = data.get("commentaire")
+    _record(ctx, referral, f"Orientation redirigée par {referral.to_structure.name}",
+            by_receiver=True, action="referral.redirected")
+    return "redirigee"
+
+
+def relancer(ctx, params, data):
+    referral = _current(ctx, data)
+    referral.reminded_at = clock.now()
+    _record(ctx, referral, "Relance : orientation sans réponse", by_receiver=False, action="referral.reminded")
+    _notify("relance", referral.to_structure, "Relance : une orientation attend votre réponse",
+            f"L'orientation envoyée par {referral.from_structure.name} le {referral.sent_at:%d/%m/%Y} "
+            f"attend toujours une réponse.", referral)
+    return True
+
+
+def escalader(ctx, params, data):
+    referral = _current(ctx, data)
+    referral.escalated_at = clock.now()
+    departement = referral.to_structure.departement
+    coordinators = db.session.scalars(select(User).join(Structure, User.structure_id == Structure.id).where(
+        Structure.departement == departement, User.active.is_(True))).all()
+    for user in (u for u in coordinators if u.has_role("coordinateur") and u.email):
+        queue_message("escalade", user.email, "Orientation sans réponse : à débloquer",
+                      f"L'orientation de {referral.from_structure.name} vers {referral.to_structure.name} "
+                      f"est sans réponse depuis le {referral.sent_at:%d/%m/%Y}.",
+                      to_structure_id=user.structure_id, referral_id=referral.id)
+    _record(ctx, referral, "Escalade au coordinateur local", by_receiver=False, action="referral.escalated")
+    return True
+
+
+def expirer(ctx, params, data):
+    referral = _current(ctx, data)
+    referral.status, referral.closed_at = "expiree", clock.now()
+    _record(ctx, referral, f"Orientation expirée sans réponse de {referral.to_structure.name}",
+            by_receiver=False, action="referral.expired")
+    _notify("expiration", referral.from_structure, "Orientation expirée : choisissez un autre partenaire",
+            f"{referral.to_structure.name} n'a pas répondu dans le délai.", referral)
+    return "expiree"
+
+
+def aboutir(ctx, params, data):
+    referral = _current(ctx, data)
+    referral.status, referral.closed_at = "aboutie", clock.now()
+    _record(ctx, referral, f"Orientation aboutie : premier contact confirmé par {referral.to_structure.name}",
+            by_receiver=True, action="referral.completed")
+    _notify("aboutie", referral.from_structure, "Orientation aboutie",
+            f"{referral.to_structure.name} a reçu la personne.", referral)
+    return "aboutie"
+
+
+def abandonner(ctx, params, data):
+    audit.record(ctx.actor, "referral.abandoned", f"Orientation abandonnée : {data.get('motif_abandon', '')}",
+                 person_id=ctx.journey.person_id, journey_id=ctx.journey.id)
+    return "abandonnee"
+
+
+SERVICES = {f"orientation.{fn.__name__}": fn for fn in (
+    ouvrir, envoyer, accepter, refuser, rediriger, relancer, escalader, expirer, aboutir, abandonner)}
+
+
+def services_for(journey: Journey, actor: User | None):
+    """The callable handed to the engine for this journey and actor."""
+    ctx = ServiceContext(journey, actor)
+
+    def call(name, params, data):
+        if name not in SERVICES:
+            raise EngineError(f"Opération de service inconnue : {name}.")
+        return SERVICES[name](ctx, params, data)
+    return call
