@@ -134,14 +134,14 @@ def test_reception_journey_is_worked_by_api(app, client):
                                                             reponse="orientation"))
     assert done.status_code == 200, done.get_json()
     [waiting] = done.get_json()["next_tasks"]
-    assert waiting["bpmn_id"] == "orientation_a_organiser" and waiting["due_at"] is not None
+    assert waiting["bpmn_id"] == "choisir_partenaire" and waiting["due_at"] is not None
 
     dossier = client.get(f"/api/v1/people/{journey['person_id']}", headers=claire).get_json()
     assert dossier["person"]["display_name"] == "Léa Dupont" and dossier["person"]["anonymous"] is False
     assert dossier["person"]["public"] == "demandeur_emploi" and dossier["person"]["commune"] == "Orléans"
     assert [(j["id"], j["status"], j["end_event"]) for j in dossier["journeys"]] == \
         [(journey["id"], "en_cours", None)]
-    assert [t["bpmn_id"] for t in dossier["open_tasks"]] == ["orientation_a_organiser"]
+    assert [t["bpmn_id"] for t in dossier["open_tasks"]] == ["choisir_partenaire"]
     actions = [e["action"] for e in dossier["timeline"]]
     assert actions.count("task.completed") == 2 and "journey.started" in actions
     assert {e["user"] for e in dossier["timeline"]} == {"Claire Martin"}

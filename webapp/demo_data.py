@@ -1,7 +1,12 @@
-"""Demo reference data for SPRO Centre-Val de Loire: territories, networks, structures, users."""
+"""Demo reference data for SPRO Centre-Val de Loire: territories, networks, structures, users.
 
-# Structures are plausible, not exact; every phone (02 61 91 …, the ARCEP fiction range)
-# and e-mail address (.example.org) is fictitious.
+The structures themselves are in `demo_structures.py` (re-exported here as STRUCTURES).
+"""
+from . import communes
+from .demo_structures import COMMUNE_CODES, STRUCTURES  # noqa: F401  (re-exported)
+
+# Every phone (02 61 91 …, the ARCEP fiction range) and e-mail address (.example.org) is
+# fictitious.
 
 DEPARTEMENTS = [
     {"code": "18", "name": "Cher"},
@@ -12,285 +17,83 @@ DEPARTEMENTS = [
     {"code": "45", "name": "Loiret"},
 ]
 
+# "seat": INSEE code of the bassin's main commune. The first bassin of each département is the
+# fallback of bassin_communes() below.
 BASSINS = [
-    {"code": "18-bourges", "name": "Bassin de Bourges", "departement": "18"},
-    {"code": "18-vierzon", "name": "Bassin de Vierzon", "departement": "18"},
-    {"code": "18-saint-amand", "name": "Bassin de Saint-Amand-Montrond", "departement": "18"},
-    {"code": "28-chartres", "name": "Bassin de Chartres", "departement": "28"},
-    {"code": "28-dreux", "name": "Bassin de Dreux", "departement": "28"},
-    {"code": "28-chateaudun", "name": "Bassin de Châteaudun", "departement": "28"},
-    {"code": "36-chateauroux", "name": "Bassin de Châteauroux", "departement": "36"},
-    {"code": "36-issoudun", "name": "Bassin d'Issoudun", "departement": "36"},
-    {"code": "36-le-blanc", "name": "Bassin du Blanc", "departement": "36"},
-    {"code": "37-tours", "name": "Bassin de Tours", "departement": "37"},
-    {"code": "37-chinon", "name": "Bassin de Chinon", "departement": "37"},
-    {"code": "37-loches", "name": "Bassin de Loches", "departement": "37"},
-    {"code": "37-amboise", "name": "Bassin d'Amboise", "departement": "37"},
-    {"code": "41-blois", "name": "Bassin de Blois", "departement": "41"},
-    {"code": "41-vendome", "name": "Bassin de Vendôme", "departement": "41"},
-    {"code": "41-romorantin", "name": "Bassin de Romorantin-Lanthenay", "departement": "41"},
-    {"code": "45-orleans", "name": "Bassin d'Orléans", "departement": "45"},
-    {"code": "45-montargis", "name": "Bassin de Montargis", "departement": "45"},
-    {"code": "45-pithiviers", "name": "Bassin de Pithiviers", "departement": "45"},
+    {"code": "18-bourges", "name": "Bassin de Bourges", "departement": "18", "seat": "18033"},
+    {"code": "18-vierzon", "name": "Bassin de Vierzon", "departement": "18", "seat": "18279"},
+    {"code": "18-saint-amand", "name": "Bassin de Saint-Amand-Montrond", "departement": "18",
+     "seat": "18197"},
+    {"code": "28-chartres", "name": "Bassin de Chartres", "departement": "28", "seat": "28085"},
+    {"code": "28-dreux", "name": "Bassin de Dreux", "departement": "28", "seat": "28134"},
+    {"code": "28-chateaudun", "name": "Bassin de Châteaudun", "departement": "28",
+     "seat": "28088"},
+    {"code": "36-chateauroux", "name": "Bassin de Châteauroux", "departement": "36",
+     "seat": "36044"},
+    {"code": "36-issoudun", "name": "Bassin d'Issoudun", "departement": "36", "seat": "36088"},
+    {"code": "36-le-blanc", "name": "Bassin du Blanc", "departement": "36", "seat": "36018"},
+    {"code": "37-tours", "name": "Bassin de Tours", "departement": "37", "seat": "37261"},
+    {"code": "37-chinon", "name": "Bassin de Chinon", "departement": "37", "seat": "37072"},
+    {"code": "37-loches", "name": "Bassin de Loches", "departement": "37", "seat": "37132"},
+    {"code": "37-amboise", "name": "Bassin d'Amboise", "departement": "37", "seat": "37003"},
+    {"code": "41-blois", "name": "Bassin de Blois", "departement": "41", "seat": "41018"},
+    {"code": "41-vendome", "name": "Bassin de Vendôme", "departement": "41", "seat": "41269"},
+    {"code": "41-romorantin", "name": "Bassin de Romorantin-Lanthenay", "departement": "41",
+     "seat": "41194"},
+    {"code": "45-orleans", "name": "Bassin d'Orléans", "departement": "45", "seat": "45234"},
+    {"code": "45-montargis", "name": "Bassin de Montargis", "departement": "45",
+     "seat": "45208"},
+    {"code": "45-pithiviers", "name": "Bassin de Pithiviers", "departement": "45",
+     "seat": "45252"},
 ]
+
+
+def bassin_communes(bassins=None) -> dict[str, str]:
+    """{commune INSEE code: bassin code} for every commune of communes_cvl.csv.
+
+    A demo approximation, not the official bassins de vie (bassins are configurable): a
+    commune goes to the bassin of its département whose seat shares the first three digits
+    of the commune's first postal code, else to the département's first bassin.
+    """
+    bassins = BASSINS if bassins is None else bassins
+    by_prefix, first = {}, {}
+    for bassin in bassins:
+        first.setdefault(bassin["departement"], bassin["code"])
+        seat = communes.by_code(bassin["seat"])
+        if seat is not None and seat.codes_postaux:
+            by_prefix.setdefault((bassin["departement"], seat.codes_postaux[0][:3]),
+                                 bassin["code"])
+    assignment = {}
+    for commune in communes.all_communes():
+        if commune.departement not in first:
+            continue
+        prefix = commune.codes_postaux[0][:3] if commune.codes_postaux else ""
+        assignment[commune.code] = by_prefix.get((commune.departement, prefix),
+                                                 first[commune.departement])
+    return assignment
+
 
 NETWORKS = [
     ("mission_locale", "Mission Locale"),
     ("cio", "CIO"),
-    ("france_travail", "France Travail"),
+    ("france_travail", "France Travail (ex-Pôle emploi)"),
     ("apec", "APEC"),
+    ("apecita", "APECITA"),
     ("cap_emploi", "Cap emploi"),
     ("info_jeunesse", "Information Jeunesse (BIJ/PIJ/CRIJ)"),
-    ("transitions_pro", "Transitions Pro"),
-    ("chambre_metiers", "Chambre de métiers et de l'artisanat"),
+    ("transitions_pro", "Transitions Pro (ex-FONGECIF)"),
+    ("chambre_metiers", "Chambre de métiers et de l'artisanat (centre d'aide à la décision)"),
     ("cci", "CCI (Point A)"),
     ("suio", "SUIO (université)"),
     ("maison_emploi", "Maison de l'emploi"),
     ("cidff", "CIDFF"),
+    # One code for the OPCO (ex-OPCA), told apart by name: AFDAS, Akto (ex-FAFTT),
+    # OPCO Santé (ex-UNIFAF), Uniformation (OPCO Cohésion sociale).
     ("opco", "OPCO"),
+    ("branche_pro", "Branche professionnelle"),
     ("chambre_agriculture", "Chambre d'agriculture"),
     ("prc_vae", "Point relais conseil VAE"),
     ("region", "Région Centre-Val de Loire"),
-]
-
-# Public statuses (SPRO publics) and data·inclusion thématique codes, as used below:
-# scolaire, etudiant, apprenti, salarie, actif_non_salarie, demandeur_emploi, benevole, autre.
-# choisir-un-metier, se-former, trouver-un-emploi, preparer-sa-candidature, creer-une-entreprise,
-# remobilisation, mobilite, numerique, souvrir-a-linternational, famille,
-# difficultes-administratives-ou-juridiques.
-
-_HOURS_STD = "Lundi au vendredi : 9h00–12h30 et 13h30–17h30"
-_HOURS_ML = "Lundi au vendredi : 8h30–12h30 et 13h30–17h30 ; fermé le jeudi matin"
-_HOURS_CIO = ("Lundi au vendredi : 9h00–12h30 et 13h30–17h30 ; "
-              "pendant les vacances scolaires : sur rendez-vous")
-_HOURS_FT = "Lundi au vendredi : 8h30–12h30 (libre accès) ; après-midi sur rendez-vous"
-_HOURS_ANTENNA = "Mardi et jeudi : 9h00–12h30 et 13h30–17h00, sur rendez-vous"
-
-_ML_PUBLICS = ["demandeur_emploi", "apprenti", "autre"]
-_ML_THEMES = ["choisir-un-metier", "se-former", "trouver-un-emploi", "preparer-sa-candidature",
-              "remobilisation", "mobilite", "numerique",
-              "difficultes-administratives-ou-juridiques"]
-_CIO_PUBLICS = ["scolaire", "etudiant"]
-_CIO_THEMES = ["choisir-un-metier", "se-former", "souvrir-a-linternational"]
-_FT_PUBLICS = ["demandeur_emploi", "salarie", "actif_non_salarie", "autre"]
-_FT_THEMES = ["trouver-un-emploi", "preparer-sa-candidature", "se-former", "choisir-un-metier",
-              "creer-une-entreprise", "mobilite", "numerique"]
-
-STRUCTURES = [
-    # --- Loiret (45) -------------------------------------------------------------------------
-    {"slug": "ml-orleans", "name": "Mission Locale de l'Orléanais", "network": "mission_locale",
-     "departement": "45", "bassin": "45-orleans", "commune": "Orléans",
-     "address": "12 rue de la Bretonnerie, 45000 Orléans",
-     "phone": "02 61 91 45 10", "email": "accueil@ml-orleans.example.org",
-     "opening_hours": _HOURS_ML, "publics": list(_ML_PUBLICS), "themes": list(_ML_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "ml-orleans-pithiviers",
-     "name": "Mission Locale de l'Orléanais — antenne de Pithiviers",
-     "network": "mission_locale", "departement": "45", "bassin": "45-pithiviers",
-     "commune": "Pithiviers", "address": "3 place du Martroi, 45300 Pithiviers",
-     "phone": "02 61 91 45 11", "email": "pithiviers@ml-orleans.example.org",
-     "opening_hours": _HOURS_ANTENNA, "publics": list(_ML_PUBLICS), "themes": list(_ML_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": "ml-orleans"},
-    {"slug": "cio-orleans", "name": "CIO d'Orléans", "network": "cio",
-     "departement": "45", "bassin": "45-orleans", "commune": "Orléans",
-     "address": "55 rue Notre-Dame-de-Recouvrance, 45000 Orléans",
-     "phone": "02 61 91 45 20", "email": "cio-orleans@ac-orleans-tours.example.org",
-     "opening_hours": _HOURS_CIO, "publics": list(_CIO_PUBLICS), "themes": list(_CIO_THEMES),
-     "cep_operator": False, "convention": "etat", "parent": None},
-    {"slug": "ft-orleans", "name": "France Travail Orléans Madeleine", "network": "france_travail",
-     "departement": "45", "bassin": "45-orleans", "commune": "Orléans",
-     "address": "8 rue des Charretiers, 45000 Orléans",
-     "phone": "02 61 91 45 30", "email": "orleans-madeleine@francetravail.example.org",
-     "opening_hours": _HOURS_FT, "publics": list(_FT_PUBLICS), "themes": list(_FT_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "apec-orleans",
-     "name": "APEC Centre-Val de Loire — centre d'Orléans", "network": "apec",
-     "departement": "45", "bassin": "45-orleans", "commune": "Orléans",
-     "address": "2 avenue de Paris, 45000 Orléans",
-     "phone": "02 61 91 45 40", "email": "centre-val-de-loire@apec.example.org",
-     "opening_hours": "Lundi au vendredi : 9h00–18h00, sur rendez-vous",
-     "publics": ["salarie", "demandeur_emploi", "etudiant"],
-     "themes": ["trouver-un-emploi", "preparer-sa-candidature", "choisir-un-metier", "se-former",
-                "creer-une-entreprise", "souvrir-a-linternational"],
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "crij-orleans", "name": "CRIJ Centre-Val de Loire", "network": "info_jeunesse",
-     "departement": "45", "bassin": "45-orleans", "commune": "Orléans",
-     "address": "3-5 boulevard de Verdun, 45000 Orléans",
-     "phone": "02 61 91 45 50", "email": "info@crij-cvl.example.org",
-     "opening_hours": "Lundi au vendredi : 10h00–18h00 ; samedi : 10h00–13h00",
-     "publics": ["scolaire", "etudiant", "apprenti", "demandeur_emploi", "salarie", "benevole",
-                 "autre"],
-     "themes": ["choisir-un-metier", "se-former", "trouver-un-emploi", "souvrir-a-linternational",
-                "mobilite", "numerique", "difficultes-administratives-ou-juridiques"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    {"slug": "transitions-pro-cvl", "name": "Transitions Pro Centre-Val de Loire",
-     "network": "transitions_pro", "departement": "45", "bassin": "45-orleans",
-     "commune": "Orléans", "address": "10 rue Saint-Étienne, 45000 Orléans",
-     "phone": "02 61 91 45 60", "email": "contact@transitionspro-cvl.example.org",
-     "opening_hours": "Lundi au vendredi : 9h00–12h30 et 13h30–17h00",
-     "publics": ["salarie"],
-     "themes": ["se-former", "choisir-un-metier", "creer-une-entreprise"],
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "suio-orleans", "name": "SUIO-IP — Université d'Orléans", "network": "suio",
-     "departement": "45", "bassin": "45-orleans", "commune": "Orléans",
-     "address": "Château de la Source, avenue du Parc Floral, 45100 Orléans",
-     "phone": "02 61 91 45 70", "email": "suio@univ-orleans.example.org",
-     "opening_hours": "Lundi au vendredi : 9h00–17h00 (fermé en août)",
-     "publics": ["etudiant"],
-     "themes": ["choisir-un-metier", "se-former", "preparer-sa-candidature",
-                "souvrir-a-linternational"],
-     "cep_operator": False, "convention": "etat", "parent": None},
-    {"slug": "region-cvl", "name": "Région Centre-Val de Loire — Direction de l'orientation",
-     "network": "region", "departement": "45", "bassin": "45-orleans", "commune": "Orléans",
-     "address": "9 rue Saint-Pierre-Lentin, 45000 Orléans",
-     "phone": "02 61 91 45 00", "email": "spro@centrevaldeloire.example.org",
-     "opening_hours": "Lundi au vendredi : 8h30–17h30 (pas d'accueil du public)",
-     "publics": [], "themes": [],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    # --- Indre-et-Loire (37) -----------------------------------------------------------------
-    {"slug": "ml-touraine", "name": "Mission Locale de Touraine", "network": "mission_locale",
-     "departement": "37", "bassin": "37-tours", "commune": "Tours",
-     "address": "28 rue Édouard-Vaillant, 37000 Tours",
-     "phone": "02 61 91 37 10", "email": "accueil@ml-touraine.example.org",
-     "opening_hours": _HOURS_ML, "publics": list(_ML_PUBLICS), "themes": list(_ML_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "ml-touraine-chinon", "name": "Mission Locale de Touraine — antenne de Chinon",
-     "network": "mission_locale", "departement": "37", "bassin": "37-chinon", "commune": "Chinon",
-     "address": "14 rue Rabelais, 37500 Chinon",
-     "phone": "02 61 91 37 11", "email": "chinon@ml-touraine.example.org",
-     "opening_hours": _HOURS_ANTENNA, "publics": list(_ML_PUBLICS), "themes": list(_ML_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": "ml-touraine"},
-    {"slug": "cap-emploi-37", "name": "Cap emploi Indre-et-Loire", "network": "cap_emploi",
-     "departement": "37", "bassin": "37-tours", "commune": "Tours",
-     "address": "40 rue James-Watt, 37200 Tours",
-     "phone": "02 61 91 37 20", "email": "contact@capemploi37.example.org",
-     "opening_hours": _HOURS_STD,
-     "publics": ["demandeur_emploi", "salarie", "actif_non_salarie"],
-     "themes": ["trouver-un-emploi", "preparer-sa-candidature", "se-former", "choisir-un-metier",
-                "difficultes-administratives-ou-juridiques"],
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "transitions-pro-tours",
-     "name": "Transitions Pro Centre-Val de Loire — antenne de Tours",
-     "network": "transitions_pro", "departement": "37", "bassin": "37-tours", "commune": "Tours",
-     "address": "6 place Jean-Jaurès, 37000 Tours",
-     "phone": "02 61 91 37 30", "email": "tours@transitionspro-cvl.example.org",
-     "opening_hours": "Mardi au jeudi : 9h00–12h30 et 13h30–17h00, sur rendez-vous",
-     "publics": ["salarie"],
-     "themes": ["se-former", "choisir-un-metier", "creer-une-entreprise"],
-     "cep_operator": True, "convention": "regionale", "parent": "transitions-pro-cvl"},
-    {"slug": "suio-tours", "name": "SUIO-IP — Université de Tours", "network": "suio",
-     "departement": "37", "bassin": "37-tours", "commune": "Tours",
-     "address": "60 rue du Plat-d'Étain, 37000 Tours",
-     "phone": "02 61 91 37 40", "email": "suio@univ-tours.example.org",
-     "opening_hours": "Lundi au vendredi : 9h00–17h00 (fermé en août)",
-     "publics": ["etudiant"],
-     "themes": ["choisir-un-metier", "se-former", "preparer-sa-candidature",
-                "souvrir-a-linternational"],
-     "cep_operator": False, "convention": "etat", "parent": None},
-    {"slug": "opco-uniformation-cvl", "name": "Uniformation — délégation Centre-Val de Loire",
-     "network": "opco", "departement": "37", "bassin": "37-tours", "commune": "Tours",
-     "address": "19 rue de Bordeaux, 37000 Tours",
-     "phone": "02 61 91 37 50", "email": "centre-val-de-loire@uniformation.example.org",
-     "opening_hours": "Lundi au vendredi : 9h00–12h00 et 14h00–17h00, par téléphone",
-     "publics": ["salarie", "apprenti"],
-     "themes": ["se-former"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    # --- Cher (18) ---------------------------------------------------------------------------
-    {"slug": "cio-bourges", "name": "CIO de Bourges", "network": "cio",
-     "departement": "18", "bassin": "18-bourges", "commune": "Bourges",
-     "address": "7 rue Bourbonnoux, 18000 Bourges",
-     "phone": "02 61 91 18 10", "email": "cio-bourges@ac-orleans-tours.example.org",
-     "opening_hours": _HOURS_CIO, "publics": list(_CIO_PUBLICS), "themes": list(_CIO_THEMES),
-     "cep_operator": False, "convention": "etat", "parent": None},
-    {"slug": "bij-bourges", "name": "Bureau Information Jeunesse du Cher",
-     "network": "info_jeunesse",
-     "departement": "18", "bassin": "18-bourges", "commune": "Bourges",
-     "address": "22 rue Moyenne, 18000 Bourges",
-     "phone": "02 61 91 18 20", "email": "bij18@info-jeunesse.example.org",
-     "opening_hours": "Mardi au vendredi : 13h00–18h00 ; mercredi et samedi : 10h00–12h00",
-     "publics": ["scolaire", "etudiant", "apprenti", "demandeur_emploi", "benevole", "autre"],
-     "themes": ["choisir-un-metier", "se-former", "trouver-un-emploi", "souvrir-a-linternational",
-                "mobilite", "numerique"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    {"slug": "cma-cher", "name": "Chambre de métiers et de l'artisanat du Cher",
-     "network": "chambre_metiers", "departement": "18", "bassin": "18-vierzon",
-     "commune": "Vierzon", "address": "5 avenue de la République, 18100 Vierzon",
-     "phone": "02 61 91 18 30", "email": "orientation@cma-cher.example.org",
-     "opening_hours": _HOURS_STD,
-     "publics": ["scolaire", "apprenti", "salarie", "actif_non_salarie", "demandeur_emploi"],
-     "themes": ["choisir-un-metier", "se-former", "creer-une-entreprise",
-                "preparer-sa-candidature"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    # --- Eure-et-Loir (28) -------------------------------------------------------------------
-    {"slug": "cio-chartres", "name": "CIO de Chartres", "network": "cio",
-     "departement": "28", "bassin": "28-chartres", "commune": "Chartres",
-     "address": "15 rue du Grand-Faubourg, 28000 Chartres",
-     "phone": "02 61 91 28 10", "email": "cio-chartres@ac-orleans-tours.example.org",
-     "opening_hours": _HOURS_CIO, "publics": list(_CIO_PUBLICS), "themes": list(_CIO_THEMES),
-     "cep_operator": False, "convention": "etat", "parent": None},
-    {"slug": "ft-dreux", "name": "France Travail Dreux", "network": "france_travail",
-     "departement": "28", "bassin": "28-dreux", "commune": "Dreux",
-     "address": "4 rue des Livraindières, 28100 Dreux",
-     "phone": "02 61 91 28 20", "email": "dreux@francetravail.example.org",
-     "opening_hours": _HOURS_FT, "publics": list(_FT_PUBLICS), "themes": list(_FT_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "cci-eure-et-loir", "name": "CCI Eure-et-Loir — Point A", "network": "cci",
-     "departement": "28", "bassin": "28-chartres", "commune": "Chartres",
-     "address": "5 bis avenue Marcel-Proust, 28000 Chartres",
-     "phone": "02 61 91 28 30", "email": "point-a@cci28.example.org",
-     "opening_hours": _HOURS_STD,
-     "publics": ["scolaire", "etudiant", "apprenti", "demandeur_emploi", "actif_non_salarie"],
-     "themes": ["choisir-un-metier", "se-former", "preparer-sa-candidature",
-                "creer-une-entreprise"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    {"slug": "mde-dunois", "name": "Maison de l'emploi et des entreprises du Dunois",
-     "network": "maison_emploi", "departement": "28", "bassin": "28-chateaudun",
-     "commune": "Châteaudun", "address": "1 rue de la Madeleine, 28200 Châteaudun",
-     "phone": "02 61 91 28 40", "email": "accueil@mde-dunois.example.org",
-     "opening_hours": _HOURS_STD,
-     "publics": ["demandeur_emploi", "salarie", "actif_non_salarie", "benevole", "autre"],
-     "themes": ["trouver-un-emploi", "preparer-sa-candidature", "creer-une-entreprise",
-                "mobilite", "numerique", "remobilisation"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    # --- Indre (36) --------------------------------------------------------------------------
-    {"slug": "ml-chateauroux", "name": "Mission Locale de Châteauroux et de l'Indre",
-     "network": "mission_locale", "departement": "36", "bassin": "36-chateauroux",
-     "commune": "Châteauroux", "address": "9 rue Grande, 36000 Châteauroux",
-     "phone": "02 61 91 36 10", "email": "accueil@ml-indre.example.org",
-     "opening_hours": _HOURS_ML, "publics": list(_ML_PUBLICS), "themes": list(_ML_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "cidff-indre", "name": "CIDFF de l'Indre", "network": "cidff",
-     "departement": "36", "bassin": "36-chateauroux", "commune": "Châteauroux",
-     "address": "17 place de la République, 36000 Châteauroux",
-     "phone": "02 61 91 36 20", "email": "contact@cidff36.example.org",
-     "opening_hours": "Lundi au vendredi : 9h00–12h30 ; après-midi sur rendez-vous",
-     "publics": ["demandeur_emploi", "salarie", "actif_non_salarie", "benevole", "autre"],
-     "themes": ["famille", "difficultes-administratives-ou-juridiques", "trouver-un-emploi",
-                "creer-une-entreprise", "remobilisation"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    # --- Loir-et-Cher (41) -------------------------------------------------------------------
-    {"slug": "ft-blois", "name": "France Travail Blois", "network": "france_travail",
-     "departement": "41", "bassin": "41-blois", "commune": "Blois",
-     "address": "30 avenue du Maréchal-Maunoury, 41000 Blois",
-     "phone": "02 61 91 41 10", "email": "blois@francetravail.example.org",
-     "opening_hours": _HOURS_FT, "publics": list(_FT_PUBLICS), "themes": list(_FT_THEMES),
-     "cep_operator": True, "convention": "regionale", "parent": None},
-    {"slug": "ca-loir-et-cher", "name": "Chambre d'agriculture de Loir-et-Cher",
-     "network": "chambre_agriculture", "departement": "41", "bassin": "41-vendome",
-     "commune": "Vendôme", "address": "12 faubourg Chartrain, 41100 Vendôme",
-     "phone": "02 61 91 41 20", "email": "installation@ca41.example.org",
-     "opening_hours": _HOURS_STD,
-     "publics": ["actif_non_salarie", "salarie", "demandeur_emploi", "apprenti"],
-     "themes": ["creer-une-entreprise", "choisir-un-metier", "se-former", "trouver-un-emploi"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
-    {"slug": "prc-vae-romorantin", "name": "Point relais conseil VAE de Romorantin",
-     "network": "prc_vae", "departement": "41", "bassin": "41-romorantin",
-     "commune": "Romorantin-Lanthenay", "address": "2 rue de la Tour, 41200 Romorantin-Lanthenay",
-     "phone": "02 61 91 41 30", "email": "vae@prc-romorantin.example.org",
-     "opening_hours": "Lundi et mercredi : 9h00–12h30 et 14h00–17h00, sur rendez-vous",
-     "publics": ["salarie", "demandeur_emploi", "actif_non_salarie", "benevole"],
-     "themes": ["se-former"],
-     "cep_operator": False, "convention": "regionale", "parent": None},
 ]
 
 ROLES = [
@@ -303,7 +106,9 @@ ROLES = [
 
 DEMO_PASSWORD = "demo-spro-2026"
 
-USERS = [
+EMAIL_DOMAIN = "demo-spro.example.org"
+
+_USERS = [
     # Mission Locale de l'Orléanais: three colleagues sharing a queue.
     {"username": "claire.martin", "full_name": "Claire Martin",
      "structure": "ml-orleans", "roles": ["conseiller"], "password": DEMO_PASSWORD},
@@ -356,3 +161,6 @@ USERS = [
     {"username": "pierre.faure", "full_name": "Pierre Faure",
      "structure": "crij-orleans", "roles": ["admin"], "password": DEMO_PASSWORD},
 ]
+
+# Every demo user gets a fictitious address: <username>@demo-spro.example.org.
+USERS = [{**user, "email": f"{user['username']}@{EMAIL_DOMAIN}"} for user in _USERS]

@@ -42,6 +42,8 @@ def expand(schema: dict) -> dict:
 def _kind(prop: dict, ui: dict) -> str:
     widget = ui.get("ui:widget")
     t = prop.get("type")
+    if prop.get("x-source"):
+        return "source"
     if t == "array":
         return "checkboxes"
     if t == "boolean":
@@ -112,10 +114,17 @@ def _message(error) -> str:
     return "Valeur invalide."
 
 
-def validate(schema: dict, data: dict) -> dict:
-    """Return {field name: French message} for every problem; an empty dict when valid."""
+def validate(schema: dict, data: dict, allowed: dict | None = None) -> dict:
+    """Return {field name: French message} for every problem; an empty dict when valid.
+
+    `allowed` maps an `x-source` name to the set of values the user may pick from it.
+    """
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     errors = {}
+    for name, prop in schema.get("properties", {}).items():
+        source = prop.get("x-source")
+        if source and name in data and data[name] not in (allowed or {}).get(source, set()):
+            errors[name] = "Choisissez une structure de la liste."
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         if error.validator == "required":
             names = [n for n in error.validator_value if n not in (error.instance or {})]
@@ -143,15 +152,22 @@ class Field:
     value: object = None
     error: str | None = None
     max_length: int | None = None
+    suggestions: list = field(default_factory=list)  # for x-source fields: ranked, with reasons
 
 
-def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | None = None):
-    """The ordered fields of a form, with current values and errors, for rendering."""
-    values, errors = values or {}, errors or {}
+def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | None = None,
+             sources: dict | None = None):
+    """The ordered fields of a form, with current values and errors, for rendering.
+
+    `sources` gives, per `x-source` name, {"choices": [(value, label, group)], "suggestions": [...]}.
+    """
+    values, errors, sources = values or {}, errors or {}, sources or {}
     props = schema.get("properties", {})
     order = [n for n in ui.get("ui:order", []) if n in props] + [n for n in props if n not in ui.get("ui:order", [])]
     required = set(schema.get("required", []))
     conditional = set(schema.get("then", {}).get("required", []))
+    for branch in schema.get("allOf", []):
+        conditional |= set(branch.get("then", {}).get("required", []))
     fields = []
     for name in order:
         prop, field_ui = props[name], ui.get(name, {})
@@ -159,6 +175,11 @@ def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | 
         enum = source.get("enum", [])
         names = source.get("x-enumNames") or enum
         groups = {}
+        picked = sources.get(prop.get("x-source"), {}) if prop.get("x-source") else {}
+        if picked:
+            enum = [v for v, _l, _g in picked.get("choices", [])]
+            names = [label for _v, label, _g in picked.get("choices", [])]
+            groups = {v: g for v, _l, g in picked.get("choices", [])}
         if prop.get("x-vocabulary"):
             groups = {v: g for v, _l, g in vocabularies.options(prop["x-vocabulary"])}
         fields.append(Field(
@@ -166,7 +187,7 @@ def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | 
             required=name in required, help=prop.get("description"),
             options=[(v, names[i] if i < len(names) else v, groups.get(v)) for i, v in enumerate(enum)],
             value=values.get(name), error=errors.get(name),
-            max_length=prop.get("maxLength"),
+            max_length=prop.get("maxLength"), suggestions=picked.get("suggestions", []),
         ))
         if name in conditional and not fields[-1].required and not fields[-1].help:
             fields[-1].help = "Obligatoire selon la réponse choisie."

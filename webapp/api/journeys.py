@@ -2,6 +2,7 @@
 from ..operations import audit
 from ..operations.journeys import start_journey
 from ..queries.people import journeys_of, open_tasks, person_for, timeline
+from ..queries.referrals import path_of, person_view
 from ..queries.tasks import open_tasks_of_journey
 from .auth import current_actor
 from .blueprint import bp
@@ -36,5 +37,6 @@ def person(person_id):
     with write_transaction():
         found = person_for(actor, person_id)
         audit.record(actor, "person.read", "Dossier consulté (API)", kind="read", person_id=found.id)
-    return DossierSchema().dump({"person": found, "journeys": journeys_of(actor, found),
+    return DossierSchema().dump({"person": person_view(actor, found), "referrals": path_of(actor, found),
+                                 "journeys": journeys_of(actor, found),
                                  "open_tasks": open_tasks(actor, found), "timeline": timeline(actor, found)})

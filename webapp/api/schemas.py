@@ -1,9 +1,10 @@
 """Marshmallow schemas: request bodies and query strings in, JSON answers out."""
 from datetime import timezone
 
-from flask import request
+from flask import g, request
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..queries.referrals import person_view
 from ..task_forms import expand
 from .errors import InvalidRequest
 
@@ -105,7 +106,7 @@ class TaskSchema(Schema):
     process_key = fields.String()
     journey_id = fields.Integer()
     person_id = fields.Integer()
-    person_name = fields.String(attribute="person.display_name")
+    person_name = fields.Function(lambda task: person_view(g.api_user, task.person).display_name)
     role = fields.String()
     structure = fields.Pluck(StructureRef, "name")
     assignee = fields.Pluck(UserRef, "username", allow_none=True)
@@ -152,16 +153,20 @@ class JourneyStartedSchema(Schema):
 
 
 class PersonSchema(Schema):
-    id = fields.Integer()
+    """Dumped from a PersonView: a receiving structure gets only the fields shared with it."""
+    id = fields.Integer(attribute="person.id")
     display_name = fields.String()
-    anonymous = fields.Boolean(attribute="is_anonymous_person")
-    prenom = fields.String(allow_none=True)
-    nom = fields.String(allow_none=True)
-    annee_naissance = fields.Integer(allow_none=True)
-    telephone = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    public = fields.String(allow_none=True)
-    commune = fields.String(allow_none=True)
+    full_access = fields.Boolean(attribute="full")
+    anonymous = fields.Function(lambda view: not view.full or view.person.is_anonymous_person)
+    thematiques = fields.Function(lambda view: view.fields["thematiques"] if "thematiques" in view.fields else None)
+    besoins = fields.Function(lambda view: view.fields.get("besoins"))
+    prenom = fields.Function(lambda view: view.fields.get("prenom"))
+    nom = fields.Function(lambda view: view.fields.get("nom"))
+    annee_naissance = fields.Function(lambda view: view.fields.get("annee_naissance"))
+    telephone = fields.Function(lambda view: view.fields.get("telephone"))
+    email = fields.Function(lambda view: view.fields.get("email"))
+    public = fields.Function(lambda view: view.fields.get("public"))
+    commune = fields.Function(lambda view: view.fields.get("commune"))
 
 
 class JourneySchema(Schema):
@@ -181,8 +186,28 @@ class TimelineEventSchema(Schema):
     summary = fields.String()
 
 
+class ReferralSchema(Schema):
+    id = fields.Integer()
+    journey_id = fields.Integer()
+    from_structure = fields.Pluck(StructureRef, "name")
+    to_structure = fields.Pluck(StructureRef, "name")
+    status = fields.String(metadata={"enum": ["ouverte", "acceptee", "refusee", "redirigee", "expiree",
+                                              "aboutie", "abandonnee"]})
+    shared_fields = fields.List(fields.String())
+    person_informed = fields.Boolean()
+    information_mode = fields.String(allow_none=True)
+    informed_by = fields.Pluck(UserRef, "username", allow_none=True)
+    informed_at = UtcDateTime(allow_none=True)
+    sent_at = UtcDateTime()
+    answered_at = UtcDateTime(allow_none=True)
+    first_appointment_at = UtcDateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
+
+
 class DossierSchema(Schema):
     person = fields.Nested(PersonSchema)
+    referrals = fields.List(fields.Nested(ReferralSchema))
     journeys = fields.List(fields.Nested(JourneySchema))
     open_tasks = fields.List(fields.Nested(TaskSchema))
     timeline = fields.List(fields.Nested(TimelineEventSchema))

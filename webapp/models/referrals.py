@@ -22,7 +22,7 @@ SHARED_FIELDS = {
     "identite": ("Identité (prénom, nom)", ("prenom", "nom")),
     "naissance": ("Année de naissance", ("annee_naissance",)),
     "coordonnees": ("Coordonnées (téléphone, courriel)", ("telephone", "email")),
-    "situation": ("Situation (public, commune)", ("public", "commune")),
+    "situation": ("Situation (public, commune)", ("public", "commune", "commune_code")),
     "demande": ("Demande (thématiques, besoins)", ("thematiques", "besoins")),
 }
 

@@ -2,12 +2,13 @@
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import clock
+from .. import clock, communes
 from ..errors import Conflict, Forbidden, InvalidData, NotFound
 from ..extensions import db
 from ..models import HumanTask, Journey, Person
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from ..queries.people import person_for
+from ..queries.suggestions import partner_ids
 from ..queries.tasks import task_for
 from ..task_forms import expand, validate
 from ..workflow import EngineError, Instance, TaskNotReady
@@ -76,6 +77,9 @@ def _apply_person_fields(person: Person, data: dict) -> dict:
     for name in PROFILE_FIELDS:
         if name in data:
             setattr(person, name, data[name])
+    if "commune" in data:
+        commune = communes.resolve(data["commune"])
+        person.commune_code = commune.code if commune else None
     return {k: v for k, v in data.items() if k not in IDENTITY_FIELDS}
 
 
@@ -94,7 +98,7 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     if task.assignee_id not in (None, actor.id):
         raise Conflict(f"Cette tâche a été prise par {task.assignee.full_name}.")
     form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
-    errors = validate(expand(form["schema"]), data)
+    errors = validate(expand(form["schema"]), data, {"partenaires": partner_ids(actor)})
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     engine_data = _apply_person_fields(task.person, data)

@@ -1,5 +1,5 @@
 """Completing or correcting a person's identity and profile (dossier)."""
-from .. import clock
+from .. import clock, communes
 from ..errors import InvalidData
 from ..queries.people import person_for
 from ..task_forms import expand, validate
@@ -34,6 +34,8 @@ def update_identity(actor, person_id: int, data: dict):
     changed = sorted(k for k in IDENTITY_SCHEMA["properties"] if getattr(person, k) != data.get(k))
     for name in IDENTITY_SCHEMA["properties"]:
         setattr(person, name, data.get(name))
+    commune = communes.resolve(data.get("commune"))
+    person.commune_code = commune.code if commune else None
     person.last_contact_at = clock.now()
     if changed:
         audit.record(actor, "person.updated", "Identité mise à jour", person_id=person.id,

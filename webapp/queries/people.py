@@ -1,9 +1,9 @@
 """People (dossiers) and their timelines, visible only to the structures involved."""
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import AuditEvent, HumanTask, Journey, Person
+from ..models import AuditEvent, HumanTask, Journey, Person, Referral
 
 
 def person_for(actor, person_id: int) -> Person:
@@ -13,7 +13,9 @@ def person_for(actor, person_id: int) -> Person:
         raise NotFound("Dossier introuvable.")
     involved = person.created_by_structure_id == actor.structure_id or db.session.scalar(
         select(exists().where(Journey.person_id == person.id,
-                              Journey.structure_id == actor.structure_id)))
+                              Journey.structure_id == actor.structure_id))) or db.session.scalar(
+        select(exists().where(Referral.person_id == person.id, or_(
+            Referral.to_structure_id == actor.structure_id, Referral.from_structure_id == actor.structure_id))))
     if not involved:
         raise NotFound("Dossier introuvable.")
     return person
@@ -26,10 +28,12 @@ def journeys_of(actor, person: Person) -> list[Journey]:
 
 
 def timeline(actor, person: Person) -> list[AuditEvent]:
-    """Who did what, when, in which structure, for this person (writes only), newest first."""
+    """Who did what, when, in which structure, for this person (writes only), newest first:
+    the actor's structure's own entries and those another structure shared with it."""
     return db.session.scalars(select(AuditEvent).where(
         AuditEvent.person_id == person.id, AuditEvent.kind == "write",
-        AuditEvent.structure_id == actor.structure_id)
+        or_(AuditEvent.structure_id == actor.structure_id,
+            AuditEvent.shared_with_structure_id == actor.structure_id))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from ..errors import NotFound
 from ..extensions import db
 from ..models import HumanTask, Person
+from ..workflow import EngineError, Instance
 
 
 @dataclass
@@ -27,6 +28,15 @@ def task_for(actor, task_id: int) -> HumanTask:
     if task is None or task.structure_id != actor.structure_id:
         raise NotFound("Tâche introuvable.")
     return task
+
+
+def task_data(task: HumanTask) -> dict:
+    """The data the engine holds for a waiting task (what earlier steps recorded)."""
+    journey = task.journey
+    try:
+        return Instance.restore(journey.definition.spec_json, journey.state).task_data(task.task_uuid)
+    except EngineError:
+        return {}
 
 
 def open_tasks_of_journey(actor, journey_id: int) -> list[HumanTask]:

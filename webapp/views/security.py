@@ -27,6 +27,12 @@ def _local(value, fmt="%d/%m/%Y %H:%M"):
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS).strftime(fmt)
 
 
+def _person_name(person) -> str:
+    """A person's name as the current user's structure may see it (shared fields only)."""
+    from ..queries.referrals import person_view
+    return person_view(current_user, person).display_name
+
+
 def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
@@ -38,7 +44,7 @@ def init_app(app):
 
     @app.context_processor
     def _globals():
-        values = {"now_utc": clock.now()}
+        values = {"now_utc": clock.now(), "person_name": _person_name}
         if current_user.is_authenticated and not request.path.startswith("/api/"):
             from ..queries.tasks import counts
             values["task_counts"] = counts(current_user)

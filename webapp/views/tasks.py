@@ -1,4 +1,6 @@
 """Home, task lists (Mes tâches, File de ma structure) and the task page."""
+from types import SimpleNamespace
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -8,7 +10,9 @@ from ..extensions import db
 from ..models import User
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
-from ..queries.tasks import filter_choices, open_tasks_of_journey, task_for, task_list
+from ..queries.referrals import person_view, referral_for_task
+from ..queries.suggestions import partner_choices, suggest_partners
+from ..queries.tasks import filter_choices, open_tasks_of_journey, task_data, task_for, task_list
 from ..task_forms import coerce, describe, expand
 
 bp = Blueprint("tasks", __name__)
@@ -45,12 +49,29 @@ def _colleagues(task):
         User.id != current_user.id).order_by(User.full_name)).all()
 
 
+def _sources(task, schema):
+    """Dynamic choices of the form (partner structures, ranked for this person)."""
+    if task.status != "ouverte" or not any(p.get("x-source") == "partenaires"
+                                           for p in schema.get("properties", {}).values()):
+        return {}
+    view = person_view(current_user, task.person)
+    if view.full:
+        person, data = task.person, task_data(task)
+    else:  # a receiving structure ranks with what was shared with it, nothing more
+        person = SimpleNamespace(public=view.get("public"), commune_code=view.get("commune_code"))
+        data = {"thematiques": view.get("thematiques")}
+    return {"partenaires": {"choices": partner_choices(current_user),
+                            "suggestions": suggest_partners(current_user, person, data)}}
+
+
 def _render_task(task, values=None, errors=None, message=None, status=200):
     schema, ui = _form_of(task)
     can_act = task.role in (current_user.roles or [])
     colleagues = [u for u in _colleagues(task) if task.role in (u.roles or [])]
     return render_template(
-        "task.html", task=task, schema=schema, fields=describe(schema, ui, values, errors),
+        "task.html", task=task, schema=schema,
+        fields=describe(schema, ui, values, errors, _sources(task, schema)),
+        referral=referral_for_task(current_user, task),
         form_error=(errors or {}).get("_form"), message=message, can_act=can_act,
         colleagues=colleagues), status
 

@@ -1,0 +1,114 @@
+"""Ranked partner suggestions for a referral: the regional decision table plus the directory."""
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from .. import communes
+from ..extensions import db
+from ..models import BassinCommune, DefinitionVersion, Structure
+from ..vocabularies import PUBLICS_SPRO, category_labels
+from ..workflow import EngineError, decide
+
+DECISION_KEY = "orientation_partenaire"
+# Neighbouring départements inside Centre-Val de Loire (the official COG carries no coordinates,
+# so nearness is counted in territory levels: commune, bassin, département, neighbour).
+NEIGHBOURS = {"18": {"36", "41", "45"}, "28": {"41", "45"}, "36": {"18", "37", "41"},
+              "37": {"36", "41"}, "41": {"18", "28", "36", "37", "45"}, "45": {"18", "28", "41"}}
+
+
+@dataclass
+class Suggestion:
+    structure: Structure
+    score: int = 0
+    reasons: list = field(default_factory=list)
+
+
+def _categories(thematiques) -> list[str]:
+    return sorted({t.split("--", 1)[0] for t in thematiques or [] if isinstance(t, str)})
+
+
+def _network_weights(public, categories) -> dict:
+    """{network: (weight, reason)} from the current version of the decision table."""
+    version = db.session.scalar(select(DefinitionVersion).where(
+        DefinitionVersion.process_key == DECISION_KEY, DefinitionVersion.is_current.is_(True)))
+    if version is None:
+        return {}
+    try:
+        rows = decide(version.bpmn_xml, {"public": public, "categories": categories})
+    except EngineError:
+        return {}
+    best = {}
+    for row in rows:
+        network, weight = row.get("reseau"), int(row.get("poids") or 0)
+        if network and weight > best.get(network, (0, ""))[0]:
+            best[network] = (weight, row.get("raison") or "")
+    return best
+
+
+def _place(actor, person):
+    """(commune code, bassin, département) of the person, else of the actor's structure."""
+    commune = communes.by_code(person.commune_code) if person.commune_code else None
+    if commune is None:
+        home = actor.structure
+        return home.commune_code, home.bassin, home.departement, False
+    bassin = db.session.scalar(select(BassinCommune.bassin_code).where(
+        BassinCommune.commune_code == commune.code))
+    return commune.code, bassin, commune.departement, True
+
+
+def suggest_partners(actor, person, data: dict, limit: int = 5) -> list[Suggestion]:
+    """Best-suited structures first, each with the reasons of its rank."""
+    categories = _categories(data.get("thematiques"))
+    weights = _network_weights(person.public, categories)
+    code, bassin, departement, own_place = _place(actor, person)
+    where = "de la personne" if own_place else "de votre structure"
+    public_label = dict(PUBLICS_SPRO).get(person.public)
+    labels = category_labels()
+    found = []
+    for structure in db.session.scalars(select(Structure).where(
+            Structure.active.is_(True), Structure.id != actor.structure_id)):
+        s = Suggestion(structure)
+        if structure.network in weights:
+            weight, reason = weights[structure.network]
+            s.score += weight
+            s.reasons.append(reason)
+        if person.public and person.public in (structure.publics or []):
+            s.score += 20
+            s.reasons.append(f"Accueille le public « {public_label} »")
+        shared = [c for c in categories if c in (structure.themes or [])]
+        if shared:
+            s.score += min(20, 10 * len(shared))
+            s.reasons.append("Thématiques : " + ", ".join(labels.get(c, c) for c in shared))
+        if s.score == 0:
+            continue
+        if code and structure.commune_code == code:
+            s.score += 40
+            s.reasons.append(f"Dans la commune {where}")
+        elif bassin and structure.bassin == bassin:
+            s.score += 30
+            s.reasons.append(f"Dans le bassin {where}")
+        elif structure.departement == departement:
+            s.score += 20
+            s.reasons.append(f"Dans le département {where}")
+        elif structure.departement in NEIGHBOURS.get(departement, ()):
+            s.score += 5
+            s.reasons.append("Département voisin")
+        if structure.cep_operator:
+            s.reasons.append("Opérateur du conseil en évolution professionnelle (CEP)")
+        found.append(s)
+    found.sort(key=lambda s: (-s.score, s.structure.name))
+    return found[:limit]
+
+
+def partner_ids(actor) -> set[int]:
+    """Structures a referral from the actor's structure may go to."""
+    return set(db.session.scalars(select(Structure.id).where(
+        Structure.active.is_(True), Structure.id != actor.structure_id)))
+
+
+def partner_choices(actor) -> list[tuple[int, str, str]]:
+    """Every other active structure, as (id, label, département group) options."""
+    rows = db.session.scalars(select(Structure).where(
+        Structure.active.is_(True), Structure.id != actor.structure_id)
+        .order_by(Structure.departement, Structure.name)).all()
+    return [(s.id, f"{s.name} ({s.commune or s.departement})", f"Département {s.departement}") for s in rows]
