@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import HumanTask, Person
+from ..models import HumanTask, Journey, Person
 from ..workflow import EngineError, Instance
 
 
@@ -68,9 +68,11 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
         stmt = stmt.join(Person, Person.id == HumanTask.person_id)
         if term.isdigit():
             stmt = stmt.where(Person.id == int(term))
-        else:
+        else:  # names are searched only in the journeys the actor's structure is in charge of
             like = f"%{term.lower()}%"
-            stmt = stmt.where(or_(func.lower(Person.nom).like(like), func.lower(Person.prenom).like(like)))
+            stmt = stmt.join(Journey, Journey.id == HumanTask.journey_id).where(
+                Journey.structure_id == actor.structure_id,
+                or_(func.lower(Person.nom).like(like), func.lower(Person.prenom).like(like)))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(1, page)
     rows = db.session.scalars(

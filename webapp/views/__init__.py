@@ -1,9 +1,9 @@
 """Server-rendered screens, in French."""
-from . import auth, errors, journeys, people, security, tasks
+from . import auth, coordination, directory, errors, journeys, messages, people, security, tasks
 
 
 def init_app(app):
     security.init_app(app)
     errors.init_app(app)
-    for module in (auth, tasks, journeys, people):
+    for module in (auth, tasks, journeys, people, messages, directory, coordination):
         app.register_blueprint(module.bp)

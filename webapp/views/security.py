@@ -8,7 +8,8 @@ from .. import clock
 from ..extensions import db, login_manager
 from ..models import User
 from ..models.journeys import STATUS_LABELS
-from ..vocabularies import PUBLICS_SPRO
+from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
+from ..vocabularies import PUBLICS_SPRO, label
 
 PARIS = ZoneInfo("Europe/Paris")
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -41,6 +42,13 @@ def init_app(app):
     app.jinja_env.filters["local_date"] = lambda v: _local(v, "%d/%m/%Y")
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["PUBLIC_LABELS"] = dict(PUBLICS_SPRO)
+    app.jinja_env.globals["SHARED_FIELDS"] = SHARED_FIELDS
+    app.jinja_env.globals["DECLINE_REASONS"] = DECLINE_REASONS
+    app.jinja_env.globals["SHARED_LABELS"] = {
+        "prenom": "Prénom", "nom": "Nom", "annee_naissance": "Année de naissance", "telephone": "Téléphone",
+        "email": "Courriel", "public": "Public", "commune": "Commune", "thematiques": "Thématiques",
+        "besoins": "Besoins"}
+    app.jinja_env.filters["thematique_label"] = lambda value: label("thematiques", value)
 
     @app.context_processor
     def _globals():
