@@ -40,10 +40,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-run: venv ## Migrate, seed the demo data (prints the logins) and serve on 127.0.0.1:5000
+run: venv ## Migrate, seed the demo data (prints the logins), start the worker and serve on 127.0.0.1:5000
 	@mkdir -p instance
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro db upgrade
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro seed-demo
+	@echo "Worker (timers, notifications) started in the background; the app serves http://$(HOST):$(PORT)"
+	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' SPRO_WORKER_INTERVAL_SECONDS=5 $(BIN)/spro worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro run --host $(HOST) --port $(PORT)
 
 # Both suites always run; the target fails if either fails.

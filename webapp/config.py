@@ -26,7 +26,7 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     API_TOKEN_HOURS = 12
     TASKS_PER_PAGE = 25
-    WORKER_INTERVAL_SECONDS = 30
+    WORKER_INTERVAL_SECONDS = int(os.environ.get("SPRO_WORKER_INTERVAL_SECONDS", "30"))
     # Referral deadlines, in working days (French public holidays excluded) after sending.
     REFERRAL_REMINDER_DAYS = int(os.environ.get("SPRO_REFERRAL_REMINDER_DAYS", "5"))
     REFERRAL_ESCALATION_DAYS = int(os.environ.get("SPRO_REFERRAL_ESCALATION_DAYS", "10"))
