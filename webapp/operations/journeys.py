@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import HumanTask, Journey, Person
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from ..queries.people import person_for
+from ..queries.referrals import has_full_access
 from ..queries.suggestions import partner_ids
 from ..queries.tasks import task_for
 from ..task_forms import expand, validate
@@ -36,6 +37,9 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
         db.session.flush()
     else:
         person = person_for(actor, person_id)
+        if not has_full_access(actor, person):
+            raise Forbidden("Cette personne vous a été orientée : répondez à l'orientation depuis votre file. "
+                            "Pour l'accompagner, faites un nouvel accueil à son arrivée.")
         person.last_contact_at = now
     journey = Journey(
         definition_version_id=version.id, process_key=process_key, person_id=person.id,
