@@ -16,8 +16,10 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(250))
     body: Mapped[str] = mapped_column(Text)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="a_envoyer", index=True)  # a_envoyer | envoye | echec
+    # a_envoyer | envoi_en_cours (claimed by a worker) | envoye | echec
+    status: Mapped[str] = mapped_column(String(20), default="a_envoyer", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -11,8 +11,7 @@ counsellor over writing late, so such a claim older than STALE_CLAIM_AFTER is no
 marked `echec` with an explanation, for a human to check and send again by hand if needed
 (at-least-once would re-send it automatically, and sometimes twice).
 
-The model has no claim date column: while a message is `envoi_en_cours`, `sent_at` holds the
-time of the claim; it is overwritten when the message is sent and cleared when sending fails.
+`claimed_at` records when a worker took the message.
 A failed send (the sender raised) is retried on the next passes, one try per message and pass,
 until MAX_ATTEMPTS; then the message stays `echec`.
 """
@@ -56,9 +55,11 @@ def queue_message(kind: str, to_address: str, subject: str, body: str, *,
 
 
 def send_pending(limit: int = 50, sender=None) -> int:
-    """Send up to `limit` queued messages, each in its own transactions; return how many left.
+    """Send up to `limit` queued messages; return how many were sent.
 
     `sender(message)` delivers one message or raises; by default it follows MAIL_BACKEND.
+    Commits as it goes (claim, then result, per message): call it from the worker, never
+    inside another unit of work.
     """
     sender = default_sender() if sender is None else sender
     fail_stale_claims()
@@ -87,9 +88,8 @@ def fail_stale_claims() -> int:
     """Mark `echec` the messages claimed more than STALE_CLAIM_AFTER ago and never finished."""
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == SENDING, OutboxMessage.sent_at < clock.now() - STALE_CLAIM_AFTER)
-        .values(status=FAILED, last_error=STALE_CLAIM_ERROR, attempts=OutboxMessage.attempts + 1,
-                sent_at=None)
+        .where(OutboxMessage.status == SENDING, OutboxMessage.claimed_at < clock.now() - STALE_CLAIM_AFTER)
+        .values(status=FAILED, last_error=STALE_CLAIM_ERROR, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount
@@ -111,7 +111,7 @@ def _claim(message_id: int) -> OutboxMessage | None:
     """
     result = db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == TO_SEND)
-        .values(status=SENDING, sent_at=clock.now())
+        .values(status=SENDING, claimed_at=clock.now())
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.commit()
@@ -135,7 +135,7 @@ def _record_failure(message_id: int, error: str) -> None:
     attempts = OutboxMessage.attempts + 1
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == SENDING)
-        .values(attempts=attempts, last_error=error[:2000], sent_at=None,
+        .values(attempts=attempts, last_error=error[:2000],
                 status=case((attempts < MAX_ATTEMPTS, TO_SEND), else_=FAILED))
         .execution_options(synchronize_session=False))
     db.session.commit()
