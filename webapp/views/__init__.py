@@ -1,9 +1,10 @@
 """Server-rendered screens, in French."""
-from . import auth, coordination, directory, errors, journeys, messages, people, security, tasks
+from . import (auth, coordination, directory, errors, journeys, messages, people, security, tasks,
+               territories)
 
 
 def init_app(app):
     security.init_app(app)
     errors.init_app(app)
-    for module in (auth, tasks, journeys, people, messages, directory, coordination):
+    for module in (auth, tasks, journeys, people, messages, directory, coordination, territories):
         app.register_blueprint(module.bp)
