@@ -157,9 +157,90 @@ def test_dates_and_confirmations():
     seance = expand(schema("pec_seance"))
     assert validate(seance, {"date_seance": "2026-02-31", "notes": "n", "autre_seance": False}) == \
         {"date_seance": "Date invalide."}
-    orientation = expand(schema("orientation_a_organiser"))
-    assert validate(orientation, {"partenaire_envisage": "CIO", "motif": "m", "personne_informee": False}) == \
+    information = expand(schema("orientation_information"))
+    assert validate(information, {"personne_informee": False, "mode_information": "entretien"}) == \
         {"personne_informee": "Ce point doit être confirmé."}
+    assert validate(information, {"personne_informee": True, "mode_information": "entretien"}) == {}
+    contact = expand(schema("orientation_premier_contact"))
+    assert validate(contact, {"premier_contact": "confirme", "date_premier_contact": "2026-02-30"}) == \
+        {"date_premier_contact": "Date invalide."}
+
+
+# -- the orientation forms ----------------------------------------------------------------------
+
+PARTNERS = {"partenaires": {12, 34}}
+
+
+def test_choosing_a_partner_requires_a_listed_structure_and_a_reason():
+    """Does « orienter » require a partner from the allowed list and a reason, and « abandonner »
+    its own reason?"""
+    choice = expand(schema("orientation_choix"))
+    assert validate(choice, {"decision": "orienter", "partenaire_id": 12, "motif": "Projet."}, PARTNERS) == {}
+    assert validate(choice, {"decision": "orienter"}, PARTNERS) == \
+        {"partenaire_id": "Ce champ est obligatoire.", "motif": "Ce champ est obligatoire."}
+    assert validate(choice, {"decision": "orienter", "partenaire_id": 56, "motif": "m"}, PARTNERS) == \
+        {"partenaire_id": "Choisissez une structure de la liste."}
+    assert validate(choice, {"decision": "orienter", "partenaire_id": 12, "motif": "m"}) == \
+        {"partenaire_id": "Choisissez une structure de la liste."}  # nothing allowed: nothing passes
+    assert validate(choice, {"decision": "abandonner"}, PARTNERS) == {"motif_abandon": "Ce champ est obligatoire."}
+    assert validate(choice, {"decision": "abandonner", "motif_abandon": "Plus de besoin."}, PARTNERS) == {}
+    assert validate(choice, {"decision": "transmettre"}, PARTNERS) == {"decision": "Choisissez une valeur proposée."}
+
+
+def test_shared_fields_are_a_closed_list():
+    """Are only the five kinds of shared data accepted, and the information mode required?"""
+    information = expand(schema("orientation_information"))
+    assert validate(information, {"donnees_partagees": ["identite", "situation"], "personne_informee": True,
+                                  "mode_information": "courriel"}) == {}
+    assert validate(information, {"donnees_partagees": ["dossier_complet"], "personne_informee": True,
+                                  "mode_information": "courriel"}) == \
+        {"donnees_partagees": "Choisissez une valeur proposée."}
+    assert validate(information, {"personne_informee": True}) == {"mode_information": "Ce champ est obligatoire."}
+
+
+@pytest.mark.parametrize("answer, missing", [
+    ({"reponse": "accepter"}, {"date_premier_rdv"}),
+    ({"reponse": "refuser"}, {"motif_refus"}),
+    ({"reponse": "rediriger"}, {"partenaire_redirection_id", "commentaire", "personne_informee"}),
+    ({}, {"reponse"}),
+])
+def test_each_answer_to_a_referral_requires_its_own_fields(answer, missing):
+    """Accept needs the first appointment, decline a coded reason, redirect a partner, a comment
+    and the person informed?"""
+    assert validate(expand(schema("orientation_reponse")), answer, PARTNERS) == \
+        {name: "Ce champ est obligatoire." for name in missing}
+
+
+def test_a_decline_reason_is_coded_and_a_redirection_goes_to_a_listed_partner():
+    reponse = expand(schema("orientation_reponse"))
+    assert validate(reponse, {"reponse": "refuser", "motif_refus": "pas envie"}, PARTNERS) == \
+        {"motif_refus": "Choisissez une valeur proposée."}
+    assert validate(reponse, {"reponse": "refuser", "motif_refus": "capacite"}, PARTNERS) == {}
+    assert validate(reponse, {"reponse": "rediriger", "partenaire_redirection_id": 99, "commentaire": "c",
+                              "personne_informee": True}, PARTNERS) == \
+        {"partenaire_redirection_id": "Choisissez une structure de la liste."}
+    assert validate(reponse, {"reponse": "rediriger", "partenaire_redirection_id": 34, "commentaire": "c",
+                              "personne_informee": True}, PARTNERS) == {}
+
+
+def test_a_missed_first_contact_needs_no_date():
+    contact = expand(schema("orientation_premier_contact"))
+    assert validate(contact, {"premier_contact": "confirme"}) == {"date_premier_contact": "Ce champ est obligatoire."}
+    assert validate(contact, {"premier_contact": "non_venue"}) == {}
+
+
+def test_partner_fields_are_coerced_to_integers():
+    """Is a partner chosen in the HTML select typed as an integer, and the shared data as a list?"""
+    choice = expand(schema("orientation_choix"))
+    assert coerce(choice, MultiDict([("decision", "orienter"), ("partenaire_id", "12"), ("motif", " m ")])) == \
+        {"decision": "orienter", "partenaire_id": 12, "motif": "m"}
+    information = expand(schema("orientation_information"))
+    form = MultiDict([("donnees_partagees", "situation"), ("donnees_partagees", "demande"),
+                      ("personne_informee", "true"), ("mode_information", "entretien")])
+    assert coerce(information, form) == {"donnees_partagees": ["situation", "demande"],
+                                         "personne_informee": True, "mode_information": "entretien"}
+    field = next(f for f in describe(choice, {}) if f.name == "partenaire_id")
+    assert field.kind == "source"
 
 
 def test_every_shipped_form_is_a_valid_schema():

@@ -32,7 +32,9 @@ from ..queries.tasks import Page
 TO_SEND, SENDING, SENT, FAILED = "a_envoyer", "envoi_en_cours", "envoye", "echec"
 STATUS_LABELS = {TO_SEND: "À envoyer", SENDING: "Envoi en cours", SENT: "Envoyé", FAILED: "Échec"}
 KIND_LABELS = {"arrivee": "Nouvelle orientation", "relance": "Relance", "escalade": "Escalade",
-               "expiration": "Orientation expirée", "issue": "Issue de l'orientation"}
+               "expiration": "Orientation expirée", "issue": "Issue de l'orientation",
+               "acceptation": "Orientation acceptée", "refus": "Orientation refusée",
+               "aboutie": "Orientation aboutie", "reaffectation": "Orientation réaffectée"}
 MAX_ATTEMPTS = 5
 STALE_CLAIM_AFTER = timedelta(minutes=15)
 SMTP_TIMEOUT_SECONDS = 30

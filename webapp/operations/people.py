@@ -1,7 +1,8 @@
 """Completing or correcting a person's identity and profile (dossier)."""
 from .. import clock, communes
-from ..errors import InvalidData
+from ..errors import Forbidden, InvalidData
 from ..queries.people import person_for
+from ..queries.referrals import has_full_access
 from ..task_forms import expand, validate
 from . import audit
 
@@ -28,6 +29,8 @@ def identity_schema() -> dict:
 def update_identity(actor, person_id: int, data: dict):
     """Set the identity fields given (identity can be added after an anonymous welcome)."""
     person = person_for(actor, person_id)
+    if not has_full_access(actor, person):
+        raise Forbidden("Seule la structure qui accompagne la personne peut modifier son identité.")
     errors = validate(identity_schema(), data)
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)

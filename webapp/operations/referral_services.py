@@ -38,13 +38,17 @@ def _current(ctx, data) -> Referral:
 
 
 def _record(ctx, referral, summary, *, by_receiver=False, action="referral"):
-    """Audit entry visible to both sides of the referral."""
+    """Audit entry visible to both sides of the referral and to the structure in charge."""
     own, other = ((referral.to_structure_id, referral.from_structure_id) if by_receiver
                   else (referral.from_structure_id, referral.to_structure_id))
     event = audit.record(ctx.actor, action, summary, person_id=referral.person_id,
                          journey_id=ctx.journey.id, detail={"referral_id": referral.id})
     event.structure_id = ctx.actor.structure_id if ctx.actor else own
     event.shared_with_structure_id = other if event.structure_id == own else own
+    if ctx.journey.structure_id not in (event.structure_id, event.shared_with_structure_id):
+        copy = audit.record(ctx.actor, action, summary, person_id=referral.person_id,
+                            journey_id=ctx.journey.id, detail={"referral_id": referral.id})
+        copy.structure_id, copy.shared_with_structure_id = event.structure_id, ctx.journey.structure_id
     return event
 
 
@@ -53,6 +57,13 @@ def _notify(kind, structure: Structure, subject, body, referral):
         link = f"{current_app.config['PUBLIC_URL']}/personnes/{referral.person_id}"
         queue_message(kind, structure.email, subject, f"{body}\n\nDossier : {link}",
                       to_structure_id=structure.id, referral_id=referral.id)
+
+
+def _tell_senders(ctx, kind, subject, body, referral):
+    """The structure in charge of the journey (it chooses again) and, after a redirection,
+    the structure that redirected."""
+    for structure in {s.id: s for s in (ctx.journey.structure, referral.from_structure)}.values():
+        _notify(kind, structure, subject, body, referral)
 
 
 def _shared_snapshot(person: Person, fields: list, data: dict) -> dict:
@@ -83,6 +94,9 @@ def envoyer(ctx, params, data):
     sender_id = previous.to_structure_id if previous else ctx.journey.structure_id
     if target is None or not target.active or target.id == sender_id:
         raise EngineError("Choisissez une autre structure du réseau que la vôtre.")
+    if previous is not None and target.id == ctx.journey.structure_id:
+        raise EngineError("La structure émettrice ne peut pas recevoir la redirection : refusez plutôt "
+                          "l'orientation, elle choisira un autre partenaire.")
     cfg, now = current_app.config, clock.now()
     fields = previous.shared_fields if previous else [f for f in data.get("donnees_partagees") or []
                                                       if f in SHARED_FIELDS]
@@ -121,7 +135,7 @@ def accepter(ctx, params, data):
                                                          datetime.min.time())
     _record(ctx, referral, f"Orientation acceptée par {referral.to_structure.name}, premier rendez-vous le "
             f"{referral.first_appointment_at:%d/%m/%Y}", by_receiver=True, action="referral.accepted")
-    _notify("acceptation", referral.from_structure, "Orientation acceptée",
+    _tell_senders(ctx, "acceptation", "Orientation acceptée",
             f"{referral.to_structure.name} a accepté l'orientation.", referral)
     return {"referral_id": referral.id}
 
@@ -136,7 +150,7 @@ def refuser(ctx, params, data):
     label = DECLINE_REASONS.get(reason, reason)
     _record(ctx, referral, f"Orientation refusée par {referral.to_structure.name} : {label}",
             by_receiver=True, action="referral.declined")
-    _notify("refus", referral.from_structure, "Orientation refusée : choisissez un autre partenaire",
+    _tell_senders(ctx, "refus", "Orientation refusée : choisissez un autre partenaire",
             f"{referral.to_structure.name} a refusé l'orientation ({label}).", referral)
     return "refusee"
 
@@ -180,7 +194,7 @@ def expirer(ctx, params, data):
     referral.status, referral.closed_at = "expiree", clock.now()
     _record(ctx, referral, f"Orientation expirée sans réponse de {referral.to_structure.name}",
             by_receiver=False, action="referral.expired")
-    _notify("expiration", referral.from_structure, "Orientation expirée : choisissez un autre partenaire",
+    _tell_senders(ctx, "expiration", "Orientation expirée : choisissez un autre partenaire",
             f"{referral.to_structure.name} n'a pas répondu dans le délai.", referral)
     return "expiree"
 
@@ -190,7 +204,7 @@ def aboutir(ctx, params, data):
     referral.status, referral.closed_at = "aboutie", clock.now()
     _record(ctx, referral, f"Orientation aboutie : premier contact confirmé par {referral.to_structure.name}",
             by_receiver=True, action="referral.completed")
-    _notify("aboutie", referral.from_structure, "Orientation aboutie",
+    _tell_senders(ctx, "aboutie", "Orientation aboutie",
             f"{referral.to_structure.name} a reçu la personne.", referral)
     return "aboutie"
 
