@@ -102,7 +102,9 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     if task.assignee_id not in (None, actor.id):
         raise Conflict(f"Cette tâche a été prise par {task.assignee.full_name}.")
     form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
-    errors = validate(expand(form["schema"]), data, {"partenaires": partner_ids(actor)})
+    schema = expand(form["schema"])
+    uses_partners = any(p.get("x-source") == "partenaires" for p in schema.get("properties", {}).values())
+    errors = validate(schema, data, {"partenaires": partner_ids(actor)} if uses_partners else None)
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     engine_data = _apply_person_fields(task.person, data)
