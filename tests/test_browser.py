@@ -69,3 +69,67 @@ def test_counsellor_receives_a_person_and_hands_personalised_handling_on(server,
     page.get_by_role("link", name="Léa Durand").first.click()
     assert "Dossier · Léa Durand" in page.locator("h1").inner_text()
     assert page.get_by_text("« Analyser la demande » terminée").is_visible()
+
+
+def _login(context, server, username):
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.fill("#username", username)
+    page.fill("#password", "demo-spro-2026")
+    page.click("button[type=submit]")
+    return page
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def test_referral_from_mission_locale_to_cio_is_played_in_the_browser(server, browser):
+    claire = _login(browser.new_context(locale="fr-FR"), server, "claire.martin")
+    claire.get_by_role("button", name="Nouvel accueil").click()
+    claire.check("input[name=canal][value=sur_place]")
+    claire.check("input[name=anonyme][value=false]")
+    claire.fill("#f-prenom", "Léa")
+    claire.fill("#f-nom", "Durand")
+    claire.select_option("#f-public", "scolaire")
+    claire.fill("#f-commune", "Orléans")
+    claire.get_by_role("button", name="Enregistrer et continuer").click()
+    claire.get_by_label("Confirmer son choix de métier").check()
+    claire.fill("#f-besoins", "Choisir entre bac pro et seconde générale")
+    claire.check("input[name=urgence][value=normale]")
+    claire.check("input[name=reponse][value=orientation]")
+    claire.get_by_role("button", name="Enregistrer et continuer").click()
+
+    assert claire.get_by_role("heading", name="Choisir le partenaire").is_visible()
+    first = claire.locator("ol.suggestions > li").first
+    assert "CIO d'Orléans" in first.inner_text() and "premier interlocuteur" in first.inner_text()
+    claire.check("input[name=decision][value=orienter]")
+    claire.select_option("#f-partenaire_id", label="CIO d'Orléans")
+    claire.fill("#f-motif", "Choix d'orientation en fin de troisième")
+    claire.get_by_role("button", name="Enregistrer et continuer").click()
+    claire.check("input[name=donnees_partagees][value=situation]")
+    claire.check("input[name=donnees_partagees][value=demande]")
+    claire.check("input[name=personne_informee][value=true]")
+    claire.check("input[name=mode_information][value=entretien]")
+    claire.get_by_role("button", name="Enregistrer et continuer").click()
+    assert "Dossier · Léa Durand" in claire.locator("h1").inner_text()
+    assert "Ouverte" in claire.locator("section", has_text="Parcours entre structures").inner_text()
+
+    isabelle = _login(browser.new_context(locale="fr-FR"), server, "isabelle.roux")
+    isabelle.get_by_role("navigation").get_by_role("link", name="File de ma structure").click()
+    isabelle.get_by_role("link", name="Répondre à l'orientation reçue").click()
+    panel = isabelle.locator(".referral").inner_text()
+    assert "Mission Locale de l'Orléanais → CIO d'Orléans" in panel and "Confirmer son choix de métier" in panel
+    assert "Durand" not in isabelle.content()  # identity was not shared
+    isabelle.check("input[name=reponse][value=accepter]")
+    isabelle.fill("#f-date_premier_rdv", "2026-12-03")
+    isabelle.get_by_role("button", name="Enregistrer et continuer").click()
+    assert isabelle.get_by_role("heading", name="Confirmer le premier contact").is_visible()
+
+    claire.reload()
+    path = claire.locator("section", has_text="Parcours entre structures").inner_text()
+    assert "Acceptée" in path and "03/12/2026" in path
