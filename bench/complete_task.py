@@ -8,7 +8,7 @@ Two measurements, interleaved round by round (the order rotates every round) so 
 machine noise hits both alike:
 
 (a) library — SpiffWorkflow 3.2 alone, in memory: a default `BpmnWorkflow` built from
-    processes/accueil.bpmn (+ prise_en_charge.bpmn for the call activity) parsed once
+    processes/accueil.bpmn (+ the processes it calls) parsed once
     with `SpiffBpmnParser`. Untimed: create the workflow and run it to the first user
     task `accueillir`. Timed: `task.data.update(...)`, `task.run()`,
     `wf.do_engine_steps()`.
@@ -89,7 +89,7 @@ class Library:
 
         parser = SpiffBpmnParser()
         processes = ROOT / "processes"
-        parser.add_bpmn_files([str(processes / "accueil.bpmn"), str(processes / "prise_en_charge.bpmn")])
+        parser.add_bpmn_files(sorted(str(p) for p in processes.glob("*.bpmn")))
         self.spec = parser.get_spec("accueil")
         self.subs = parser.get_subprocess_specs("accueil")
         self._workflow_cls = BpmnWorkflow
