@@ -49,10 +49,16 @@ def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
     return created
 
 
-def publish_decision(file_name: str, xml: bytes | str, actor=None) -> DefinitionVersion | None:
+def publish_decision(file_name: str, xml: bytes | str, actor=None,
+                     expected_key: str | None = None) -> DefinitionVersion | None:
     """Validate a DMN decision table and store it as a new version when it changed."""
-    text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    try:
+        text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+    except UnicodeDecodeError:
+        raise DefinitionError([Problem("Le fichier n'est pas un texte UTF-8.")]) from None
     key = decision_key(text)
+    if expected_key and key != expected_key:
+        raise DefinitionError([Problem(f"Ce fichier décrit la décision « {key} », pas « {expected_key} ».")])
     checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
     current = current_version(key)
     if current is not None and current.checksum == checksum:
