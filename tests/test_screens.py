@@ -200,3 +200,10 @@ def test_identity_added_after_anonymous_welcome(client, app):
         "csrf_token": csrf_from(dossier)}, follow_redirects=True)
     html = ok.get_data(as_text=True)
     assert "Dossier · Paul Martin" in html and "Identité mise à jour" in html
+
+
+def test_session_expires_after_the_configured_lifetime(client, app):
+    response = login(client, "claire.martin")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Expires=" in cookie and "HttpOnly" in cookie
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == 8 * 3600

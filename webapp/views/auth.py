@@ -1,5 +1,5 @@
 """Login and logout."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter
@@ -25,6 +25,8 @@ def login():
         if user is None:
             return render_template("login.html", error="Identifiant ou mot de passe incorrect.",
                                    username=request.form.get("username", "")), 401
+        session.clear()  # no session fixation: a fresh session for the signed-in user
+        session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME (8 h)
         login_user(user)
         audit.record(user, "auth.login", "Connexion", kind="read")
         db.session.commit()
