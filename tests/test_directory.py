@@ -137,11 +137,12 @@ def test_detail_shows_every_field_and_the_official_commune_code(client, ctx):
 
 # --- Administration ---------------------------------------------------------------------------
 
-def test_non_admin_gets_403_on_create_edit_and_import(client, ctx):
+def test_non_admin_gets_403_on_create_edit_and_import(client, app):
+    with app.app_context():  # not around the requests: they must each get their own context
+        cio_id = structure("cio-orleans").id
     login(client, "claire.martin")
-    cio = structure("cio-orleans")
     token = csrf_from(client.get("/annuaire").get_data(as_text=True) + client.get("/").get_data(as_text=True))
-    for url in ("/annuaire/nouvelle", f"/annuaire/{cio.id}/modifier", "/annuaire/importer"):
+    for url in ("/annuaire/nouvelle", f"/annuaire/{cio_id}/modifier", "/annuaire/importer"):
         assert client.get(url).status_code == 403, url
         assert client.post(url, data={**NEW, "csrf_token": token}).status_code == 403, url
     assert "Nouvelle structure" not in client.get("/annuaire").get_data(as_text=True)
