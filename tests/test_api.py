@@ -342,7 +342,7 @@ def test_openapi_document_lists_every_path(client):
         "/api/v1/auth/token", "/api/v1/tasks", "/api/v1/tasks/{task_id}", "/api/v1/tasks/{task_id}/claim",
         "/api/v1/tasks/{task_id}/release", "/api/v1/tasks/{task_id}/reassign",
         "/api/v1/tasks/{task_id}/complete", "/api/v1/journeys", "/api/v1/people/{person_id}",
-        "/api/v1/openapi.json"}
+        "/api/v1/referrals", "/api/v1/openapi.json"}
     assert spec["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
     assert spec["paths"]["/api/v1/auth/token"]["post"]["security"] == []
     completion = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]

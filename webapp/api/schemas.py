@@ -46,6 +46,18 @@ class TaskListArgs(RequestSchema):
         min=1, error="La page doit être un nombre positif."))
 
 
+class ReferralListArgs(RequestSchema):
+    direction = fields.String(load_default="received", error_messages=TEXT, validate=validate.OneOf(
+        ("received", "sent", "territory"), error="Choisissez « received », « sent » ou « territory »."),
+        metadata={"description": "received : reçues par ma structure ; sent : envoyées par elle ; "
+                                 "territory : celles du territoire (coordinateur·rice local·e)"})
+    status = fields.String(load_default=None, error_messages=TEXT, validate=validate.OneOf(
+        ("ouverte", "acceptee", "refusee", "redirigee", "expiree", "aboutie", "abandonnee", "en_cours",
+         "en_retard", "escaladees"), error="État inconnu."))
+    page = fields.Integer(load_default=1, error_messages=INTEGER, validate=validate.Range(
+        min=1, error="La page doit être un nombre positif."))
+
+
 class ReassignRequest(RequestSchema):
     user_id = fields.Integer(required=True, strict=True, error_messages=INTEGER)
 
@@ -203,6 +215,31 @@ class ReferralSchema(Schema):
     first_appointment_at = UtcDateTime(allow_none=True)
     closed_at = UtcDateTime(allow_none=True)
     decline_reason = fields.String(allow_none=True)
+
+
+def _shared_for(referral):
+    """The shared snapshot, for the two ends of the referral and the structure in charge only."""
+    mine = g.api_user.structure_id
+    if mine in (referral.from_structure_id, referral.to_structure_id, referral.journey.structure_id):
+        return referral.shared_data
+    return None
+
+
+class ReferralListItemSchema(ReferralSchema):
+    person_id = fields.Integer()
+    person_name = fields.Function(lambda referral: person_view(g.api_user, referral.person).display_name
+                                  if _shared_for(referral) is not None else None)
+    shared_data = fields.Function(_shared_for)
+    escalated_at = UtcDateTime(allow_none=True)
+    remind_at = UtcDateTime(allow_none=True)
+    expire_at = UtcDateTime(allow_none=True)
+
+
+class ReferralPageSchema(Schema):
+    items = fields.List(fields.Nested(ReferralListItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
 
 
 class DossierSchema(Schema):

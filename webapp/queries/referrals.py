@@ -81,6 +81,36 @@ def structures_involved(journey: Journey) -> int:
 IN_PROGRESS = ("ouverte", "acceptee")
 
 
+def _with_state(stmt, state: str | None):
+    """Filter by a referral state, or by en_cours / en_retard / escaladees."""
+    if state == "en_cours":
+        return stmt.where(Referral.status.in_(IN_PROGRESS))
+    if state == "en_retard":
+        return stmt.where(Referral.status == "ouverte", Referral.remind_at < clock.now())
+    if state == "escaladees":
+        return stmt.where(Referral.status == "ouverte", Referral.escalated_at.is_not(None))
+    return stmt.where(Referral.status == state) if state else stmt
+
+
+def _page(stmt, page: int, per_page: int) -> Page:
+    total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
+    rows = db.session.scalars(stmt.order_by(Referral.sent_at.desc(), Referral.id.desc())
+                              .limit(per_page).offset((max(1, page) - 1) * per_page)).all()
+    return Page(items=rows, total=total, page=max(1, page), per_page=per_page)
+
+
+def structure_referrals(actor, direction: str = "received", *, status: str | None = None,
+                        page: int = 1, per_page: int = 25) -> Page:
+    """Referrals the actor's structure received, or sent (including those of journeys it is in charge of)."""
+    mine = actor.structure_id
+    if direction == "sent":
+        stmt = select(Referral).join(Journey, Journey.id == Referral.journey_id).where(
+            or_(Referral.from_structure_id == mine, Journey.structure_id == mine))
+    else:
+        stmt = select(Referral).where(Referral.to_structure_id == mine)
+    return _page(_with_state(stmt, status), page, per_page)
+
+
 def territory_referrals(actor, *, state: str | None = None, structure_id: int | None = None,
                         network: str | None = None, page: int = 1, per_page: int = 25) -> Page:
     """Referrals touching the coordinator's département: in progress, late, escalated, or all."""
@@ -88,20 +118,9 @@ def territory_referrals(actor, *, state: str | None = None, structure_id: int | 
     target = Structure.__table__.alias("target")
     stmt = (select(Referral).join(target, target.c.id == Referral.to_structure_id)
             .where(target.c.departement == departement))
-    now = clock.now()
-    if state == "en_cours":
-        stmt = stmt.where(Referral.status.in_(IN_PROGRESS))
-    elif state == "en_retard":
-        stmt = stmt.where(Referral.status == "ouverte", Referral.remind_at < now)
-    elif state == "escaladees":
-        stmt = stmt.where(Referral.status == "ouverte", Referral.escalated_at.is_not(None))
-    elif state:
-        stmt = stmt.where(Referral.status == state)
+    stmt = _with_state(stmt, state)
     if structure_id:
         stmt = stmt.where(or_(Referral.to_structure_id == structure_id, Referral.from_structure_id == structure_id))
     if network:
         stmt = stmt.where(target.c.network == network)
-    total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Referral.sent_at.desc(), Referral.id.desc())
-                              .limit(per_page).offset((max(1, page) - 1) * per_page)).all()
-    return Page(items=rows, total=total, page=max(1, page), per_page=per_page)
+    return _page(stmt, page, per_page)
