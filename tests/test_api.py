@@ -226,19 +226,28 @@ def test_task_claimed_by_a_colleague_conflicts(client):
     assert client.post(f"/api/v1/tasks/{task_id}/claim", headers=claire).status_code == 200
 
 
+def get_id(app, username):
+    with app.app_context():
+        return get_user(username).id
+
+
 def test_reassign_within_the_structure_only(app, client):
     """Can a task be handed to a colleague of the structure, and not to another structure's counsellor?"""
     claire = api_token(client, "claire.martin")
     task_id = start(client, claire)["tasks"][0]["id"]
     with app.app_context():
         sophie_id, isabelle_id = get_user("sophie.lefebvre").id, get_user("isabelle.roux").id
-    given = client.post(f"/api/v1/tasks/{task_id}/reassign", json={"user_id": sophie_id}, headers=claire)
-    assert given.status_code == 200 and given.get_json()["assignee"] == "sophie.lefebvre"
     outside = client.post(f"/api/v1/tasks/{task_id}/reassign", json={"user_id": isabelle_id}, headers=claire)
     assert outside.status_code == 404
     assert outside.get_json()["message"] == "Collègue introuvable dans votre structure."
     typo = client.post(f"/api/v1/tasks/{task_id}/reassign", json={"user_id": "sophie"}, headers=claire)
     assert typo.status_code == 400 and typo.get_json()["errors"] == {"user_id": "Saisissez un nombre entier."}
+    given = client.post(f"/api/v1/tasks/{task_id}/reassign", json={"user_id": sophie_id}, headers=claire)
+    assert given.status_code == 200 and given.get_json()["assignee"] == "sophie.lefebvre"
+    # now Sophie holds it: Claire can neither hand it on nor take it back
+    again = client.post(f"/api/v1/tasks/{task_id}/reassign", json={"user_id": get_id(app, "karim.benali")},
+                        headers=claire)
+    assert again.status_code == 403 and "Sophie" in again.get_json()["message"]
 
 
 def test_other_structures_see_nothing(client):

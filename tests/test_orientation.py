@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from webapp import clock
-from webapp.errors import InvalidData, NotFound
+from webapp.errors import Conflict, InvalidData, NotFound
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Journey, OutboxMessage, Referral, Structure
 from webapp.operations.journeys import complete_task, start_journey
@@ -497,3 +497,37 @@ def test_receiver_answers_from_its_task_page(client, app):
         journey = db.session.get(Journey, journey_id)
         assert latest_referral(journey).status == "acceptee"
         assert db.session.get(HumanTask, next_id).structure_id == structure("cio-orleans").id
+
+
+def test_a_second_attempt_shares_only_what_is_ticked_again(ctx):
+    """Attempt 1 shares identity and contact details; the CIO declines with a comment; attempt 2
+    ticks nothing: the next partner gets nothing, and no earlier comment or message."""
+    journey = start_referral()
+    choose(journey, "cio-orleans")
+    inform(journey, ("identite", "coordonnees", "demande"), message_partenaire="Message pour le CIO.")
+    answer(journey, {"reponse": "refuser", "motif_refus": "capacite", "commentaire": "Complet jusqu'en juin."})
+    choose(journey, "crij-orleans")
+    inform(journey, ())
+    second = latest_referral(journey)
+    assert second.to_structure.slug == "crij-orleans"
+    assert second.shared_fields == [] and second.shared_data == {}
+    assert "Message pour le CIO" not in (second.motif or "")
+    answer(journey, {"reponse": "refuser", "motif_refus": "hors_champ"}, username="olivier.lambert")
+    assert latest_referral(journey).decline_comment is None
+
+
+def test_a_task_handed_to_another_structure_cannot_be_answered_by_the_first(ctx, monkeypatch):
+    """The coordinator hands the referral on after the CIO opened the task, before its answer locks."""
+    import webapp.operations.journeys as journeys
+    journey = start_referral()
+    send(journey, "cio-orleans")
+    task = the_task(journey, "traiter_orientation")
+    original = journeys._lock_journey
+
+    def reassigned_meanwhile(journey_id):
+        db.session.execute(db.update(HumanTask).where(HumanTask.id == task.id)
+                           .values(structure_id=structure("crij-orleans").id))
+        return original(journey_id)
+    monkeypatch.setattr(journeys, "_lock_journey", reassigned_meanwhile)
+    with pytest.raises(Conflict, match="confiée à une autre structure"):
+        complete_task(get_user(RECEIVER), task.id, {"reponse": "accepter", "date_premier_rdv": "2026-06-02"})

@@ -1,5 +1,6 @@
 """Settings, read from the environment with safe defaults for the embedded set-up."""
 import os
+import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -11,8 +12,22 @@ def _default_sqlite_url():
     return f"sqlite:///{instance / 'spro.sqlite'}"
 
 
+def _secret_key():
+    """SPRO_SECRET_KEY, else a random key kept in instance/ (never a known default)."""
+    if os.environ.get("SPRO_SECRET_KEY"):
+        return os.environ["SPRO_SECRET_KEY"]
+    path = PROJECT_ROOT / "instance" / "secret_key"
+    path.parent.mkdir(exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SPRO_SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret_key()
+    MAX_CONTENT_LENGTH = 3 * 1024 * 1024  # no request body above 3 MB is read
+    SESSION_COOKIE_SECURE = os.environ.get("SPRO_SECURE_COOKIES", "").lower() in ("1", "true", "oui")
     SQLALCHEMY_DATABASE_URI = os.environ.get("SPRO_DATABASE_URL") or _default_sqlite_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PROCESSES_DIR = os.environ.get("SPRO_PROCESSES_DIR", str(PROJECT_ROOT / "processes"))
@@ -23,7 +38,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     LOGIN_RATE_LIMIT = os.environ.get("SPRO_LOGIN_RATE_LIMIT", "10 per minute")
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Several app processes need a shared store (e.g. redis://…) for the login limit to hold.
+    RATELIMIT_STORAGE_URI = os.environ.get("SPRO_RATELIMIT_STORAGE_URI", "memory://")
     API_TOKEN_HOURS = 12
     TASKS_PER_PAGE = 25
     WORKER_INTERVAL_SECONDS = int(os.environ.get("SPRO_WORKER_INTERVAL_SECONDS", "30"))

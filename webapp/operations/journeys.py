@@ -99,6 +99,8 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     db.session.refresh(task)
     if task.status != "ouverte":
         raise Conflict("Cette tâche a déjà été traitée ; rechargez la page pour voir la suite du parcours.")
+    if task.structure_id != actor.structure_id:
+        raise Conflict("Cette tâche vient d'être confiée à une autre structure.")
     if task.assignee_id not in (None, actor.id):
         raise Conflict(f"Cette tâche a été prise par {task.assignee.full_name}.")
     form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
@@ -108,6 +110,9 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     engine_data = _apply_person_fields(task.person, data)
+    for name in schema.get("properties", {}):  # a field left empty clears what an earlier step left
+        if name not in IDENTITY_FIELDS:
+            engine_data.setdefault(name, None)
     instance = Instance.restore(version.spec_json, journey.state, services=services_for(journey, actor))
     try:
         instance.complete(task.task_uuid, engine_data)

@@ -21,12 +21,14 @@ def claim_task(actor, task_id: int) -> HumanTask:
         return task
     result = db.session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "ouverte",
-                                HumanTask.assignee_id.is_(None))
+                                HumanTask.assignee_id.is_(None), HumanTask.structure_id == actor.structure_id)
         .values(assignee_id=actor.id).execution_options(synchronize_session=False))
     db.session.refresh(task)
     if result.rowcount != 1:
         if task.status != "ouverte":
             raise Conflict("Cette tâche a déjà été traitée.")
+        if task.structure_id != actor.structure_id:
+            raise Conflict("Cette tâche vient d'être confiée à une autre structure.")
         raise Conflict(f"Cette tâche a déjà été prise par {task.assignee.full_name}.")
     audit.record(actor, "task.claimed", f"« {task.title} » prise en charge", person_id=task.person_id,
                  journey_id=task.journey_id, detail={"task_id": task.id})
@@ -53,6 +55,8 @@ def reassign_task(actor, task_id: int, user_id: int) -> HumanTask:
     _can_act(actor, task)
     if task.status != "ouverte":
         raise Conflict("Cette tâche a déjà été traitée.")
+    if task.assignee_id not in (None, actor.id) and not actor.has_role("coordinateur"):
+        raise Forbidden(f"Cette tâche est prise par {task.assignee.full_name} : elle seule peut la confier.")
     colleague = db.session.scalar(select(User).where(User.id == user_id, User.active.is_(True)))
     if colleague is None or colleague.structure_id != actor.structure_id:
         raise NotFound("Collègue introuvable dans votre structure.")

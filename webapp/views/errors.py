@@ -6,7 +6,7 @@ from ..errors import DomainError
 from ..extensions import db
 
 TITLES = {400: "Requête invalide", 403: "Accès refusé", 404: "Page introuvable",
-          405: "Action impossible", 409: "Conflit", 422: "Données invalides",
+          405: "Action impossible", 409: "Conflit", 413: "Trop volumineux", 422: "Données invalides",
           429: "Trop de tentatives", 500: "Erreur interne"}
 
 
@@ -27,6 +27,7 @@ def init_app(app):
 
     for status, text in ((404, "Cette page n'existe pas ou vous n'y avez pas accès."),
                          (405, "Cette action n'est pas permise ici."),
+                         (413, "Fichier ou formulaire trop volumineux (3 Mo au plus) : rien n'a été enregistré."),
                          (429, "Trop de tentatives : patientez une minute avant de réessayer."),
                          (500, "Une erreur inattendue est survenue ; rien n'a été enregistré.")):
         def handler(exc, status=status, text=text):
