@@ -76,3 +76,23 @@ def test_only_pilots_publish(client, app):
     response = client.post(URL, data={"csrf_token": csrf_from(page), "fichier": (io.BytesIO(DMN.encode()), "t.dmn")},
                            content_type="multipart/form-data")
     assert response.status_code == 403 and _versions(app) == before
+
+
+def test_a_table_that_breaks_the_contract_or_names_a_journey_is_refused(client, app):
+    before = _versions(app)
+    login(client, "julien.mercier")
+    weak = DMN.replace("<text>60</text>", '<text>"fort"</text>', 1)
+    html = _upload(client, weak).get_data(as_text=True)
+    assert "Rien n&#39;a été publié" in html and "doit être un nombre entier" in html
+    renamed = DMN.replace('name="poids"', 'name="importance"')
+    assert "Sorties attendues" in _upload(client, renamed).get_data(as_text=True)
+    assert _versions(app) == before
+    page = client.get("/").get_data(as_text=True)
+    hijack = DMN.replace('decision id="orientation_partenaire"', 'decision id="accueil"')
+    response = client.post("/pilotage/decisions/accueil", data={
+        "csrf_token": csrf_from(page), "fichier": (io.BytesIO(hijack.encode()), "accueil.dmn")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "Décision inconnue" in response.get_data(as_text=True)
+    with app.app_context():
+        kinds = db.session.scalars(select(DefinitionVersion.kind).where(DefinitionVersion.process_key == "accueil"))
+        assert set(kinds) == {"bpmn"}

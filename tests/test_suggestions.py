@@ -154,7 +154,7 @@ def test_the_senders_own_structure_never_appears(ctx):
 
 @pytest.fixture
 def restore_decision(ctx):
-    before = current_version(DECISION_KEY)
+    before = current_version(DECISION_KEY, "dmn")
     yield before
     db.session.rollback()
     db.session.execute(delete(DefinitionVersion).where(DefinitionVersion.process_key == DECISION_KEY,
@@ -177,7 +177,7 @@ def test_a_published_new_table_changes_the_ranking(restore_decision):
     version = publish_decision("orientation_partenaire.dmn", xml)
     db.session.commit()
     assert version is not None and version.version == restore_decision.version + 1
-    assert current_version(DECISION_KEY).id == version.id
+    assert current_version(DECISION_KEY, "dmn").id == version.id
     found = ranked("claire.martin", person("scolaire"), [METIER])
     assert found[0].structure.slug == "cidff-loiret"
     assert found[0].reasons == ["Essai : le CIDFF en premier.", "Dans la commune de la personne"]

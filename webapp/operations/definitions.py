@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..extensions import db
 from ..models import DefinitionVersion
+from ..queries.definitions import decision_rows
 from ..task_forms import load_form_files
 from ..workflow import DefinitionError, Problem, compile_files, decision_key
 from .referral_services import SERVICES
@@ -59,8 +60,11 @@ def publish_decision(file_name: str, xml: bytes | str, actor=None,
     key = decision_key(text)
     if expected_key and key != expected_key:
         raise DefinitionError([Problem(f"Ce fichier décrit la décision « {key} », pas « {expected_key} ».")])
+    problems = _contract_problems(key, text)
+    if problems:
+        raise DefinitionError(problems)
     checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    current = current_version(key)
+    current = current_version(key, "dmn")
     if current is not None and current.checksum == checksum:
         return None
     last = db.session.scalar(select(func.max(DefinitionVersion.version))
@@ -86,6 +90,34 @@ def sync_from_folder(processes_dir: str, forms_dir: str) -> list[DefinitionVersi
     return created
 
 
-def current_version(process_key: str) -> DefinitionVersion | None:
+def current_version(process_key: str, kind: str = "bpmn") -> DefinitionVersion | None:
     return db.session.scalar(select(DefinitionVersion).where(
-        DefinitionVersion.process_key == process_key, DefinitionVersion.is_current.is_(True)))
+        DefinitionVersion.process_key == process_key, DefinitionVersion.kind == kind,
+        DefinitionVersion.is_current.is_(True)))
+
+
+# What the application reads from a decision table it knows: input names and typed outputs.
+DECISION_CONTRACTS = {
+    "orientation_partenaire": {"inputs": {"public", "categories"},
+                               "outputs": {"reseau": str, "poids": int, "raison": str}},
+}
+
+
+def _contract_problems(key: str, text: str) -> list:
+    contract = DECISION_CONTRACTS.get(key)
+    if contract is None:
+        return [Problem(f"Décision inconnue de l'application : « {key} ».")]
+    table = decision_rows(text)
+    problems = []
+    if set(table["input_expressions"]) != contract["inputs"]:
+        problems.append(Problem(f"Entrées attendues : {', '.join(sorted(contract['inputs']))}."))
+    if table["output_names"] != list(contract["outputs"]):
+        problems.append(Problem(f"Sorties attendues, dans cet ordre : {', '.join(contract['outputs'])}."))
+        return problems
+    for number, row in enumerate(table["rows"], 1):
+        for (name, kind), cell in zip(contract["outputs"].items(), row[len(table["inputs"]):]):
+            if kind is int and not cell.lstrip("-").isdigit():
+                problems.append(Problem(f"Règle {number} : « {name} » doit être un nombre entier ({cell})."))
+            if kind is str and not (len(cell) >= 2 and cell[0] == cell[-1] == '"'):
+                problems.append(Problem(f"Règle {number} : « {name} » doit être un texte entre guillemets."))
+    return problems

@@ -21,10 +21,13 @@ def decision_rows(xml: str) -> dict:
     q = f"{{{ns}}}"
     table = root.find(f".//{q}decisionTable")
     inputs = [i.get("label") or i.get("id") for i in table.findall(f"{q}input")]
+    expressions = [(i.findtext(f"{q}inputExpression/{q}text") or "").strip() for i in table.findall(f"{q}input")]
     outputs = [o.get("label") or o.get("name") for o in table.findall(f"{q}output")]
+    names = [o.get("name") for o in table.findall(f"{q}output")]
     rows = []
     for rule in table.findall(f"{q}rule"):
         cells = [(e.findtext(f"{q}text") or "").strip() for e in rule.findall(f"{q}inputEntry")]
         cells += [(e.findtext(f"{q}text") or "").strip() for e in rule.findall(f"{q}outputEntry")]
         rows.append(cells)
-    return {"hit_policy": table.get("hitPolicy", "UNIQUE"), "inputs": inputs, "outputs": outputs, "rows": rows}
+    return {"hit_policy": table.get("hitPolicy", "UNIQUE"), "inputs": inputs, "outputs": outputs, "rows": rows,
+            "input_expressions": expressions, "output_names": names}

@@ -30,7 +30,8 @@ def _categories(thematiques) -> list[str]:
 def _network_weights(public, categories) -> dict:
     """{network: (weight, reason)} from the current version of the decision table."""
     version = db.session.scalar(select(DefinitionVersion).where(
-        DefinitionVersion.process_key == DECISION_KEY, DefinitionVersion.is_current.is_(True)))
+        DefinitionVersion.process_key == DECISION_KEY, DefinitionVersion.kind == "dmn",
+        DefinitionVersion.is_current.is_(True)))
     if version is None:
         return {}
     try:
@@ -39,7 +40,11 @@ def _network_weights(public, categories) -> dict:
         return {}
     best = {}
     for row in rows:
-        network, weight = row.get("reseau"), int(row.get("poids") or 0)
+        network = row.get("reseau")
+        try:
+            weight = int(row.get("poids") or 0)
+        except (TypeError, ValueError):  # a table published before its contract was checked
+            continue
         if network and weight > best.get(network, (0, ""))[0]:
             best[network] = (weight, row.get("raison") or "")
     return best
