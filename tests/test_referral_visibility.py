@@ -9,13 +9,16 @@ from zoneinfo import ZoneInfo
 from conftest import api_token, csrf_from, get_user, login
 from sqlalchemy import select
 
-from test_orientation import (METIER, RECEIVER, SENDER, accept, answer, messages, send, start_referral,
+from test_orientation import (METIER, RECEIVER, SENDER, accept, analysis, answer, do, messages, send,
+                              start_referral, welcome,
                               structure, the_task)
 from test_orientation_timers import MovableClock
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import AuditEvent, HumanTask, Journey, Person, Referral
+from webapp.operations.journeys import start_journey
 from webapp.operations.timers import fire_due_timers
+from webapp.queries.referrals import path_of
 
 SECRETS = ("Durand", "lea.durand@example.org", "06 11 22 33 44")
 PARIS = ZoneInfo("Europe/Paris")
@@ -343,3 +346,18 @@ def test_reassignment_is_refused_to_non_coordinators(app):
     assert response.status_code == 403
     with app.app_context():
         assert db.session.get(HumanTask, ids["task"]).structure_id == structure("cio-orleans").id
+
+
+def test_the_path_shows_only_the_journeys_a_structure_takes_part_in(ctx):
+    """A second journey of the same person referred to the CIDFF stays out of the CIO's path."""
+    first = start_referral()
+    send(first, "cio-orleans")
+    second = start_journey(get_user("claire.martin"), "accueil", first.person_id)
+    db.session.commit()
+    do("claire.martin", the_task(second, "accueillir"), welcome())
+    do("claire.martin", the_task(second, "analyser_demande"), analysis())
+    send(second, "cidff-loiret")
+    person = db.session.get(Person, first.person_id)
+    cio = [r.to_structure.slug for r in path_of(get_user("isabelle.roux"), person)]
+    sender = [r.to_structure.slug for r in path_of(get_user("claire.martin"), person)]
+    assert cio == ["cio-orleans"] and sender == ["cio-orleans", "cidff-loiret"]

@@ -61,12 +61,14 @@ def referral_for_task(actor, task) -> Referral | None:
 
 
 def path_of(actor, person: Person) -> list[Referral]:
-    """Every referral of the person, for a structure involved in at least one (or holding them)."""
+    """The referrals of the journeys the actor's structure takes part in (in charge, sender or
+    receiver): the path across structures, without the person's other journeys."""
     referrals = db.session.scalars(select(Referral).where(Referral.person_id == person.id)
                                    .order_by(Referral.sent_at, Referral.id)).all()
-    involved = has_full_access(actor, person) or any(
-        actor.structure_id in (r.from_structure_id, r.to_structure_id) for r in referrals)
-    return referrals if involved else []
+    own = set(db.session.scalars(select(Journey.id).where(
+        Journey.person_id == person.id, Journey.structure_id == actor.structure_id)))
+    own |= {r.journey_id for r in referrals if actor.structure_id in (r.from_structure_id, r.to_structure_id)}
+    return [r for r in referrals if r.journey_id in own]
 
 
 def structures_involved(journey: Journey) -> int:
