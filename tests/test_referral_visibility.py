@@ -303,36 +303,51 @@ def test_coordinator_reassigns_a_stuck_referral(app):
         "structure_id": ft, "motif": "Essai", "csrf_token": csrf_from(helene_page)})
     assert other.status_code == 404
 
+    uninformed = olivier.post(f"/coordination/orientations/{ids['referral']}/reaffecter", data={
+        "structure_id": ft, "motif": "CIO fermé.", "csrf_token": csrf_from(page.get_data(as_text=True))},
+        follow_redirects=True)
+    assert "La personne doit être informée" in text(uninformed)
+    with app.app_context():
+        assert db.session.get(HumanTask, ids["task"]).structure_id == structure("cio-orleans").id
+
     done = olivier.post(f"/coordination/orientations/{ids['referral']}/reaffecter", data={
-        "structure_id": ft, "motif": "CIO fermé pendant les vacances.",
+        "structure_id": ft, "motif": "CIO fermé pendant les vacances.", "personne_informee": "oui",
         "csrf_token": csrf_from(page.get_data(as_text=True))})
     assert done.status_code == 303
     with app.app_context():
-        task = db.session.get(HumanTask, ids["task"])
-        assert task.status == "ouverte" and task.structure_id == ft and task.assignee_id is None
-        referral = db.session.get(Referral, ids["referral"])
-        assert referral.to_structure_id == ft and referral.status == "ouverte"
+        old_task = db.session.get(HumanTask, ids["task"])
+        assert old_task.status == "annulee" and old_task.structure_id == structure("cio-orleans").id
+        old = db.session.get(Referral, ids["referral"])
+        assert old.status == "reaffectee" and old.closed_at is not None
+        new = db.session.scalar(select(Referral).where(Referral.previous_id == old.id))
+        assert (new.to_structure_id, new.from_structure_id, new.status) == (ft, old.from_structure_id, "ouverte")
+        assert new.shared_data == old.shared_data and new.information_mode == "coordination"
+        assert new.informed_by_id == get_user("olivier.lambert").id
+        assert new.remind_at > old.remind_at and new.expire_at > old.expire_at  # fresh deadlines
+        new_task = db.session.scalar(select(HumanTask).where(
+            HumanTask.journey_id == ids["journey"], HumanTask.status == "ouverte"))
+        assert (new_task.bpmn_id, new_task.structure_id, new_task.assignee_id) == ("traiter_orientation", ft, None)
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.reassigned"))
         assert event.user_id == get_user("olivier.lambert").id
-        assert event.detail == {"referral_id": ids["referral"], "from": structure("cio-orleans").id, "to": ft}
         assert "CIO fermé pendant les vacances." in event.summary
-        assert sorted(m.to_structure_id for m in messages("reaffectation")) == \
-            sorted([ft, structure("cio-orleans").id])
+        assert [m.to_structure_id for m in messages("reaffectation")] == [structure("cio-orleans").id]
+        assert [m.to_structure_id for m in messages("arrivee")][-1] == ft
+        new_task_id = new_task.id
     lucas = client_for(app, "lucas.moreau")
-    assert f"/taches/{ids['task']}" in text(lucas.get("/taches?scope=queue"))
+    assert f"/taches/{new_task_id}" in text(lucas.get("/taches?scope=queue"))
     isabelle = client_for(app, RECEIVER)
-    assert f"/taches/{ids['task']}" not in text(isabelle.get("/taches?scope=queue"))
-    assert isabelle.get(f"/taches/{ids['task']}").status_code == 404
+    assert f"/taches/{new_task_id}" not in text(isabelle.get("/taches?scope=queue"))
+    assert isabelle.get(f"/taches/{new_task_id}").status_code == 404
     with app.app_context():
         journey = db.session.get(Journey, ids["journey"])
         accept(journey, "lucas.moreau")
         assert the_task(journey, "confirmer_premier_contact").structure_id == ft
-        assert db.session.get(Referral, ids["referral"]).status == "acceptee"
-    # an answered referral cannot be reassigned any more
+        assert db.session.scalar(select(Referral).where(Referral.previous_id == ids["referral"])).status == "acceptee"
+    # a closed referral cannot be reassigned any more
     again = olivier.post(f"/coordination/orientations/{ids['referral']}/reaffecter", data={
-        "structure_id": structure_id(app, "crij-orleans"), "motif": "Encore",
-        "csrf_token": csrf_from(page.get_data(as_text=True))})
-    assert again.status_code == 409
+        "structure_id": structure_id(app, "crij-orleans"), "motif": "Encore", "personne_informee": "oui",
+        "csrf_token": csrf_from(page.get_data(as_text=True))}, follow_redirects=True)
+    assert "déjà reçu une réponse ou est close" in text(again)
 
 
 def test_reassignment_is_refused_to_non_coordinators(app):

@@ -9,6 +9,7 @@ from ..extensions import db
 REFERRAL_STATES = {
     "ouverte": "Ouverte", "acceptee": "Acceptée", "refusee": "Refusée", "redirigee": "Redirigée",
     "expiree": "Expirée", "aboutie": "Aboutie", "abandonnee": "Abandonnée",
+    "reaffectee": "Réaffectée par la coordination",
 }
 DECLINE_REASONS = {
     "hors_champ": "La demande ne relève pas de notre champ d'intervention",

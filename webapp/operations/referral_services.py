@@ -91,7 +91,10 @@ def envoyer(ctx, params, data):
     target = db.session.get(Structure, target_id)
     redirected = data.get("issue_tentative") == "redirigee"
     previous = _current(ctx, data) if redirected else None
-    sender_id = previous.to_structure_id if previous else ctx.journey.structure_id
+    reassigned = previous is not None and previous.status == "reaffectee"
+    # a partner's redirection sends from that partner; a coordinator's reassignment from the sender
+    sender_id = (previous.from_structure_id if reassigned else previous.to_structure_id) if previous \
+        else ctx.journey.structure_id
     if target is None or not target.active or target.id == sender_id:
         raise EngineError("Choisissez une autre structure du réseau que la vôtre.")
     if previous is not None and target.id == ctx.journey.structure_id:
@@ -104,10 +107,11 @@ def envoyer(ctx, params, data):
     referral = Referral(
         journey_id=ctx.journey.id, person_id=person.id, from_structure_id=sender_id,
         to_structure_id=target.id, previous_id=previous.id if previous else None, status="ouverte",
-        motif=(previous.motif if previous else data.get("motif")),
+        motif=data.get("motif"),
         shared_fields=fields,
         shared_data=previous.shared_data if previous else _shared_snapshot(person, fields, data),
-        person_informed=True, information_mode="redirection" if previous else data.get("mode_information"),
+        person_informed=True,
+        information_mode=("coordination" if reassigned else "redirection") if previous else data.get("mode_information"),
         informed_by_id=getattr(ctx.actor, "id", None), informed_at=now, sent_at=now,
         remind_at=add_working_days(now, cfg["REFERRAL_REMINDER_DAYS"]),
         escalate_at=add_working_days(now, cfg["REFERRAL_ESCALATION_DAYS"]),
@@ -164,6 +168,18 @@ def rediriger(ctx, params, data):
     return "redirigee"
 
 
+def reaffecter(ctx, params, data):
+    referral = _current(ctx, data)
+    referral.status, referral.closed_at = "reaffectee", clock.now()
+    reason = data.get("motif_reaffectation") or ""
+    _record(ctx, referral, f"Orientation retirée à {referral.to_structure.name} par la coordination locale : {reason}",
+            by_receiver=False, action="referral.reassigned")
+    _notify("reaffectation", referral.to_structure, "Orientation confiée à une autre structure",
+            f"La coordination locale a confié à une autre structure l'orientation envoyée par "
+            f"{referral.from_structure.name} le {referral.sent_at:%d/%m/%Y}. Motif : {reason}", referral)
+    return "redirigee"
+
+
 def relancer(ctx, params, data):
     referral = _current(ctx, data)
     referral.reminded_at = clock.now()
@@ -216,7 +232,8 @@ def abandonner(ctx, params, data):
 
 
 SERVICES = {f"orientation.{fn.__name__}": fn for fn in (
-    ouvrir, envoyer, accepter, refuser, rediriger, relancer, escalader, expirer, aboutir, abandonner)}
+    ouvrir, envoyer, accepter, refuser, rediriger, reaffecter, relancer, escalader, expirer, aboutir,
+    abandonner)}
 
 
 def services_for(journey: Journey, actor: User | None):

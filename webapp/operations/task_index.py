@@ -26,12 +26,9 @@ def save_state(journey: Journey, instance: Instance) -> list[HumanTask]:
     ready = instance.ready_user_tasks()
     created = []
     for info in ready:
-        structure_id = _owning_structure(journey, info)
         if info.uuid in open_rows:
-            row = open_rows[info.uuid]
-            if row.structure_id != structure_id:  # handed to another structure
-                row.structure_id, row.assignee_id = structure_id, None
             continue
+        structure_id = _owning_structure(journey, info)
         title = info.title if info.iteration is None else f"{info.title} n°{info.iteration + 1}"
         row = HumanTask(
             journey_id=journey.id, person_id=journey.person_id, task_uuid=info.uuid,

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import demo_data
-from ..errors import Forbidden, InvalidData
+from ..errors import Conflict, Forbidden, InvalidData
 from ..extensions import db
 from ..models import Structure
 from ..models.referrals import REFERRAL_STATES
@@ -40,11 +40,15 @@ def index():
 def reassign(referral_id):
     try:
         referral = reassign_referral(current_user, referral_id, request.form.get("structure_id", type=int) or 0,
-                                     request.form.get("motif", ""))
+                                     request.form.get("motif", ""), request.form.get("personne_informee") == "oui")
         db.session.commit()
     except InvalidData as exc:
         db.session.rollback()
         flash(f"{exc.message} " + " ".join(exc.fields.values()), "error")
+        return redirect(url_for("coordination.index")), 303
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
         return redirect(url_for("coordination.index")), 303
     flash(f"L'orientation est confiée à {referral.to_structure.name}.", "success")
     return redirect(url_for("coordination.index")), 303

@@ -7,7 +7,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -233,13 +235,22 @@ class Instance:
             raise EngineError(f"Le moteur a refusé l'étape : {exc}") from exc
         self._advance()
 
-    def update_task_data(self, task_uuid: str, values: dict) -> None:
-        """Change data of a waiting user task (e.g. the structure a referral is handed to)."""
+    def signal_task(self, task_uuid: str, signal_name: str, values: dict) -> None:
+        """Interrupt a waiting user task through its signal boundary event, handing `values` to the
+        branch that follows (e.g. a coordinator's reassignment)."""
         _check_data(values)
         task = self._get(task_uuid)
-        if task.state != TaskState.READY:
-            raise TaskNotReady("Cette tâche n'attend plus de réponse.")
-        task.data.update(values)
+        boundary = [t for t in task.parent.children if t is not task and t.state == TaskState.WAITING
+                    and isinstance(getattr(t.task_spec, "event_definition", None), SignalEventDefinition)
+                    and t.task_spec.event_definition.name == signal_name]
+        if task.state != TaskState.READY or not boundary:
+            raise TaskNotReady("Cette étape ne peut plus être interrompue.")
+        for waiting in boundary:
+            waiting.data.update(values)
+        self._wf.catch(BpmnEvent(boundary[0].task_spec.event_definition))
+        self._advance()
+        if task.state == TaskState.READY:
+            raise EngineError("Le signal n'a pas interrompu l'étape.")
 
     def fire_timers(self) -> None:
         self._wf.refresh_timers()
