@@ -531,3 +531,20 @@ def test_a_task_handed_to_another_structure_cannot_be_answered_by_the_first(ctx,
     monkeypatch.setattr(journeys, "_lock_journey", reassigned_meanwhile)
     with pytest.raises(Conflict, match="confiée à une autre structure"):
         complete_task(get_user(RECEIVER), task.id, {"reponse": "accepter", "date_premier_rdv": "2026-06-02"})
+
+
+def test_a_partner_deactivated_after_being_chosen_sends_the_sender_back_to_the_choice(ctx):
+    journey = start_referral()
+    choose(journey, "cio-orleans")
+    cio = structure("cio-orleans")
+    cio.active = False
+    db.session.commit()
+    try:
+        inform(journey)
+        assert referrals_of(journey) == []
+        [waiting] = open_tasks(journey)
+        assert waiting.bpmn_id == "choisir_partenaire"
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.unavailable")) is not None
+    finally:
+        cio.active = True
+        db.session.commit()

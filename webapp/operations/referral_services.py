@@ -95,7 +95,12 @@ def envoyer(ctx, params, data):
     # a partner's redirection sends from that partner; a coordinator's reassignment from the sender
     sender_id = (previous.from_structure_id if reassigned else previous.to_structure_id) if previous \
         else ctx.journey.structure_id
-    if target is None or not target.active or target.id == sender_id:
+    if target is not None and not target.active:  # deactivated since it was chosen: choose again
+        audit.record(ctx.actor, "referral.unavailable",
+                     f"{target.name} n'est plus active : choisissez un autre partenaire",
+                     person_id=ctx.journey.person_id, journey_id=ctx.journey.id)
+        return None
+    if target is None or target.id == sender_id:
         raise EngineError("Choisissez une autre structure du réseau que la vôtre.")
     if previous is not None and target.id == ctx.journey.structure_id:
         raise EngineError("La structure émettrice ne peut pas recevoir la redirection : refusez plutôt "
@@ -225,6 +230,10 @@ def aboutir(ctx, params, data):
     return "aboutie"
 
 
+def indisponible(ctx, params, data):
+    return "indisponible"
+
+
 def abandonner(ctx, params, data):
     audit.record(ctx.actor, "referral.abandoned", f"Orientation abandonnée : {data.get('motif_abandon', '')}",
                  person_id=ctx.journey.person_id, journey_id=ctx.journey.id)
@@ -233,7 +242,7 @@ def abandonner(ctx, params, data):
 
 SERVICES = {f"orientation.{fn.__name__}": fn for fn in (
     ouvrir, envoyer, accepter, refuser, rediriger, reaffecter, relancer, escalader, expirer, aboutir,
-    abandonner)}
+    indisponible, abandonner)}
 
 
 def services_for(journey: Journey, actor: User | None):
