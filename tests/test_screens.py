@@ -53,7 +53,8 @@ def test_reception_worked_from_welcome_to_documentation(client, app):
         "urgence": "normale", "reponse": "documentation", "documentation_remise": "Fiches métiers ONISEP"})
     assert response.status_code == 303 and "/personnes/" in response.location
     dossier = client.get(response.location).get_data(as_text=True)
-    assert "Léa Durand" in dossier and "Terminé" in dossier and "fin_documentation" in dossier
+    assert "Léa Durand" in dossier and "Terminé" in dossier and "Réponse de premier niveau apportée" in dossier
+    assert "<dt>Réponse apportée</dt><dd>Documentation remise (réponse de premier niveau)</dd>" in dossier
     assert "« Analyser la demande » terminée" in dossier
 
 

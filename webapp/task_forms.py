@@ -192,3 +192,24 @@ def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | 
         if name in conditional and not fields[-1].required and not fields[-1].help:
             fields[-1].help = "Obligatoire selon la réponse choisie."
     return fields
+
+
+def readable(schema: dict, ui: dict, data: dict | None, names: dict | None = None) -> list[tuple[str, str]]:
+    """(label, text) pairs of submitted data, in form order, as people read them: choices by
+    their labels, yes/no, structures (`x-source`) by name from `names`; empty fields left out."""
+    rows = []
+    for f in describe(schema, ui, data or {}):
+        value = f.value
+        if value is None or value == "" or value == []:
+            continue
+        labels = {v: label for v, label, _g in f.options}
+        if f.kind == "source":
+            text = (names or {}).get(value, f"n°{value}")
+        elif isinstance(value, bool):
+            text = "Oui" if value else "Non"
+        elif isinstance(value, list):
+            text = ", ".join(str(labels.get(v, v)) for v in value)
+        else:
+            text = str(labels.get(value, value))
+        rows.append((f.label, text))
+    return rows

@@ -102,6 +102,9 @@ def upgrade():
     with op.batch_alter_table('definition_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=10), server_default='bpmn', nullable=False))
 
+    with op.batch_alter_table('journey', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('end_label', sa.String(length=200), nullable=True))
+
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('commune_code', sa.String(length=5), nullable=True))
 
@@ -120,6 +123,9 @@ def downgrade():
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_column('commune_code')
+
+    with op.batch_alter_table('journey', schema=None) as batch_op:
+        batch_op.drop_column('end_label')
 
     with op.batch_alter_table('definition_version', schema=None) as batch_op:
         batch_op.drop_column('kind')

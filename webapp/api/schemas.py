@@ -186,6 +186,7 @@ class JourneySchema(Schema):
     process_key = fields.String()
     status = fields.String(metadata={"enum": ["en_cours", "terminee", "incident"]})
     end_event = fields.String(allow_none=True)
+    end_label = fields.String(allow_none=True)
     started_at = UtcDateTime()
     ended_at = UtcDateTime(allow_none=True)
 

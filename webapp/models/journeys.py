@@ -18,6 +18,7 @@ class Journey(db.Model):
     structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="en_cours", index=True)
     end_event: Mapped[str | None] = mapped_column(String(120))
+    end_label: Mapped[str | None] = mapped_column(String(200))  # the end event's name, for people
     incident: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(Text)  # serialized workflow, without its spec
     next_timer_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)

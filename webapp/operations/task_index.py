@@ -44,6 +44,7 @@ def save_state(journey: Journey, instance: Instance) -> list[HumanTask]:
             row.status, row.completed_at = "annulee", now
     if instance.completed and not instance.stalled():
         journey.status, journey.end_event, journey.ended_at = "terminee", instance.end_event(), now
+        journey.end_label = instance.end_event_label()
     elif instance.stalled():
         journey.status = "incident"
         journey.incident = "Le parcours ne peut plus avancer et n'a atteint aucun événement de fin."

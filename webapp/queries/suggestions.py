@@ -117,3 +117,7 @@ def partner_choices(actor) -> list[tuple[int, str, str]]:
         Structure.active.is_(True), Structure.id != actor.structure_id)
         .order_by(Structure.departement, Structure.name)).all()
     return [(s.id, f"{s.name} ({s.commune or s.departement})", f"Département {s.departement}") for s in rows]
+
+
+def structure_names() -> dict[int, str]:
+    return dict(db.session.execute(select(Structure.id, Structure.name)).all())

@@ -9,7 +9,8 @@ from ..operations.people import IDENTITY_SCHEMA, identity_schema, update_identit
 from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
 from ..queries.people import completed_tasks, journeys_of, open_tasks, person_for, timeline
 from ..queries.referrals import path_of, person_view, structures_involved
-from ..task_forms import coerce, describe
+from ..queries.suggestions import structure_names
+from ..task_forms import coerce, describe, expand, readable
 
 bp = Blueprint("people", __name__)
 
@@ -19,14 +20,20 @@ def _render(person, values=None, errors=None, status=200):
     fields = describe(identity_schema(), {}, values if values is not None else
                       {k: getattr(person, k) for k in IDENTITY_SCHEMA["properties"]}, errors) if view.full else []
     journeys = journeys_of(current_user, person)
+    done = completed_tasks(current_user, person)
     return render_template("person.html", person=person, view=view, journeys=journeys,
                            involved={j.id: structures_involved(j) for j in journeys},
                            path=path_of(current_user, person), shared_labels=SHARED_FIELDS,
                            decline_reasons=DECLINE_REASONS,
                            open_tasks=open_tasks(current_user, person),
-                           done=completed_tasks(current_user, person),
+                           done=[(t, _readable(t)) for t in done],
                            timeline=timeline(current_user, person), identity_fields=fields,
                            identity_open=bool(errors)), status
+
+
+def _readable(task):
+    form = task.journey.definition.forms.get(task.form_key) or {"schema": {}, "ui": {}}
+    return readable(expand(form["schema"]), form.get("ui", {}), task.data, structure_names())
 
 
 @bp.get("/personnes/<int:person_id>")

@@ -178,12 +178,21 @@ class Instance:
     def completed(self) -> bool:
         return self._wf.completed
 
-    def end_event(self) -> str | None:
-        """The BPMN id of the top process's end event that was reached, if any."""
+    def _end_spec(self):
         for task in self._wf.tasks.values():
             if isinstance(task.task_spec, EndEvent) and task.state == TaskState.COMPLETED:
-                return task.task_spec.bpmn_id
+                return task.task_spec
         return None
+
+    def end_event(self) -> str | None:
+        """The BPMN id of the top process's end event that was reached, if any."""
+        spec = self._end_spec()
+        return spec.bpmn_id if spec else None
+
+    def end_event_label(self) -> str | None:
+        """The name of that end event, as the diagram shows it."""
+        spec = self._end_spec()
+        return (spec.bpmn_name or spec.bpmn_id) if spec else None
 
     def stalled(self) -> bool:
         """True when nothing can move any more but no end event was reached: an incident."""
