@@ -548,3 +548,24 @@ def test_a_partner_deactivated_after_being_chosen_sends_the_sender_back_to_the_c
     finally:
         cio.active = True
         db.session.commit()
+
+
+def test_after_a_refusal_the_refusing_structure_is_no_longer_suggested(ctx):
+    from webapp.queries.referrals import tried_partners
+    from webapp.queries.suggestions import suggest_partners
+    journey = start_referral()
+    send(journey, "cio-orleans")
+    answer(journey, {"reponse": "refuser", "motif_refus": "capacite"})
+    person = db.session.get(Journey, journey.id).person
+    data = {"thematiques": ["choisir-un-metier--confirmer-son-choix-de-metier"]}
+    before = [s.structure.slug for s in suggest_partners(get_user(SENDER), person, data)]
+    after = [s.structure.slug for s in suggest_partners(get_user(SENDER), person, data,
+                                                          exclude=tried_partners(journey.id))]
+    assert before[0] == "cio-orleans" and "cio-orleans" not in after and after
+
+
+def test_the_redirection_confirmation_does_not_block_an_acceptance(ctx):
+    journey = start_referral()
+    send(journey, "cio-orleans")
+    answer(journey, {"reponse": "accepter", "date_premier_rdv": "2026-06-02", "personne_informee": False})
+    assert latest_referral(journey).status == "acceptee"

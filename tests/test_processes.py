@@ -437,3 +437,16 @@ def test_an_expired_referral_goes_back_to_the_choice_through_the_facade(specs):
     instance = run_with_round_trips(specs["orientation"], steps, services)
     assert services.calls == ["ouvrir", "envoyer", "expirer", "abandonner"]
     assert instance.completed and instance.end_event() == "fin_orientation"
+
+
+def test_a_request_outside_the_structure_field_skips_the_counselling_sessions(ctx):
+    """An interview that wants in-depth counselling but finds the request outside the structure's
+    field goes straight to the action plan (where the outcome can be a referral)."""
+    journey = start_journey(get_user("claire.martin"), "accueil")
+    db.session.commit()
+    for data in (accueil_data(), analyse("prise_en_charge"),
+                 {**entretien(True), "releve_du_champ": False}):
+        [task] = open_tasks(journey)
+        complete_task(get_user("claire.martin"), task.id, data)
+        db.session.commit()
+    assert [t.bpmn_id for t in open_tasks(journey)] == ["plan_action"]

@@ -71,6 +71,13 @@ def path_of(actor, person: Person) -> list[Referral]:
     return [r for r in referrals if r.journey_id in own]
 
 
+def tried_partners(journey_id: int) -> set[int]:
+    """Structures this journey's referrals already went to without success."""
+    return set(db.session.scalars(select(Referral.to_structure_id).where(
+        Referral.journey_id == journey_id,
+        Referral.status.in_(("refusee", "expiree", "redirigee", "reaffectee")))))
+
+
 def structures_involved(journey: Journey) -> int:
     """How many structures took part in a journey: the one in charge and every referral's ends."""
     ids = {journey.structure_id}

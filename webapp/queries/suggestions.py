@@ -61,8 +61,9 @@ def _place(actor, person):
     return commune.code, bassin, commune.departement, True
 
 
-def suggest_partners(actor, person, data: dict, limit: int = 5) -> list[Suggestion]:
-    """Best-suited structures first, each with the reasons of its rank."""
+def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozenset()) -> list[Suggestion]:
+    """Best-suited structures first, each with the reasons of its rank (`exclude`: ids not to suggest,
+    e.g. those that already declined this journey's referral; they stay in the full list)."""
     categories = _categories(data.get("thematiques"))
     weights = _network_weights(person.public, categories)
     code, bassin, departement, own_place = _place(actor, person)
@@ -72,6 +73,8 @@ def suggest_partners(actor, person, data: dict, limit: int = 5) -> list[Suggesti
     found = []
     for structure in db.session.scalars(select(Structure).where(
             Structure.active.is_(True), Structure.id != actor.structure_id)):
+        if structure.id in exclude:
+            continue
         s = Suggestion(structure)
         if structure.network in weights:
             weight, reason = weights[structure.network]

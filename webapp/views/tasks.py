@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import User
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
-from ..queries.referrals import person_view, referral_for_task
+from ..queries.referrals import person_view, referral_for_task, tried_partners
 from ..queries.suggestions import partner_choices, suggest_partners
 from ..queries.tasks import filter_choices, open_tasks_of_journey, task_data, task_for, task_list
 from ..task_forms import coerce, describe, expand
@@ -60,8 +60,9 @@ def _sources(task, schema):
     else:  # a receiving structure ranks with what was shared with it, nothing more
         person = SimpleNamespace(public=view.get("public"), commune_code=view.get("commune_code"))
         data = {"thematiques": view.get("thematiques")}
+    tried = tried_partners(task.journey_id)
     return {"partenaires": {"choices": partner_choices(current_user),
-                            "suggestions": suggest_partners(current_user, person, data)}}
+                            "suggestions": suggest_partners(current_user, person, data, exclude=tried)}}
 
 
 def _render_task(task, values=None, errors=None, message=None, status=200):
