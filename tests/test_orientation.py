@@ -262,6 +262,7 @@ def test_redirected_to_a_third_structure(ctx):
     assert task.id not in queue_ids(RECEIVER) and task.id not in queue_ids(SENDER)
     assert open_tasks(journey, "ml-orleans") == []  # no new choice asked of the sender
     assert kinds_to("crij-orleans") == ["arrivee"]
+    assert "redirection" in kinds_to("ml-orleans")  # the structure in charge knows where it went
     assert structures_involved(journey) == 3
 
     accept(journey, "olivier.lambert")

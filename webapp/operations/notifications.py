@@ -34,7 +34,8 @@ STATUS_LABELS = {TO_SEND: "À envoyer", SENDING: "Envoi en cours", SENT: "Envoy�
 KIND_LABELS = {"arrivee": "Nouvelle orientation", "relance": "Relance", "escalade": "Escalade",
                "expiration": "Orientation expirée", "issue": "Issue de l'orientation",
                "acceptation": "Orientation acceptée", "refus": "Orientation refusée",
-               "aboutie": "Orientation aboutie", "reaffectation": "Orientation réaffectée"}
+               "aboutie": "Orientation aboutie", "reaffectation": "Orientation réaffectée",
+               "redirection": "Orientation redirigée"}
 MAX_ATTEMPTS = 5
 STALE_CLAIM_AFTER = timedelta(minutes=15)
 SMTP_TIMEOUT_SECONDS = 30

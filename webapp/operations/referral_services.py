@@ -170,6 +170,8 @@ def rediriger(ctx, params, data):
     referral.decline_comment = data.get("commentaire")
     _record(ctx, referral, f"Orientation redirigée par {referral.to_structure.name}",
             by_receiver=True, action="referral.redirected")
+    _tell_senders(ctx, "redirection", "Orientation redirigée vers un autre partenaire",
+                  f"{referral.to_structure.name} a redirigé l'orientation vers une structure plus adaptée.", referral)
     return "redirigee"
 
 

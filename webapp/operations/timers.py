@@ -28,7 +28,9 @@ def fire_due_timers(limit: int = 50) -> int:
                                             services=services_for(journey, None))
                 instance.fire_timers()
                 save_state(journey, instance)
-            except EngineError as exc:
+            except EngineError as exc:  # nothing the failed step wrote is kept: only the incident
+                db.session.rollback()
+                journey = db.session.get(Journey, journey.id, with_for_update=True)
                 journey.status, journey.incident = "incident", str(exc)
                 journey.next_timer_at = None
             db.session.commit()
