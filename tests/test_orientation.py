@@ -173,7 +173,10 @@ def test_accepted_then_first_contact_confirmed_ends_aboutie(ctx):
     contact = the_task(journey, "confirmer_premier_contact")
     assert contact.structure_id == structure("cio-orleans").id
     db.session.refresh(journey)
-    assert journey.next_timer_at is None  # answered: no reminder, escalation nor expiry left
+    # answered: no reminder, escalation nor expiry left; only the first-contact reminder, 5 working
+    # days after the appointment (or after the answer, for an appointment already past)
+    start = max(referral.first_appointment_at, referral.answered_at)
+    assert journey.next_timer_at == add_working_days(start, 5)
 
     confirm(journey)
     referral = latest_referral(journey)

@@ -290,3 +290,19 @@ def test_two_workers_never_fire_the_same_timer_twice(app, now, monkeypatch):
         if isinstance(outcome, BaseException):
             raise outcome
     assert sorted(results.values()) in ([0, 1], [1, 1])
+
+
+def test_an_accepted_referral_whose_first_contact_is_not_confirmed_is_reminded(now):
+    """Accepted on Monday 27 April with a first appointment on Tuesday 28: without a confirmation,
+    the partner is asked to confirm 5 working days after the appointment (6 May: 1 May is a holiday)."""
+    journey = start_referral()
+    send(journey)
+    accept(journey, day="2026-04-28")
+    db.session.refresh(journey)
+    assert journey.next_timer_at == datetime(2026, 5, 6, 0, 0)
+    assert fire_at(now, datetime(2026, 5, 5, 23, 0)) == 0
+    fire_at(now, datetime(2026, 5, 6, 0, 1))
+    reminders = [m for m in messages("relance") if "confirmez le premier contact" in m.subject]
+    assert [m.to_structure_id for m in reminders] == [structure("cio-orleans").id]
+    [waiting] = task_rows(journey, "confirmer_premier_contact")
+    assert waiting.status == "ouverte" and latest_referral(journey).status == "acceptee"

@@ -309,7 +309,7 @@ class FakeServices:
     """The results documented by webapp.operations.referral_services, with no database; records
     the operations called. `deadlines` are the (relance, escalade, expiration) dates sent back."""
     RESULTS = {"ouvrir": "nouvelle", "refuser": "refusee", "rediriger": "redirigee", "relancer": True,
-               "escalader": True, "expirer": "expiree", "aboutir": "aboutie", "abandonner": "abandonnee"}
+               "escalader": True, "relancer_contact": True, "expirer": "expiree", "aboutir": "aboutie", "abandonner": "abandonnee"}
 
     def __init__(self, deadlines=FAR):
         self.deadlines = deadlines
@@ -326,7 +326,7 @@ class FakeServices:
             return {"referral_id": len(self.sent_to), "destinataire_id": int(params["destinataire"]),
                     "relance": relance, "escalade": escalade, "expiration": expiration}
         if operation == "accepter":
-            return {"referral_id": data["envoi"]["referral_id"]}
+            return {"referral_id": data["envoi"]["referral_id"], "relance": self.deadlines[0]}
         return self.RESULTS[operation]
 
 

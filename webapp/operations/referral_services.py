@@ -145,8 +145,11 @@ def accepter(ctx, params, data):
     _record(ctx, referral, f"Orientation acceptée par {referral.to_structure.name}, premier rendez-vous le "
             f"{referral.first_appointment_at:%d/%m/%Y}", by_receiver=True, action="referral.accepted")
     _tell_senders(ctx, "acceptation", "Orientation acceptée",
-            f"{referral.to_structure.name} a accepté l'orientation.", referral)
-    return {"referral_id": referral.id}
+                  f"{referral.to_structure.name} a accepté l'orientation.", referral)
+    # the receiver is asked to confirm the first contact if it has not some working days after it
+    start = max(referral.first_appointment_at or referral.answered_at, referral.answered_at)
+    return {"referral_id": referral.id,
+            "relance": _iso(add_working_days(start, current_app.config["REFERRAL_REMINDER_DAYS"]))}
 
 
 def refuser(ctx, params, data):
@@ -197,6 +200,16 @@ def relancer(ctx, params, data):
     return True
 
 
+def relancer_contact(ctx, params, data):
+    referral = _current(ctx, data)
+    _record(ctx, referral, "Relance : premier contact à confirmer", by_receiver=False, action="referral.reminded")
+    _notify("relance", referral.to_structure, "Relance : confirmez le premier contact",
+            f"Le premier rendez-vous de l'orientation envoyée par {referral.from_structure.name} était prévu le "
+            f"{referral.first_appointment_at:%d/%m/%Y} : confirmez le premier contact ou signalez l'absence.",
+            referral)
+    return True
+
+
 def escalader(ctx, params, data):
     referral = _current(ctx, data)
     referral.escalated_at = clock.now()
@@ -243,8 +256,8 @@ def abandonner(ctx, params, data):
 
 
 SERVICES = {f"orientation.{fn.__name__}": fn for fn in (
-    ouvrir, envoyer, accepter, refuser, rediriger, reaffecter, relancer, escalader, expirer, aboutir,
-    indisponible, abandonner)}
+    ouvrir, envoyer, accepter, refuser, rediriger, reaffecter, relancer, relancer_contact, escalader,
+    expirer, aboutir, indisponible, abandonner)}
 
 
 def services_for(journey: Journey, actor: User | None):
