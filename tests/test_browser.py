@@ -29,48 +29,6 @@ def server(app):
     thread.join()
 
 
-@pytest.fixture
-def page():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="fr-FR")
-        yield context.new_page()
-        browser.close()
-
-
-def test_counsellor_receives_a_person_and_hands_personalised_handling_on(server, page):
-    page.goto(f"{server}/login")
-    page.fill("#username", "claire.martin")
-    page.fill("#password", "demo-spro-2026")
-    page.click("button[type=submit]")
-    page.get_by_role("button", name="Nouvel accueil").click()
-    assert page.get_by_role("heading", name="Accueillir la personne").is_visible()
-
-    page.get_by_role("button", name="Enregistrer et continuer").click()  # empty: refused
-    assert page.locator("#erreur-canal").inner_text() == "Ce champ est obligatoire."
-
-    page.check("input[name=canal][value=sur_place]")
-    page.check("input[name=anonyme][value=false]")
-    page.fill("#f-prenom", "Léa")
-    page.fill("#f-nom", "Durand")
-    page.select_option("#f-public", "scolaire")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-
-    assert page.get_by_role("heading", name="Analyser la demande").is_visible()
-    page.get_by_label("Confirmer son choix de métier").check()
-    page.fill("#f-besoins", "Hésite entre deux filières")
-    page.check("input[name=urgence][value=normale]")
-    page.check("input[name=reponse][value=prise_en_charge]")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-
-    assert page.get_by_role("heading", name="Entretien individuel d'information").is_visible()
-    page.get_by_role("link", name="Mes tâches").click()
-    assert page.get_by_role("link", name="Entretien individuel d'information").is_visible()
-    page.get_by_role("link", name="Léa Durand").first.click()
-    assert "Dossier · Léa Durand" in page.locator("h1").inner_text()
-    assert page.get_by_text("« Analyser la demande » terminée").is_visible()
-
-
 def _login(context, server, username):
     page = context.new_page()
     page.goto(f"{server}/login")
@@ -88,21 +46,52 @@ def browser():
         browser.close()
 
 
+def _welcome(page, commune=None):
+    """Fill « Accueillir la personne » for Léa Durand, a pupil, and save."""
+    page.check("input[name=canal][value=sur_place]")
+    page.check("input[name=anonyme][value=false]")
+    page.fill("#f-prenom", "Léa")
+    page.fill("#f-nom", "Durand")
+    page.select_option("#f-public", "scolaire")
+    if commune:
+        page.fill("#f-commune", commune)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+
+def _analyse(page, besoins, reponse):
+    """Fill « Analyser la demande » (choosing a job) with the given answer, and save."""
+    page.get_by_label("Confirmer son choix de métier").check()
+    page.fill("#f-besoins", besoins)
+    page.check("input[name=urgence][value=normale]")
+    page.check(f"input[name=reponse][value={reponse}]")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+
+def test_counsellor_receives_a_person_and_hands_personalised_handling_on(server, browser):
+    page = _login(browser.new_context(locale="fr-FR"), server, "claire.martin")
+    page.get_by_role("button", name="Nouvel accueil").click()
+    assert page.get_by_role("heading", name="Accueillir la personne").is_visible()
+
+    page.get_by_role("button", name="Enregistrer et continuer").click()  # empty: refused
+    assert page.locator("#erreur-canal").inner_text() == "Ce champ est obligatoire."
+
+    _welcome(page)
+    assert page.get_by_role("heading", name="Analyser la demande").is_visible()
+    _analyse(page, "Hésite entre deux filières", "prise_en_charge")
+
+    assert page.get_by_role("heading", name="Entretien individuel d'information").is_visible()
+    page.get_by_role("link", name="Mes tâches").click()
+    assert page.get_by_role("link", name="Entretien individuel d'information").is_visible()
+    page.get_by_role("link", name="Léa Durand").first.click()
+    assert "Dossier · Léa Durand" in page.locator("h1").inner_text()
+    assert page.get_by_text("« Analyser la demande » terminée").is_visible()
+
+
 def test_referral_from_mission_locale_to_cio_is_played_in_the_browser(server, browser):
     claire = _login(browser.new_context(locale="fr-FR"), server, "claire.martin")
     claire.get_by_role("button", name="Nouvel accueil").click()
-    claire.check("input[name=canal][value=sur_place]")
-    claire.check("input[name=anonyme][value=false]")
-    claire.fill("#f-prenom", "Léa")
-    claire.fill("#f-nom", "Durand")
-    claire.select_option("#f-public", "scolaire")
-    claire.fill("#f-commune", "Orléans")
-    claire.get_by_role("button", name="Enregistrer et continuer").click()
-    claire.get_by_label("Confirmer son choix de métier").check()
-    claire.fill("#f-besoins", "Choisir entre bac pro et seconde générale")
-    claire.check("input[name=urgence][value=normale]")
-    claire.check("input[name=reponse][value=orientation]")
-    claire.get_by_role("button", name="Enregistrer et continuer").click()
+    _welcome(claire, commune="Orléans")
+    _analyse(claire, "Choisir entre bac pro et seconde générale", "orientation")
 
     assert claire.get_by_role("heading", name="Choisir le partenaire").is_visible()
     first = claire.locator("ol.suggestions > li").first

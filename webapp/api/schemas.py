@@ -139,11 +139,15 @@ class TaskDetailSchema(TaskSchema):
         "ui": {"type": "object", "description": "Schéma d'interface (ordre, widgets)"}}})
 
 
-class TaskPageSchema(Schema):
-    items = fields.List(fields.Nested(TaskSchema))
+class _PageSchema(Schema):
+    """A page of a list: subclasses say what the items are."""
     total = fields.Integer()
     page = fields.Integer()
     pages = fields.Integer()
+
+
+class TaskPageSchema(_PageSchema):
+    items = fields.List(fields.Nested(TaskSchema))
 
 
 class CompletionSchema(Schema):
@@ -236,11 +240,8 @@ class ReferralListItemSchema(ReferralSchema):
     expire_at = UtcDateTime(allow_none=True)
 
 
-class ReferralPageSchema(Schema):
+class ReferralPageSchema(_PageSchema):
     items = fields.List(fields.Nested(ReferralListItemSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    pages = fields.Integer()
 
 
 class DossierSchema(Schema):

@@ -48,22 +48,22 @@ def _local(tag) -> str:
     return tag.split("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _service_problem(task, known_services):
+def _service_problem(task, known_services, file_name):
     operator = task.find(".//spiffworkflow:serviceTaskOperator", NS)
     name = operator.get("id") if operator is not None else None
     if name and name in known_services:
         return None
     return Problem(f"Tâche de service refusée : opération « {name or 'non précisée'} » inconnue "
-                   f"(autorisées : {', '.join(sorted(known_services)) or 'aucune'}).", task.get("id"))
+                   f"(autorisées : {', '.join(sorted(known_services)) or 'aucune'}).", task.get("id"), file_name)
 
 
 def _static_problems(root, file_name, known_forms, known_services=frozenset()):
     """Checks made on the XML itself, before the engine's parser sees it."""
     problems = []
     for task in root.iterfind(".//bpmn:serviceTask", NS):
-        problem = _service_problem(task, known_services)
+        problem = _service_problem(task, known_services, file_name)
         if problem:
-            problems.append(Problem(problem.message, problem.element_id, file_name))
+            problems.append(problem)
     for el in root.iter():
         tag = _local(el.tag)
         el_id = el.get("id") or next((a.get("id") for a in el.iterancestors() if a.get("id")), None)
