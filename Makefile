@@ -19,6 +19,8 @@ PYTEST_ARGS ?=
 
 WITH_POSTGRES := bash scripts/with_postgres.sh
 
+NODE_STAMP := node_modules/.installed
+
 .PHONY: help venv run test test-sqlite test-postgres bench
 
 help: ## List the targets
@@ -40,17 +42,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
+# Front-end packages from the npm registry (package-lock.json): axe-core for the browser tests.
+$(NODE_STAMP): package.json package-lock.json
+	@bash scripts/ensure_node.sh
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
 run: venv ## Migrate, seed the demo data (prints the logins), start the worker and serve on 127.0.0.1:5000
 	@mkdir -p instance
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro db upgrade
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro seed-demo
 	@echo "Worker (timers, notifications) started in the background; the app serves http://$(HOST):$(PORT)"
-	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' SPRO_WORKER_INTERVAL_SECONDS=5 $(BIN)/spro worker & worker=$$!; \
+	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' SPRO_PUBLIC_URL="$${SPRO_PUBLIC_URL:-http://$(HOST):$(PORT)}" \
+		SPRO_WORKER_INTERVAL_SECONDS=5 $(BIN)/spro worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro run --host $(HOST) --port $(PORT)
 
 # Both suites always run; the target fails if either fails.
-test: venv ## Run the test suite on SQLite, then on a throwaway PostgreSQL
+test: venv $(NODE_STAMP) ## Run the test suite on SQLite, then on a throwaway PostgreSQL
 	@bash scripts/ensure_chromium.sh
 	@status=0; \
 	$(MAKE) --no-print-directory test-sqlite || status=1; \

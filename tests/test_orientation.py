@@ -218,7 +218,7 @@ def test_declined_with_a_reason_goes_back_to_the_sender(ctx):
                      "commentaire": "Nous ne recevons que sur rendez-vous académique."})
     referral = latest_referral(journey)
     assert (referral.status, referral.decline_reason) == ("refusee", "public_non_couvert")
-    assert referral.decline_comment == "Nous ne recevons que sur rendez-vous académique."
+    assert referral.answer_comment == "Nous ne recevons que sur rendez-vous académique."
     assert referral.answered_at is not None and referral.closed_at is not None
     assert kinds_to("ml-orleans") == ["refus"]
     second_choice = the_task(journey, "choisir_partenaire")
@@ -251,7 +251,7 @@ def test_redirected_to_a_third_structure(ctx):
     answer(journey, redirect)
     first, second = referrals_of(journey)
     assert first.status == "redirigee" and first.answered_at is not None
-    assert first.decline_comment == "Le CRIJ a un atelier métiers cette semaine."
+    assert first.answer_comment == "Le CRIJ a un atelier métiers cette semaine."
     assert second.previous_id == first.id and second.status == "ouverte"
     assert (second.from_structure.slug, second.to_structure.slug) == ("cio-orleans", "crij-orleans")
     assert (second.shared_fields, second.shared_data, second.motif) == \
@@ -517,7 +517,7 @@ def test_a_second_attempt_shares_only_what_is_ticked_again(ctx):
     assert second.shared_fields == [] and second.shared_data == {}
     assert "Message pour le CIO" not in (second.motif or "")
     answer(journey, {"reponse": "refuser", "motif_refus": "hors_champ"}, username="olivier.lambert")
-    assert latest_referral(journey).decline_comment is None
+    assert latest_referral(journey).answer_comment is None
 
 
 def test_a_task_handed_to_another_structure_cannot_be_answered_by_the_first(ctx, monkeypatch):

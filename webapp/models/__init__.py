@@ -3,7 +3,7 @@ from .audit import AuditEvent
 from .definitions import DefinitionVersion
 from .journeys import Journey
 from .outbox import OutboxMessage
-from .people import Person
+from .people import Person, PersonAccess, PersonSearchTerm
 from .referrals import Referral
 from .structures import BassinCommune, Structure, Territory
 from .tasks import HumanTask
@@ -11,5 +11,5 @@ from .users import ApiToken, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "BassinCommune", "DefinitionVersion", "HumanTask", "Journey",
-    "OutboxMessage", "Person", "Referral", "Structure", "Territory", "User",
+    "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "Structure", "Territory", "User",
 ]

@@ -16,6 +16,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(250))
     body: Mapped[str] = mapped_column(Text)
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # the dossier it is about
     # a_envoyer | envoi_en_cours (claimed by a worker) | envoye | echec
     status: Mapped[str] = mapped_column(String(20), default="a_envoyer", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

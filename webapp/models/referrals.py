@@ -2,6 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -45,8 +46,11 @@ class Referral(db.Model):
     informed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     informed_at: Mapped[datetime | None] = mapped_column(DateTime)
     decline_reason: Mapped[str | None] = mapped_column(String(40))
-    decline_comment: Mapped[str | None] = mapped_column(Text)
+    answer_comment: Mapped[str | None] = mapped_column(Text)  # the receiver's word to the sender
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     first_appointment_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_contact_at: Mapped[datetime | None] = mapped_column(DateTime)
+    contact_comment: Mapped[str | None] = mapped_column(Text)  # said when confirming the first contact
     sent_at: Mapped[datetime] = mapped_column(DateTime)
     remind_at: Mapped[datetime | None] = mapped_column(DateTime)
     escalate_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,7 +1,7 @@
 """The human-task index: one row per user task, kept in step with the workflow state."""
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -10,7 +10,7 @@ from ..extensions import db
 class HumanTask(db.Model):
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_queue", "status", "structure_id", "role", "due_at"),
+        Index("ix_human_task_queue", "status", "structure_id", "role", "priority", "due_at"),
         Index("ix_human_task_assignee", "status", "assignee_id", "due_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,6 +26,7 @@ class HumanTask(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     status: Mapped[str] = mapped_column(String(20), default="ouverte")  # ouverte | terminee | annulee
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 1: urgent, listed first
     created_at: Mapped[datetime] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

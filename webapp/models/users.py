@@ -20,6 +20,9 @@ class User(UserMixin, db.Model):
     structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"), index=True)
     roles: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    previous_login_at: Mapped[datetime | None] = mapped_column(DateTime)  # « what changed since »
+    messages_seen_at: Mapped[datetime | None] = mapped_column(DateTime)  # unread = newer than this
 
     structure = relationship("Structure")
 

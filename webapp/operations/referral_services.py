@@ -156,7 +156,7 @@ def refuser(ctx, params, data):
     referral = _current(ctx, data)
     reason = params.get("motif") or data.get("motif_refus") or "autre"
     referral.status, referral.decline_reason = "refusee", reason
-    referral.decline_comment = data.get("commentaire")
+    referral.answer_comment = data.get("commentaire")
     referral.answered_at = referral.answered_at or clock.now()
     referral.closed_at = clock.now()
     label = DECLINE_REASONS.get(reason, reason)
@@ -170,7 +170,7 @@ def refuser(ctx, params, data):
 def rediriger(ctx, params, data):
     referral = _current(ctx, data)
     referral.status, referral.answered_at = "redirigee", clock.now()
-    referral.decline_comment = data.get("commentaire")
+    referral.answer_comment = data.get("commentaire")
     _record(ctx, referral, f"Orientation redirigée par {referral.to_structure.name}",
             by_receiver=True, action="referral.redirected")
     _tell_senders(ctx, "redirection", "Orientation redirigée vers un autre partenaire",

@@ -1,11 +1,11 @@
 """Server-rendered screens, in French."""
-from . import (auth, coordination, decisions, directory, errors, journeys, messages, people, security,
-               tasks, territories)
+from . import (auth, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
+               security, tasks, territories)
 
 
 def init_app(app):
     security.init_app(app)
     errors.init_app(app)
-    for module in (auth, tasks, journeys, people, messages, directory, coordination, territories,
-                   decisions):
+    for module in (auth, home, tasks, journeys, people, referrals, messages, directory, coordination,
+                   territories, decisions):
         app.register_blueprint(module.bp)

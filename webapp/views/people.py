@@ -59,3 +59,9 @@ def edit_identity(person_id):
         return _render(person_for(current_user, person_id), data, exc.fields, 422)
     flash("Le dossier est mis à jour.", "success")
     return redirect(url_for("people.show", person_id=person_id)), 303
+
+
+@bp.get("/personnes")
+@login_required
+def index():
+    return render_template("people/index.html")

@@ -54,8 +54,10 @@ def init_app(app):
     def _globals():
         values = {"now_utc": clock.now(), "person_name": _person_name}
         if current_user.is_authenticated and not request.path.startswith("/api/"):
+            from ..queries.messages import unread_count
             from ..queries.tasks import counts
             values["task_counts"] = counts(current_user)
+            values["unread_messages"] = unread_count(current_user)
         return values
 
     @app.after_request

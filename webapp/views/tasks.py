@@ -1,4 +1,4 @@
-"""Home, task lists (Mes tâches, File de ma structure) and the task page."""
+"""Task lists (Mes tâches, File de ma structure) and the task page."""
 from types import SimpleNamespace
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -17,13 +17,6 @@ from ..task_forms import coerce, describe, expand
 
 bp = Blueprint("tasks", __name__)
 SCOPE_TITLES = {"mine": "Mes tâches", "queue": "File de ma structure"}
-
-
-@bp.get("/")
-@login_required
-def home():
-    mine = task_list(current_user, "mine", per_page=5)
-    return render_template("home.html", mine=mine)
 
 
 @bp.get("/taches")

@@ -1,0 +1,14 @@
+"""The home page: what to do now and what changed."""
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+
+from ..queries.tasks import task_list
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    mine = task_list(current_user, "mine", per_page=5)
+    return render_template("home.html", mine=mine)
