@@ -47,7 +47,8 @@ class Config:
     REFERRAL_REMINDER_DAYS = int(os.environ.get("SPRO_REFERRAL_REMINDER_DAYS", "5"))
     REFERRAL_ESCALATION_DAYS = int(os.environ.get("SPRO_REFERRAL_ESCALATION_DAYS", "10"))
     REFERRAL_EXPIRY_DAYS = int(os.environ.get("SPRO_REFERRAL_EXPIRY_DAYS", "30"))
-    PUBLIC_URL = os.environ.get("SPRO_PUBLIC_URL", "http://127.0.0.1:5000")
+    # Links in messages; when unset, the address each request came to (see notifications.public_link).
+    PUBLIC_URL = os.environ.get("SPRO_PUBLIC_URL") or None
     # Outgoing mail: "page" (demo: marked sent, read on the messages page) or "smtp".
     MAIL_BACKEND = os.environ.get("SPRO_MAIL_BACKEND", "page")
     SMTP_HOST = os.environ.get("SPRO_SMTP_HOST", "localhost")

@@ -21,7 +21,7 @@ from datetime import timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import case, func, select, update
 
 from .. import clock
@@ -45,13 +45,23 @@ STALE_CLAIM_ERROR = (
     "destinataire avant de le renvoyer.")
 
 
+def public_link(path: str) -> str:
+    """An absolute link for a message: the configured public address (SPRO_PUBLIC_URL) or, when
+    none is set, the address the current request came to; outside a request, the path alone."""
+    base = current_app.config.get("PUBLIC_URL")
+    if not base and has_request_context():
+        base = request.url_root
+    return f"{base.rstrip('/')}{path}" if base else path
+
+
 def queue_message(kind: str, to_address: str, subject: str, body: str, *,
-                  to_structure_id: int | None = None, referral_id: int | None = None) -> OutboxMessage:
+                  to_structure_id: int | None = None, referral_id: int | None = None,
+                  person_id: int | None = None) -> OutboxMessage:
     """Add a message to send in the caller's transaction: it exists iff the caller commits."""
     message = OutboxMessage(
         kind=kind, to_address=(to_address or "")[:200], subject=subject[:250], body=body,
-        to_structure_id=to_structure_id, referral_id=referral_id, status=TO_SEND, attempts=0,
-        created_at=clock.now())
+        to_structure_id=to_structure_id, referral_id=referral_id, person_id=person_id, status=TO_SEND,
+        attempts=0, created_at=clock.now())
     db.session.add(message)
     db.session.flush()
     return message

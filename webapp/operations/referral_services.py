@@ -16,7 +16,7 @@ from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
 from ..workdays import add_working_days
 from ..workflow import EngineError
 from . import audit
-from .notifications import queue_message
+from .notifications import public_link, queue_message
 
 
 @dataclass
@@ -54,9 +54,9 @@ def _record(ctx, referral, summary, *, by_receiver=False, action="referral"):
 
 def _notify(kind, structure: Structure, subject, body, referral):
     if structure.email:
-        link = f"{current_app.config['PUBLIC_URL']}/personnes/{referral.person_id}"
+        link = public_link(f"/personnes/{referral.person_id}")
         queue_message(kind, structure.email, subject, f"{body}\n\nDossier : {link}",
-                      to_structure_id=structure.id, referral_id=referral.id)
+                      to_structure_id=structure.id, referral_id=referral.id, person_id=referral.person_id)
 
 
 def _tell_senders(ctx, kind, subject, body, referral):
@@ -220,7 +220,7 @@ def escalader(ctx, params, data):
         queue_message("escalade", user.email, "Orientation sans réponse : à débloquer",
                       f"L'orientation de {referral.from_structure.name} vers {referral.to_structure.name} "
                       f"est sans réponse depuis le {referral.sent_at:%d/%m/%Y}.",
-                      to_structure_id=user.structure_id, referral_id=referral.id)
+                      to_structure_id=user.structure_id, referral_id=referral.id, person_id=referral.person_id)
     _record(ctx, referral, "Escalade au coordinateur local", by_receiver=False, action="referral.escalated")
     return True
 
