@@ -1,11 +1,12 @@
 """Referrals as each structure may see them: the path across structures, shared fields only."""
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..extensions import db
-from ..models import Journey, Person, Referral, Structure
+from ..models import HumanTask, Journey, Person, Referral, Structure
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from .tasks import Page
 
@@ -88,40 +89,83 @@ def structures_involved(journey: Journey) -> int:
 
 
 IN_PROGRESS = ("ouverte", "acceptee")
+# The tabs of « Orientations envoyées / reçues » (and the API's state filter): key -> statuses.
+TABS = {
+    "ouverte": ("En attente de réponse", ("ouverte",)),
+    "en_retard": ("En retard", None),
+    "acceptee": ("Acceptées", ("acceptee",)),
+    "aboutie": ("Abouties", ("aboutie",)),
+    "refusee": ("Refusées", ("refusee",)),
+    "redirigee": ("Redirigées", ("redirigee",)),
+    "expiree": ("Expirées", ("expiree",)),
+    "abandonnees": ("Abandonnées ou réaffectées", ("abandonnee", "reaffectee")),
+}
+
+
+def _late():
+    """Waiting for an answer past the reminder date."""
+    return and_(Referral.status == "ouverte", Referral.remind_at < clock.now())
 
 
 def _with_state(stmt, state: str | None):
-    """Filter by a referral state, or by en_cours / en_retard / escaladees."""
+    """Filter by a referral state, a tab (abandonnees) or by en_cours / en_retard / escaladees."""
     if state == "en_cours":
         return stmt.where(Referral.status.in_(IN_PROGRESS))
     if state == "en_retard":
-        return stmt.where(Referral.status == "ouverte", Referral.remind_at < clock.now())
+        return stmt.where(_late())
     if state == "escaladees":
         return stmt.where(Referral.status == "ouverte", Referral.escalated_at.is_not(None))
+    if state == "abandonnees":
+        return stmt.where(Referral.status.in_(TABS[state][1]))
     return stmt.where(Referral.status == state) if state else stmt
 
 
-def _page(stmt, page: int, per_page: int) -> Page:
+def _page(stmt, page: int, per_page: int, *, urgent_first: bool = False) -> Page:
     total = db.session.scalar(select(db.func.count()).select_from(stmt.subquery()))
-    rows = db.session.scalars(stmt.order_by(Referral.sent_at.desc(), Referral.id.desc())
+    order = (case((_late(), 0), else_=1), case((Referral.urgent.is_(True), 0), else_=1)) if urgent_first else ()
+    rows = db.session.scalars(stmt.order_by(*order, Referral.sent_at.desc(), Referral.id.desc())
+                              .options(selectinload(Referral.journey), selectinload(Referral.from_structure),
+                                       selectinload(Referral.to_structure))
                               .limit(per_page).offset((max(1, page) - 1) * per_page)).all()
     return Page(items=rows, total=total, page=max(1, page), per_page=per_page)
 
 
-def structure_referrals(actor, direction: str = "received", *, status: str | None = None,
-                        page: int = 1, per_page: int = 25) -> Page:
-    """Referrals the actor's structure received, or sent (including those of journeys it is in charge of)."""
+def _scoped(stmt, actor, direction: str):
+    """Restrict a statement over referrals to those the actor's structure received, sent (or is in
+    charge of), or, for `territory`, those received in the actor's département."""
     mine = actor.structure_id
     if direction == "sent":
-        stmt = select(Referral).join(Journey, Journey.id == Referral.journey_id).where(
+        return stmt.join(Journey, Journey.id == Referral.journey_id).where(
             or_(Referral.from_structure_id == mine, Journey.structure_id == mine))
-    else:
-        stmt = select(Referral).where(Referral.to_structure_id == mine)
-    return _page(_with_state(stmt, status), page, per_page)
+    if direction == "territory":
+        target = Structure.__table__.alias("target")
+        return stmt.join(target, target.c.id == Referral.to_structure_id).where(
+            target.c.departement == actor.structure.departement)
+    return stmt.where(Referral.to_structure_id == mine)
+
+
+def structure_referrals(actor, direction: str = "received", *, status: str | None = None,
+                        page: int = 1, per_page: int = 25, urgent_first: bool = False) -> Page:
+    """Referrals the actor's structure received, or sent (including those of journeys it is in charge of)."""
+    stmt = _scoped(select(Referral), actor, "sent" if direction == "sent" else "received")
+    return _page(_with_state(stmt, status), page, per_page, urgent_first=urgent_first)
+
+
+def tab_counts(actor, direction: str) -> dict[str, int]:
+    """How many referrals each tab holds, in one grouped statement."""
+    stmt = _scoped(select(Referral.status, func.count(), func.sum(case((_late(), 1), else_=0))), actor, direction)
+    counts = {key: 0 for key in TABS}
+    for status, count, late in db.session.execute(stmt.group_by(Referral.status)):
+        counts["en_retard"] += late or 0
+        for key, (_label, statuses) in TABS.items():
+            if statuses and status in statuses:
+                counts[key] += count
+    return counts
 
 
 def territory_referrals(actor, *, state: str | None = None, structure_id: int | None = None,
-                        network: str | None = None, page: int = 1, per_page: int = 25) -> Page:
+                        network: str | None = None, page: int = 1, per_page: int = 25,
+                        urgent_first: bool = False) -> Page:
     """Referrals touching the coordinator's département: in progress, late, escalated, or all."""
     departement = actor.structure.departement
     target = Structure.__table__.alias("target")
@@ -132,4 +176,40 @@ def territory_referrals(actor, *, state: str | None = None, structure_id: int | 
         stmt = stmt.where(or_(Referral.to_structure_id == structure_id, Referral.from_structure_id == structure_id))
     if network:
         stmt = stmt.where(target.c.network == network)
-    return _page(stmt, page, per_page)
+    return _page(stmt, page, per_page, urgent_first=urgent_first)
+
+
+def involves(actor, referral: Referral) -> bool:
+    """The actor's structure is one end of the referral or in charge of its journey."""
+    return actor.structure_id in (referral.from_structure_id, referral.to_structure_id, referral.journey.structure_id)
+
+
+def display_names(actor, person_ids) -> dict[int, str]:
+    """person_view(actor, person).display_name for many people, in three statements."""
+    ids, mine = set(person_ids), actor.structure_id
+    if not ids:
+        return {}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    full = {pid for pid, p in people.items() if p.created_by_structure_id == mine}
+    full |= set(db.session.scalars(select(Journey.person_id).where(
+        Journey.person_id.in_(ids), Journey.structure_id == mine)))
+    shared: dict[int, dict] = {pid: {} for pid in ids}
+    for pid, data in db.session.execute(select(Referral.person_id, Referral.shared_data).where(
+            Referral.person_id.in_(ids - full), Referral.to_structure_id == mine)
+            .order_by(Referral.sent_at, Referral.id)):
+        shared[pid].update(data or {})
+    return {pid: PersonView(person, pid in full, shared[pid]).display_name for pid, person in people.items()}
+
+
+def open_task_ids(actor, journey_ids) -> dict[int, int]:
+    """For each journey, the first open task the actor's structure holds on it (urgent first)."""
+    ids = set(journey_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(select(HumanTask.journey_id, HumanTask.id).where(
+        HumanTask.journey_id.in_(ids), HumanTask.status == "ouverte", HumanTask.structure_id == actor.structure_id)
+        .order_by(HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id))
+    found: dict[int, int] = {}
+    for journey_id, task_id in rows:
+        found.setdefault(journey_id, task_id)
+    return found
