@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from ..queries.activity import LOOKBACK, whats_new
 from ..queries.tasks import task_list
 
 bp = Blueprint("home", __name__)
@@ -11,4 +12,4 @@ bp = Blueprint("home", __name__)
 @login_required
 def home():
     mine = task_list(current_user, "mine", per_page=5)
-    return render_template("home.html", mine=mine)
+    return render_template("home.html", mine=mine, news=whats_new(current_user), lookback_days=LOOKBACK.days)
