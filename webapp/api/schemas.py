@@ -5,8 +5,8 @@ from flask import g, request
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..queries.referrals import person_view
-from ..task_forms import expand
 from .errors import InvalidRequest
+from .forms import published_form
 
 REQUIRED = {"required": "Ce champ est obligatoire.", "null": "Ce champ ne peut pas être vide."}
 TEXT = {**REQUIRED, "invalid": "Saisissez un texte."}
@@ -127,16 +127,28 @@ class TaskSchema(Schema):
     created_at = UtcDateTime()
 
 
-def form_of(task) -> dict:
-    """The task's form as a client draws it: expanded JSON Schema and UI schema."""
-    form = task.journey.definition.forms.get(task.form_key or "") or {"schema": {"type": "object"}}
-    return {"schema": expand(form["schema"]), "ui": form.get("ui") or {}}
+CHOICE = {"type": "object", "required": ["const", "title"], "properties": {
+    "const": {"description": "Valeur à envoyer"},
+    "title": {"type": "string", "description": "Libellé à afficher"},
+    "description": {"type": "string", "description": "Structures suggérées : raisons de la suggestion"}}}
+FORM = {"type": "object", "properties": {
+    "schema": {"type": "object", "description":
+               "JSON Schema 2020-12 du formulaire, lisible seul. Chaque champ à choix (liste, "
+               "vocabulaire, structure partenaire) donne toutes les valeurs permises dans "
+               "« oneOf » (ou « items.oneOf » pour une liste à cocher) : [{const, title}]. Pour un "
+               "champ de structure (« x-source » : « partenaires »), les structures suggérées "
+               "viennent d'abord, avec les raisons de la suggestion en « description », puis toutes "
+               "les autres structures que vous pouvez choisir.",
+               "properties": {"properties": {"type": "object", "additionalProperties": {
+                   "type": "object", "properties": {
+                       "oneOf": {"type": "array", "items": CHOICE},
+                       "items": {"type": "object", "properties": {
+                           "oneOf": {"type": "array", "items": CHOICE}}}}}}}},
+    "ui": {"type": "object", "description": "Schéma d'interface (ordre, widgets)"}}}
 
 
 class TaskDetailSchema(TaskSchema):
-    form = fields.Function(form_of, metadata={"type": "object", "properties": {
-        "schema": {"type": "object", "description": "JSON Schema (vocabulaires développés)"},
-        "ui": {"type": "object", "description": "Schéma d'interface (ordre, widgets)"}}})
+    form = fields.Function(lambda task: published_form(g.api_user, task), metadata=FORM)
 
 
 class _PageSchema(Schema):

@@ -1,0 +1,36 @@
+"""The structures a task's partner fields (`x-source: "partenaires"`) may take, suggestions first."""
+from types import SimpleNamespace
+
+from .referrals import person_view, tried_partners
+from .suggestions import partner_choices, suggest_partners
+from .tasks import task_data
+
+
+def structure_label(structure) -> str:
+    """How a structure is named in a choice: its name and commune (else its département)."""
+    return f"{structure.name} ({structure.commune or structure.departement})"
+
+
+def partner_options(actor, task, suggest: bool = True) -> dict:
+    """{"suggestions": [Suggestion], "choices": [(id, label, group)]} for the task's partner fields.
+
+    Suggestions are ranked with what the actor may see of the person: a receiving structure ranks
+    with the fields shared with it only. Structures this journey already tried are not suggested
+    (they stay choosable). A receiving structure can only redirect: the structure in charge of the
+    journey is then no choice, as the journey refuses to send the person back to it.
+    `suggest=False` skips the ranking (a task already done).
+    """
+    excluded = set()
+    if task.journey.structure_id != actor.structure_id:
+        excluded.add(task.journey.structure_id)
+    choices = [choice for choice in partner_choices(actor) if choice[0] not in excluded]
+    if not suggest:
+        return {"suggestions": [], "choices": choices}
+    view = person_view(actor, task.person)
+    if view.full:
+        person, data = task.person, task_data(task)
+    else:
+        person = SimpleNamespace(public=view.get("public"), commune_code=view.get("commune_code"))
+        data = {"thematiques": view.get("thematiques")}
+    suggestions = suggest_partners(actor, person, data, exclude=tried_partners(task.journey_id) | excluded)
+    return {"suggestions": suggestions, "choices": choices}
