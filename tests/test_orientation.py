@@ -96,14 +96,20 @@ def answer(journey, data: dict, username: str = RECEIVER) -> HumanTask:
     return do(username, the_task(journey, "traiter_orientation"), data)
 
 
-def accept(journey, username: str = RECEIVER, day: str = "2026-06-02"):
-    return answer(journey, {"reponse": "accepter", "date_premier_rdv": day}, username)
+def today() -> str:
+    """Today on the application's clock: a first appointment cannot be set in the past, nor a
+    first contact recorded in the future."""
+    return clock.now().date().isoformat()
+
+
+def accept(journey, username: str = RECEIVER, day: str | None = None):
+    return answer(journey, {"reponse": "accepter", "date_premier_rdv": day or today()}, username)
 
 
 def confirm(journey, username: str = RECEIVER, outcome: str = "confirme"):
     data = {"premier_contact": outcome}
     if outcome == "confirme":
-        data["date_premier_contact"] = "2026-06-02"
+        data["date_premier_contact"] = today()
     return do(username, the_task(journey, "confirmer_premier_contact"), data)
 
 
@@ -165,10 +171,10 @@ def test_accepted_then_first_contact_confirmed_ends_aboutie(ctx):
     db.session.refresh(journey)
     assert journey.next_timer_at == referral.remind_at  # the reminder is the first timer due
 
-    accept(journey, day="2026-06-02")
+    accept(journey)
     referral = latest_referral(journey)
     assert referral.status == "acceptee" and referral.answered_at is not None
-    assert referral.first_appointment_at.date().isoformat() == "2026-06-02"
+    assert referral.first_appointment_at.date().isoformat() == today()
     assert kinds_to("ml-orleans") == ["acceptation"]
     contact = the_task(journey, "confirmer_premier_contact")
     assert contact.structure_id == structure("cio-orleans").id
@@ -345,14 +351,14 @@ def test_each_structure_works_only_its_own_steps(ctx):
     with pytest.raises(NotFound):
         task_for(claire, receiver_task.id)
     with pytest.raises(NotFound):
-        complete_task(claire, receiver_task.id, {"reponse": "accepter", "date_premier_rdv": "2026-06-02"})
+        complete_task(claire, receiver_task.id, {"reponse": "accepter", "date_premier_rdv": today()})
     with pytest.raises(NotFound):
         task_for(get_user(RECEIVER), sender_task.id)
     for task in (sender_task, receiver_task):
         with pytest.raises(NotFound):
             task_for(aurelie, task.id)
     with pytest.raises(NotFound):
-        complete_task(aurelie, receiver_task.id, {"reponse": "accepter", "date_premier_rdv": "2026-06-02"})
+        complete_task(aurelie, receiver_task.id, {"reponse": "accepter", "date_premier_rdv": today()})
     with pytest.raises(NotFound):
         person_for(aurelie, journey.person_id)
     assert person_for(get_user(RECEIVER), journey.person_id).id == journey.person_id
@@ -494,7 +500,7 @@ def test_receiver_answers_from_its_task_page(client, app):
     assert "Répondre à l'orientation reçue" in page
     assert "Mission Locale de l'Orléanais → CIO d'Orléans" in page
     assert "Motif : Projet d'orientation scolaire." in page
-    response = _post(client, f"/taches/{task_id}", {"reponse": "accepter", "date_premier_rdv": "2026-06-02"})
+    response = _post(client, f"/taches/{task_id}", {"reponse": "accepter", "date_premier_rdv": today()})
     next_id = _task_id(response)
     assert "Confirmer le premier contact" in client.get(f"/taches/{next_id}").get_data(as_text=True)
     with app.app_context():
@@ -534,7 +540,7 @@ def test_a_task_handed_to_another_structure_cannot_be_answered_by_the_first(ctx,
         return original(journey_id)
     monkeypatch.setattr(journeys, "_lock_journey", reassigned_meanwhile)
     with pytest.raises(Conflict, match="confiée à une autre structure"):
-        complete_task(get_user(RECEIVER), task.id, {"reponse": "accepter", "date_premier_rdv": "2026-06-02"})
+        complete_task(get_user(RECEIVER), task.id, {"reponse": "accepter", "date_premier_rdv": today()})
 
 
 def test_a_partner_deactivated_after_being_chosen_sends_the_sender_back_to_the_choice(ctx):
@@ -571,5 +577,5 @@ def test_after_a_refusal_the_refusing_structure_is_no_longer_suggested(ctx):
 def test_the_redirection_confirmation_does_not_block_an_acceptance(ctx):
     journey = start_referral()
     send(journey, "cio-orleans")
-    answer(journey, {"reponse": "accepter", "date_premier_rdv": "2026-06-02", "personne_informee": False})
+    answer(journey, {"reponse": "accepter", "date_premier_rdv": today(), "personne_informee": False})
     assert latest_referral(journey).status == "acceptee"

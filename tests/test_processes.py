@@ -12,6 +12,7 @@ import pytest
 from conftest import get_user
 from sqlalchemy import select
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import HumanTask, Referral, Structure
 from webapp.models.people import IDENTITY_FIELDS
@@ -87,11 +88,12 @@ def choisir(slug):
 ABANDONNER = {"decision": "abandonner", "motif_abandon": "La personne ne le souhaite plus."}
 INFORMATION = {"donnees_partagees": ["situation", "demande"], "personne_informee": True,
                "mode_information": "entretien"}
-ACCEPTER = {"reponse": "accepter", "date_premier_rdv": "2026-03-16"}
+TODAY = clock.now().date().isoformat()  # an appointment is never set in the past, a contact never in the future
+ACCEPTER = {"reponse": "accepter", "date_premier_rdv": TODAY}
 REFUSER = {"reponse": "refuser", "motif_refus": "capacite"}
 REDIRIGER = {"reponse": "rediriger", "partenaire_redirection_id": Partner("crij-orleans"),
              "commentaire": "Le CRIJ est plus adapté.", "personne_informee": True}
-CONFIRME = {"premier_contact": "confirme", "date_premier_contact": "2026-03-16"}
+CONFIRME = {"premier_contact": "confirme", "date_premier_contact": TODAY}
 NON_VENUE = {"premier_contact": "non_venue"}
 CEP_DATA = {"operateur_cep_envisage": "APEC", "projet": "Reconversion."}
 

@@ -254,9 +254,12 @@ class Instance:
                     and t.task_spec.event_definition.name == signal_name]
         if task.state != TaskState.READY or not boundary:
             raise TaskNotReady("Cette étape ne peut plus être interrompue.")
-        for waiting in boundary:
-            waiting.data.update(values)
         self._wf.catch(BpmnEvent(boundary[0].task_spec.event_definition))
+        # The caught boundary event inherited the interrupted task's data when it became ready:
+        # the values go in after that, so that a value an earlier attempt left under the same
+        # name (a partner's redirection target, an earlier reason) cannot override them.
+        for caught in boundary:
+            caught.data.update(values)
         self._advance()
         if task.state == TaskState.READY:
             raise EngineError("Le signal n'a pas interrompu l'étape.")
