@@ -154,3 +154,18 @@ def search(prefix: str | None, limit: int = 20) -> list[Commune]:
     ranked = (sorted(group, key=lambda c: (-(c.population or 0), c.nom))
               for group in (starts, inside))
     return [commune for group in ranked for commune in group][:limit]
+
+
+def candidates(text: str | None) -> list[Commune]:
+    """The communes `text` may designate when resolve() cannot pick one: homonyms sharing the
+    name, or the communes behind a shared five-digit code; empty when nothing matches exactly."""
+    text = (text or "").strip()
+    index = _index()
+    if _POSTAL_CODE.match(text):
+        found = {c.code: c for c in index.by_postal_code.get(text, ())}
+        if text in index.by_code:
+            found[text] = index.by_code[text]
+        return sorted(found.values(), key=lambda c: c.code)
+    match = _NAME_AND_PLACE.match(text) or _PLACE_AND_NAME.match(text)
+    name = match.group("name") if match and match.group("name") else text
+    return sorted(index.by_name.get(normalize(name), ()), key=lambda c: c.code)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from . import vocabularies
+from . import form_checks, vocabularies
 
 _INT = re.compile(r"^-?\d+$")
 
@@ -57,8 +57,38 @@ def _kind(prop: dict, ui: dict) -> str:
     return "textarea" if widget == "textarea" or prop.get("maxLength", 0) > 300 else "text"
 
 
+def conditions(schema: dict) -> dict:
+    """{field: {"show": [(controller, value)], "required": [(controller, value)]}} from the
+    schema's if/then branches (top level and allOf): a field named in a branch's `then`
+    (`required` or `properties`) belongs to that branch and is shown only when it is chosen,
+    unless its property says `"x-show": "always"` (required in one branch, useful in all)."""
+    props = schema.get("properties", {})
+    found = {}
+    for branch in [schema] + list(schema.get("allOf", [])):
+        test, then = branch.get("if", {}), branch.get("then", {})
+        tested = [(name, rule["const"]) for name, rule in test.get("properties", {}).items()
+                  if isinstance(rule, dict) and "const" in rule]
+        if len(tested) != 1 or not then:
+            continue
+        for name in then.get("required", []):
+            found.setdefault(name, {"show": [], "required": []})["required"].append(tested[0])
+        for name in list(then.get("required", [])) + list(then.get("properties", {})):
+            entry = found.setdefault(name, {"show": [], "required": []})
+            if props.get(name, {}).get("x-show") != "always" and tested[0] not in entry["show"]:
+                entry["show"].append(tested[0])
+    return found
+
+
+def _active(rules, values: dict) -> bool:
+    return any(values.get(name) == value for name, value in rules)
+
+
 def coerce(schema: dict, form) -> dict:
-    """Turn an HTML form (a MultiDict of strings) into JSON data typed after the schema."""
+    """Turn an HTML form (a MultiDict of strings) into JSON data typed after the schema.
+
+    Dates typed as jj/mm/aaaa become ISO dates, phone numbers and communes take their official
+    spelling, and a field of a branch that was not chosen (e.g. a refusal reason left over
+    after choosing « Accepter ») is dropped."""
     data = {}
     for name, prop in schema.get("properties", {}).items():
         t = prop.get("type")
@@ -76,7 +106,27 @@ def coerce(schema: dict, form) -> dict:
             data[name] = int(raw) if _INT.match(raw) else raw
         else:
             data[name] = raw
+    data = clean(schema, data)
+    for name, rules in conditions(schema).items():
+        shown = rules["show"]
+        if name in data and shown and all(n in data for n, _v in shown) and not _active(shown, data):
+            del data[name]
     return data
+
+
+def clean(schema: dict, data: dict) -> dict:
+    """A copy of `data` with dates typed as jj/mm/aaaa made ISO, and phone numbers and communes
+    (`x-check`) in their official spelling; values that cannot be read are left as they are."""
+    cleaned = dict(data)
+    for name, prop in schema.get("properties", {}).items():
+        value = cleaned.get(name)
+        if not isinstance(value, str):
+            continue
+        if prop.get("format") == "date":
+            cleaned[name] = form_checks.clean_date(value)
+        elif prop.get("x-check") in form_checks.CLEAN:
+            cleaned[name] = form_checks.CLEAN[prop["x-check"]](value)
+    return cleaned
 
 
 _TYPE_MESSAGES = {
@@ -108,18 +158,19 @@ def _message(error) -> str:
     if v == "maximum":
         return f"La valeur doit être au plus {value}."
     if v == "format" and value == "date":
-        return "Date invalide."
+        return "Date invalide : saisissez-la au format jj/mm/aaaa."
     if v == "pattern":
         return "Format invalide."
     return "Valeur invalide."
 
 
-def validate(schema: dict, data: dict, allowed: dict | None = None) -> dict:
+def validate(schema: dict, data: dict, allowed: dict | None = None, context: dict | None = None) -> dict:
     """Return {field name: French message} for every problem; an empty dict when valid.
 
-    `allowed` maps an `x-source` name to the set of values the user may pick from it.
+    `allowed` maps an `x-source` name to the set of values the user may pick from it;
+    `context` holds what earlier steps recorded (e.g. the accepted appointment date).
     """
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    validator = Draft202012Validator(schema, format_checker=FormatChecker(formats=("date",)))
     errors = {}
     for name, prop in schema.get("properties", {}).items():
         source = prop.get("x-source")
@@ -137,7 +188,39 @@ def validate(schema: dict, data: dict, allowed: dict | None = None) -> dict:
             errors.setdefault(str(error.path[0]), _message(error))
         else:
             errors.setdefault("_form", _message(error))
+    for name, prop in schema.get("properties", {}).items():
+        if name not in data or name in errors:
+            continue
+        message = (form_checks.check(prop["x-check"], data[name]) if prop.get("x-check") else None) or \
+            (form_checks.check_date(prop["x-date"], data[name]) if prop.get("x-date") else None)
+        if message:
+            errors[name] = message
+    errors.update(_explanations(schema, data, context, errors))
     return errors
+
+
+def _earlier(prop: dict, value, data: dict, context: dict | None):
+    """(date, reference) when `value` precedes the reference date its `x-not-before` names."""
+    rule = prop.get("x-not-before") or {}
+    reference = (context or {}).get(rule.get("field")) or data.get(rule.get("field"))
+    day, ref = form_checks.parse_date(value), form_checks.parse_date(reference)
+    if day is None or ref is None or day >= ref:
+        return None
+    return day, ref
+
+
+def _explanations(schema: dict, data: dict, context: dict | None, errors: dict) -> dict:
+    """A date earlier than the one an earlier step fixed needs its explanation field filled."""
+    found = {}
+    for name, prop in schema.get("properties", {}).items():
+        rule = prop.get("x-not-before")
+        if not rule or name in errors or not _earlier(prop, data.get(name), data, context):
+            continue
+        if not str(data.get(rule["explain"]) or "").strip():
+            day, ref = _earlier(prop, data.get(name), data, context)
+            found[rule["explain"]] = rule["message"].format(
+                date=form_checks.french_date(day), reference=form_checks.french_date(ref))
+    return found
 
 
 @dataclass
@@ -153,50 +236,126 @@ class Field:
     error: str | None = None
     max_length: int | None = None
     suggestions: list = field(default_factory=list)  # for x-source fields: ranked, with reasons
+    structures: list = field(default_factory=list)  # for x-source fields: the others, as rows
+    networks: dict = field(default_factory=dict)  # network code -> label, for x-source fields
+    show_when: str | None = None  # "reponse=accepter" ("a=x;b=y": any of them), for spro.js
+    required_when: str | None = None  # same syntax: the branches where the field is required
+    required_before: str | None = None  # "date_field|2026-12-10": required if that date is earlier
+    required_now: bool = False  # required with the values shown (conditional fields included)
+    condition: str | None = None  # « Obligatoire si … » in words, for pages without JavaScript
+    display: str | None = None  # a chosen structure's name, or a date, on a read-only form
+    input_type: str = "text"  # of an <input>: date (when the value is one), email, tel or text
+
+
+def _input_type(f: Field, prop: dict) -> str:
+    if f.kind == "date":  # a value typed by hand that is no date stays visible in a text input
+        return "date" if f.value is None or form_checks.parse_date(f.value) and "-" in str(f.value) else "text"
+    return {"email": "email", "telephone": "tel"}.get(prop.get("x-check"), "text")
+
+
+def _spec(rules) -> str:
+    return ";".join(f"{name}={_text(value)}" for name, value in rules)
+
+
+def _text(value) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _choice_label(props: dict, name: str, value) -> str:
+    prop = props.get(name, {})
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    names = dict(zip(prop.get("enum", []), prop.get("x-enumNames") or prop.get("enum", [])))
+    return str(names.get(value, value))
+
+
+def _in_words(props: dict, rules, prefix: str) -> str:
+    said = " ou ".join(f"« {props.get(n, {}).get('title', n)} » est « {_choice_label(props, n, v)} »"
+                       for n, v in rules)
+    return f"{prefix} si {said}."
+
+
+def _order(schema: dict, ui: dict) -> list[str]:
+    props = schema.get("properties", {})
+    wanted = ui.get("ui:order", [])
+    return [n for n in wanted if n in props] + [n for n in props if n not in wanted]
 
 
 def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | None = None,
-             sources: dict | None = None):
+             sources: dict | None = None, context: dict | None = None):
     """The ordered fields of a form, with current values and errors, for rendering.
 
-    `sources` gives, per `x-source` name, {"choices": [(value, label, group)], "suggestions": [...]}.
+    `sources` gives, per `x-source` name, {"choices": [(value, label, group)], "suggestions": [...],
+    "structures": [Structure], "networks": {code: label}, "names": {id: name}};
+    `context` what earlier steps recorded (dates an explanation depends on).
     """
     values, errors, sources = values or {}, errors or {}, sources or {}
     props = schema.get("properties", {})
-    order = [n for n in ui.get("ui:order", []) if n in props] + [n for n in props if n not in ui.get("ui:order", [])]
     required = set(schema.get("required", []))
-    conditional = set(schema.get("then", {}).get("required", []))
-    for branch in schema.get("allOf", []):
-        conditional |= set(branch.get("then", {}).get("required", []))
+    branches = conditions(schema)
     fields = []
-    for name in order:
+    for name in _order(schema, ui):
         prop, field_ui = props[name], ui.get(name, {})
         source = prop.get("items", {}) if prop.get("type") == "array" else prop
         enum = source.get("enum", [])
         names = source.get("x-enumNames") or enum
         groups = {}
         picked = sources.get(prop.get("x-source"), {}) if prop.get("x-source") else {}
-        if picked:
+        if picked.get("choices") is not None:
             enum = [v for v, _l, _g in picked.get("choices", [])]
             names = [label for _v, label, _g in picked.get("choices", [])]
             groups = {v: g for v, _l, g in picked.get("choices", [])}
         if prop.get("x-vocabulary"):
             groups = {v: g for v, _l, g in vocabularies.options(prop["x-vocabulary"])}
-        fields.append(Field(
+        suggested = {s.structure.id for s in picked.get("suggestions", [])}
+        f = Field(
             name=name, label=prop.get("title", name), kind=_kind(prop, field_ui),
             required=name in required, help=prop.get("description"),
             options=[(v, names[i] if i < len(names) else v, groups.get(v)) for i, v in enumerate(enum)],
             value=values.get(name), error=errors.get(name),
             max_length=prop.get("maxLength"), suggestions=picked.get("suggestions", []),
-        ))
-        if name in conditional and not fields[-1].required and not fields[-1].help:
-            fields[-1].help = "Obligatoire selon la réponse choisie."
+            structures=[s for s in picked.get("structures", []) if s.id not in suggested],
+            networks=picked.get("networks", {}),
+            display=picked.get("names", {}).get(values.get(name)) if picked.get("names") else None)
+        f.required_now = f.required
+        f.input_type = _input_type(f, prop)
+        if f.kind == "date" and f.value:
+            f.display = form_checks.french_date(f.value)
+        rules = branches.get(name)
+        if rules and not f.required:
+            f.show_when = _spec(rules["show"]) or None
+            if rules["required"]:
+                f.required_when = _spec(rules["required"])
+                f.required_now = _active(rules["required"], values)
+                f.condition = _in_words(props, rules["required"], "Obligatoire")
+            else:
+                f.condition = _in_words(props, rules["show"], "À renseigner seulement")
+        fields.append(f)
+    _explained(fields, props, values, context)
     return fields
+
+
+def _explained(fields: list, props: dict, values: dict, context: dict | None) -> None:
+    """Explanation fields (`x-not-before`) follow their date field and say when they are needed."""
+    by_name = {f.name: f for f in fields}
+    for name, prop in props.items():
+        rule = prop.get("x-not-before")
+        if not rule or rule.get("explain") not in by_name or name not in by_name:
+            continue
+        explain, dated = by_name[rule["explain"]], by_name[name]
+        reference = form_checks.parse_date((context or {}).get(rule["field"]) or values.get(rule["field"]))
+        explain.show_when = explain.show_when or dated.show_when
+        explain.condition = rule["help"].format(
+            reference=form_checks.french_date(reference) if reference else "")
+        if reference:
+            explain.required_before = f"{name}|{reference.isoformat()}"
+            explain.required_now = bool(_earlier(prop, values.get(name), values, context))
 
 
 def readable(schema: dict, ui: dict, data: dict | None, names: dict | None = None) -> list[tuple[str, str]]:
     """(label, text) pairs of submitted data, in form order, as people read them: choices by
-    their labels, yes/no, structures (`x-source`) by name from `names`; empty fields left out."""
+    their labels, yes/no, dates as dd/mm/yyyy, structures (`x-source`) by name from `names`;
+    empty fields left out."""
     rows = []
     for f in describe(schema, ui, data or {}):
         value = f.value
@@ -205,6 +364,8 @@ def readable(schema: dict, ui: dict, data: dict | None, names: dict | None = Non
         labels = {v: label for v, label, _g in f.options}
         if f.kind == "source":
             text = (names or {}).get(value, f"n°{value}")
+        elif f.kind == "date":
+            text = form_checks.french_date(value)
         elif isinstance(value, bool):
             text = "Oui" if value else "Non"
         elif isinstance(value, list):

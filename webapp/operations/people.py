@@ -3,7 +3,7 @@ from .. import clock, communes
 from ..errors import Forbidden, InvalidData
 from ..queries.people import person_for
 from ..queries.referrals import has_full_access
-from ..task_forms import expand, validate
+from ..task_forms import clean, expand, validate
 from . import audit
 
 IDENTITY_SCHEMA = {
@@ -13,11 +13,17 @@ IDENTITY_SCHEMA = {
     "properties": {
         "prenom": {"type": "string", "title": "Prénom", "maxLength": 120},
         "nom": {"type": "string", "title": "Nom", "maxLength": 120},
-        "annee_naissance": {"type": "integer", "title": "Année de naissance", "minimum": 1900, "maximum": 2030},
-        "telephone": {"type": "string", "title": "Téléphone", "maxLength": 40},
-        "email": {"type": "string", "title": "Courriel", "maxLength": 200},
+        "annee_naissance": {"type": "integer", "title": "Année de naissance", "x-check": "annee_naissance",
+                            "description": "Quatre chiffres, par exemple 2007."},
+        "telephone": {"type": "string", "title": "Téléphone", "maxLength": 40, "x-check": "telephone",
+                      "description": "Par exemple 06 12 34 56 78 ; un numéro étranger commence par + "
+                                     "et l'indicatif du pays."},
+        "email": {"type": "string", "title": "Courriel", "maxLength": 200, "x-check": "email",
+                  "description": "Par exemple prenom.nom@exemple.fr."},
         "public": {"type": "string", "title": "Public", "x-vocabulary": "publics_spro"},
-        "commune": {"type": "string", "title": "Commune de résidence", "maxLength": 120},
+        "commune": {"type": "string", "title": "Commune de résidence", "maxLength": 120, "x-check": "commune",
+                    "description": "Nom ou code postal d'une commune du Centre-Val de Loire, "
+                                   "par exemple « Vineuil (41350) »."},
     },
 }
 
@@ -31,7 +37,9 @@ def update_identity(actor, person_id: int, data: dict):
     person = person_for(actor, person_id)
     if not has_full_access(actor, person):
         raise Forbidden("Seule la structure qui accompagne la personne peut modifier son identité.")
-    errors = validate(identity_schema(), data)
+    schema = identity_schema()
+    data = clean(schema, data)  # the same checks and spellings as the welcome form
+    errors = validate(schema, data)
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     changed = sorted(k for k in IDENTITY_SCHEMA["properties"] if getattr(person, k) != data.get(k))

@@ -124,3 +124,10 @@ def partner_choices(actor) -> list[tuple[int, str, str]]:
 
 def structure_names() -> dict[int, str]:
     return dict(db.session.execute(select(Structure.id, Structure.name)).all())
+
+
+def partner_structures(actor) -> list[Structure]:
+    """Every other active structure, with its address, hours and contacts, by département and name."""
+    return db.session.scalars(select(Structure).where(
+        Structure.active.is_(True), Structure.id != actor.structure_id)
+        .order_by(Structure.departement, Structure.name)).all()

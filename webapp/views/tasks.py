@@ -11,12 +11,16 @@ from ..models import User
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
 from ..queries.referrals import person_view, referral_for_task, tried_partners
-from ..queries.suggestions import partner_choices, suggest_partners
+from ..queries.directory import network_labels
+from ..queries.suggestions import partner_choices, partner_structures, structure_names, suggest_partners
 from ..queries.tasks import filter_choices, open_tasks_of_journey, task_data, task_for, task_list
-from ..task_forms import coerce, describe, expand
+from ..task_forms import coerce, describe, expand, validate
 
 bp = Blueprint("tasks", __name__)
 SCOPE_TITLES = {"mine": "Mes tâches", "queue": "File de ma structure"}
+ROLE_LABELS = {"conseiller": "conseiller·ère", "conseiller_cep": "conseiller·ère CEP",
+               "coordinateur": "coordinateur·rice local·e", "pilote": "pilote de processus",
+               "admin": "administrateur·rice régional·e"}
 
 
 @bp.get("/taches")
@@ -42,11 +46,17 @@ def _colleagues(task):
         User.id != current_user.id).order_by(User.full_name)).all()
 
 
+def _uses_partners(schema) -> bool:
+    return any(p.get("x-source") == "partenaires" for p in schema.get("properties", {}).values())
+
+
 def _sources(task, schema):
-    """Dynamic choices of the form (partner structures, ranked for this person)."""
-    if task.status != "ouverte" or not any(p.get("x-source") == "partenaires"
-                                           for p in schema.get("properties", {}).values()):
+    """Dynamic choices of the form (partner structures, ranked for this person, with their
+    address, hours and contacts); on a finished task, the chosen structure's name."""
+    if not _uses_partners(schema):
         return {}
+    if task.status != "ouverte":
+        return {"partenaires": {"names": structure_names()}}
     view = person_view(current_user, task.person)
     if view.full:
         person, data = task.person, task_data(task)
@@ -55,7 +65,15 @@ def _sources(task, schema):
         data = {"thematiques": view.get("thematiques")}
     tried = tried_partners(task.journey_id)
     return {"partenaires": {"choices": partner_choices(current_user),
-                            "suggestions": suggest_partners(current_user, person, data, exclude=tried)}}
+                            "suggestions": suggest_partners(current_user, person, data, exclude=tried),
+                            "structures": partner_structures(current_user), "networks": network_labels()}}
+
+
+def _context(task, schema) -> dict:
+    """What earlier steps recorded that this form's rules compare with (e.g. the appointment)."""
+    if task.status != "ouverte" or not any(p.get("x-not-before") for p in schema.get("properties", {}).values()):
+        return {}
+    return task_data(task)
 
 
 def _render_task(task, values=None, errors=None, message=None, status=200):
@@ -64,8 +82,8 @@ def _render_task(task, values=None, errors=None, message=None, status=200):
     colleagues = [u for u in _colleagues(task) if task.role in (u.roles or [])]
     return render_template(
         "task.html", task=task, schema=schema,
-        fields=describe(schema, ui, values, errors, _sources(task, schema)),
-        referral=referral_for_task(current_user, task),
+        fields=describe(schema, ui, values, errors, _sources(task, schema), _context(task, schema)),
+        referral=referral_for_task(current_user, task), role_label=ROLE_LABELS.get(task.role, "autre rôle"),
         form_error=(errors or {}).get("_form"), message=message, can_act=can_act,
         colleagues=colleagues), status
 
@@ -84,6 +102,12 @@ def complete(task_id):
     schema, _ui = _form_of(task)
     data = coerce(schema, request.form)
     try:
+        # Rules comparing with earlier steps (a first contact before the appointment needs an
+        # explanation) until complete_task hands validate() the task's data itself.
+        context = _context(task, schema)
+        errors = validate(schema, data, context=context) if context else {}
+        if errors:
+            raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
         complete_task(current_user, task.id, data)
         # Decide where to go and read what the messages need before the commit expires
         # every row: afterwards each of them would be read again in a second transaction.
