@@ -297,3 +297,63 @@ def test_only_an_admin_sees_every_structure_and_filters(app, client):
     page = page_of(app.test_client(), "claire.martin", f"/messages?structure={cio}")
     assert "Pour le CIO" not in page and "Pour la Mission Locale 0" in page
 
+
+
+# --- links in messages ---------------------------------------------------------------------
+
+def _send_through_screens(app, base_url: str):
+    """Claire's journey up to the partner choice (operations), then the « Informer la personne »
+    step posted to `base_url`, which sends the referral; (person id, arrival message body)."""
+    from conftest import csrf_from
+
+    from test_orientation import choose, open_tasks, start_referral
+    with app.app_context():
+        journey = start_referral()
+        choose(journey, "cio-orleans")
+        [inform] = open_tasks(journey)
+        path, person_id, journey_id = f"/taches/{inform.id}", journey.person_id, journey.id
+    client = app.test_client()
+    page = client.get("/login", base_url=base_url).get_data(as_text=True)
+    client.post("/login", base_url=base_url, data={"username": "claire.martin", "password": "demo-spro-2026",
+                                                   "csrf_token": csrf_from(page)})
+    token = csrf_from(client.get(path, base_url=base_url).get_data(as_text=True))
+    response = client.post(path, base_url=base_url, data={
+        "donnees_partagees": ["situation", "demande"], "personne_informee": "true",
+        "mode_information": "entretien", "csrf_token": token})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    with app.app_context():
+        [arrival] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "arrivee")).all()
+        assert arrival.person_id == person_id
+        return person_id, journey_id, arrival.body
+
+
+def test_links_use_the_address_the_request_came_to_when_no_public_address_is_set(app, monkeypatch):
+    """With SPRO_PUBLIC_URL unset, does a referral sent from http://localhost:5123/ link its
+    arrival message to http://localhost:5123/personnes/<id>, and never to a hard-coded port?"""
+    monkeypatch.setitem(app.config, "PUBLIC_URL", None)
+    person_id, _journey, body = _send_through_screens(app, "http://localhost:5123/")
+    assert f"Dossier : http://localhost:5123/personnes/{person_id}" in body
+    assert "5000" not in body and "127.0.0.1" not in body
+
+
+def test_links_use_the_public_address_when_set(app, monkeypatch):
+    """With SPRO_PUBLIC_URL set, is that address in the link, whatever the request's?"""
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://spro.example.org/")
+    person_id, _journey, body = _send_through_screens(app, "http://localhost:5123/")
+    assert f"Dossier : https://spro.example.org/personnes/{person_id}" in body
+    assert "localhost" not in body
+
+
+def test_the_worker_without_a_public_address_writes_the_bare_path(app, monkeypatch):
+    """A reminder written by the timer worker (no request, no setting): is its link the path?"""
+    from webapp.operations.timers import fire_due_timers
+    monkeypatch.setitem(app.config, "PUBLIC_URL", None)
+    person_id, journey_id, _body = _send_through_screens(app, "http://localhost:5123/")
+    with app.app_context():
+        from webapp.models import Referral
+        remind_at = db.session.scalar(select(Referral.remind_at).where(Referral.journey_id == journey_id))
+        monkeypatch.setattr(clock, "now", lambda: remind_at + timedelta(minutes=1))
+        fire_due_timers()
+        db.session.commit()
+        [reminder] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "relance")).all()
+        assert reminder.body.endswith(f"Dossier : /personnes/{person_id}")

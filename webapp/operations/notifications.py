@@ -22,12 +22,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, select, update
 
 from .. import clock
 from ..extensions import db
-from ..models import OutboxMessage, Structure
-from ..queries.tasks import Page
+from ..models import OutboxMessage
 
 TO_SEND, SENDING, SENT, FAILED = "a_envoyer", "envoi_en_cours", "envoye", "echec"
 STATUS_LABELS = {TO_SEND: "À envoyer", SENDING: "Envoi en cours", SENT: "Envoyé", FAILED: "Échec"}
@@ -190,24 +189,8 @@ def smtp_sender(message: OutboxMessage) -> None:
         smtp.send_message(email)
 
 
-# --- read side: the messages page ----------------------------------------------------------
+# --- the reader ---------------------------------------------------------------------------
 
-def messages_for(actor, *, structure_id: int | None = None, page: int = 1, per_page: int = 25) -> Page:
-    """Messages sent to the actor's structure, newest first; an admin sees every structure's,
-    or those of `structure_id` when given."""
-    stmt = select(OutboxMessage)
-    if not actor.has_role("admin"):
-        stmt = stmt.where(OutboxMessage.to_structure_id == actor.structure_id)
-    elif structure_id is not None:
-        stmt = stmt.where(OutboxMessage.to_structure_id == structure_id)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    page = max(1, page)
-    rows = db.session.scalars(stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=rows, total=total, page=page, per_page=per_page)
-
-
-def structure_names() -> dict[int, str]:
-    """Every structure's name by id, sorted by name (the admin's filter and column)."""
-    rows = db.session.execute(select(Structure.id, Structure.name).order_by(Structure.name)).all()
-    return {row.id: row.name for row in rows}
+def mark_messages_seen(actor) -> None:
+    """The actor opened « Messages »: what was created until now is read (the caller commits)."""
+    actor.messages_seen_at = clock.now()

@@ -1,8 +1,10 @@
-"""Messages as one user reads them: unread counts."""
+"""Messages as one user reads them: the structure's messages, unread ones, where each leads."""
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import OutboxMessage
+from ..models import OutboxMessage, Referral, Structure
+from .referrals import open_task_ids
+from .tasks import Page
 
 
 def unread_count(actor) -> int:
@@ -12,3 +14,41 @@ def unread_count(actor) -> int:
     if actor.messages_seen_at is not None:
         stmt = stmt.where(OutboxMessage.created_at > actor.messages_seen_at)
     return db.session.scalar(stmt) or 0
+
+
+def is_unread(actor, message: OutboxMessage, seen_at) -> bool:
+    """A message to the actor's structure created after `seen_at` (the previous visit)."""
+    return message.to_structure_id == actor.structure_id and (seen_at is None or message.created_at > seen_at)
+
+
+def messages_for(actor, *, structure_id: int | None = None, page: int = 1, per_page: int = 25) -> Page:
+    """Messages sent to the actor's structure, newest first; an admin sees every structure's,
+    or those of `structure_id` when given."""
+    stmt = select(OutboxMessage)
+    if not actor.has_role("admin"):
+        stmt = stmt.where(OutboxMessage.to_structure_id == actor.structure_id)
+    elif structure_id is not None:
+        stmt = stmt.where(OutboxMessage.to_structure_id == structure_id)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    page = max(1, page)
+    rows = db.session.scalars(stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=rows, total=total, page=page, per_page=per_page)
+
+
+def task_links(actor, messages) -> dict[int, int]:
+    """For each message about a referral, the open task the actor's structure holds on its journey."""
+    referral_ids = {m.referral_id for m in messages if m.referral_id and m.to_structure_id == actor.structure_id}
+    if not referral_ids:
+        return {}
+    journeys = {referral_id: journey_id for referral_id, journey_id in db.session.execute(
+        select(Referral.id, Referral.journey_id).where(Referral.id.in_(referral_ids)))}
+    tasks = open_task_ids(actor, set(journeys.values()))
+    return {m.id: tasks[journeys[m.referral_id]] for m in messages
+            if m.referral_id in journeys and journeys[m.referral_id] in tasks}
+
+
+def structure_names() -> dict[int, str]:
+    """Every structure's name by id, sorted by name (the admin's filter and column)."""
+    rows = db.session.execute(select(Structure.id, Structure.name).order_by(Structure.name)).all()
+    return {row.id: row.name for row in rows}
