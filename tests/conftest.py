@@ -10,10 +10,11 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import (ApiToken, AuditEvent, HumanTask, Journey, OutboxMessage, Person,
-                           Referral, User)
+                           PersonAccess, PersonSearchTerm, Referral, User)
 
 # Deleted after each test, in this order (foreign keys).
-TRANSACTIONAL = (OutboxMessage, AuditEvent, HumanTask, Referral, Journey, ApiToken, Person)
+TRANSACTIONAL = (OutboxMessage, AuditEvent, HumanTask, Referral, Journey, ApiToken, PersonSearchTerm,
+                 PersonAccess, Person)
 DEMO_PASSWORD = "demo-spro-2026"
 
 

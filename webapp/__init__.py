@@ -20,6 +20,7 @@ def create_app(config: type | None = None, **overrides) -> Flask:
     limiter.init_app(app)
 
     from . import api, clock, models, views  # noqa: F401  (models register their tables)
+    from .operations import person_index  # noqa: F401  (keeps the people index in step with every flush)
     from .workflow import set_clock
     set_clock(lambda: clock.now())  # BPMN timers follow the application's (replaceable) clock
     views.init_app(app)

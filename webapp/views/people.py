@@ -2,17 +2,23 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..errors import Forbidden, InvalidData
+from ..errors import Conflict, Forbidden, InvalidData
 from ..extensions import db
 from ..operations import audit
 from ..operations.people import IDENTITY_SCHEMA, identity_schema, update_identity
+from ..operations.person_merge import (MERGED_FIELDS, check_mergeable, differing_fields, merge_people,
+                                       merged_target)
 from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
 from ..queries.people import completed_tasks, journeys_of, open_tasks, person_for, timeline
 from ..queries.referrals import path_of, person_view, structures_involved
+from ..queries.people_search import followed_people, likely_duplicates, search_people
 from ..queries.suggestions import structure_names
+from ..queries.tasks import Page
 from ..task_forms import coerce, describe, expand, readable
 
 bp = Blueprint("people", __name__)
+FIELD_LABELS = {"prenom": "Prénom", "nom": "Nom", "annee_naissance": "Année de naissance",
+                "telephone": "Téléphone", "email": "Courriel", "public": "Public", "commune": "Commune"}
 
 
 def _render(person, values=None, errors=None, status=200):
@@ -40,6 +46,10 @@ def _readable(task):
 @login_required
 def show(person_id):
     person = person_for(current_user, person_id)
+    target = merged_target(person)
+    if target is not None:
+        flash(f"Le dossier n°{person.id} a été fusionné : voici le dossier qui le regroupe.", "info")
+        return redirect(url_for("people.show", person_id=target)), 303
     audit.record(current_user, "person.read", "Dossier consulté", kind="read", person_id=person.id)
     db.session.commit()
     return _render(person)
@@ -64,4 +74,50 @@ def edit_identity(person_id):
 @bp.get("/personnes")
 @login_required
 def index():
-    return render_template("people/index.html")
+    """« Personnes suivies », or the people matching a search (?q=)."""
+    text = (request.args.get("q") or "").strip()[:200]
+    scope = "en_cours" if request.args.get("filtre") == "en_cours" else "recents"
+    page_number = max(1, request.args.get("page", 1, type=int))
+    if text:
+        rows, more = search_people(current_user, text)
+        return render_template("people/index.html", q=text, rows=rows, more=more, scope=scope)
+    rows, total = followed_people(current_user, in_progress_only=scope == "en_cours", page=page_number)
+    page = Page(items=rows, total=total, page=page_number, per_page=25)
+    return render_template("people/index.html", q="", rows=rows, page=page, scope=scope)
+
+
+@bp.route("/personnes/<int:person_id>/fusionner", methods=["GET", "POST"])
+@login_required
+def merge(person_id):
+    """Merge another dossier of the same person into this one."""
+    other_id = request.values.get("autre_id", type=int)
+    kept = person_for(current_user, person_id)
+    if other_id is None:
+        text = (request.args.get("q") or "").strip()[:200]
+        candidates = [r for r in search_people(current_user, text)[0] if r.view.full and r.person.id != kept.id] \
+            if text else [c.row for c in likely_duplicates(current_user, _identity_of(kept)) if c.row.person.id != kept.id]
+        return render_template("people/merge_pick.html", person=kept, q=text, candidates=candidates)
+    try:
+        kept, other = check_mergeable(current_user, person_id, other_id)
+    except (Forbidden, Conflict, InvalidData) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("people.merge", person_id=person_id)), 303
+    errors, status = {}, 200
+    if request.method == "POST":
+        choices = {name: request.form.get(name, "") for name in MERGED_FIELDS}
+        try:
+            merge_people(current_user, person_id, other_id, choices)
+            db.session.commit()
+            flash(f"Les dossiers sont fusionnés : le dossier n°{other_id} est désormais rattaché à celui-ci.", "success")
+            return redirect(url_for("people.show", person_id=person_id)), 303
+        except InvalidData as exc:
+            db.session.rollback()
+            kept, other = check_mergeable(current_user, person_id, other_id)
+            errors, status = exc.fields, 422
+    return render_template("people/merge.html", kept=kept, other=other, errors=errors,
+                           differing=differing_fields(kept, other), labels=FIELD_LABELS), status
+
+
+def _identity_of(person) -> dict:
+    return {k: getattr(person, k) for k in ("prenom", "nom", "annee_naissance", "telephone", "email")}

@@ -28,6 +28,14 @@ def _local(value, fmt="%d/%m/%Y %H:%M"):
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS).strftime(fmt)
 
 
+def _age(birth_year) -> str:
+    """« 17 ans » from a year of birth (the age reached this year), "" when unknown."""
+    if not isinstance(birth_year, int):
+        return ""
+    years = clock.now().year - birth_year
+    return f"{years} ans" if years >= 0 else ""
+
+
 def _person_name(person) -> str:
     """A person's name as the current user's structure may see it (shared fields only)."""
     from ..queries.referrals import person_view
@@ -49,6 +57,7 @@ def init_app(app):
         "email": "Courriel", "public": "Public", "commune": "Commune", "thematiques": "Thématiques",
         "besoins": "Besoins"}
     app.jinja_env.filters["thematique_label"] = lambda value: label("thematiques", value)
+    app.jinja_env.filters["age"] = _age
 
     @app.context_processor
     def _globals():

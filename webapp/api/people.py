@@ -1,0 +1,54 @@
+"""Finding people: GET /api/v1/people?q= (search) or the list of people followed."""
+from flask import g
+from marshmallow import Schema, fields, validate
+
+from ..queries.people_search import RESULTS, followed_people, search_people
+from .auth import current_actor
+from .blueprint import bp
+from .openapi import doc
+from .schemas import INTEGER, TEXT, RequestSchema, UtcDateTime, load_args
+
+
+class PeopleArgs(RequestSchema):
+    q = fields.String(load_default=None, error_messages=TEXT, validate=validate.Length(
+        max=200, error="200 caractères au maximum."), metadata={
+        "description": "Mots cherchés (nom, prénom, année de naissance, téléphone, courriel, commune) : "
+                       "début des mots, sans accents ni ordre. Absent : les personnes suivies."})
+    page = fields.Integer(load_default=1, error_messages=INTEGER, validate=validate.Range(
+        min=1, error="La page doit être un nombre positif."), metadata={"description": "Sans « q » seulement"})
+
+
+class PersonItemSchema(Schema):
+    """What the user's structure may see of a person (shared fields only when referred to it)."""
+    id = fields.Integer(attribute="person.id")
+    display_name = fields.String(attribute="view.display_name")
+    full_access = fields.Boolean(attribute="view.full")
+    prenom = fields.Function(lambda row: row.view.get("prenom"))
+    nom = fields.Function(lambda row: row.view.get("nom"))
+    annee_naissance = fields.Function(lambda row: row.view.get("annee_naissance"))
+    telephone = fields.Function(lambda row: row.view.get("telephone"))
+    email = fields.Function(lambda row: row.view.get("email"))
+    commune = fields.Function(lambda row: row.view.get("commune"))
+    last_contact_at = UtcDateTime()
+    in_progress = fields.Boolean(metadata={"description": "Parcours ou orientation en cours dans ma structure"})
+
+
+class PeopleSchema(Schema):
+    items = fields.List(fields.Nested(PersonItemSchema))
+    total = fields.Integer(allow_none=True, metadata={"description": "Sans « q » : nombre de personnes suivies"})
+    more = fields.Boolean(metadata={"description": "Avec « q » : d'autres résultats existent, précisez"})
+
+
+@bp.get("/people")
+@doc("Chercher une personne", tag="Dossiers", query=PeopleArgs, response=PeopleSchema, errors=(400,))
+def people():
+    """Les personnes que ma structure peut voir qui correspondent à « q » (50 au plus, contact le plus
+    récent d'abord), ou, sans « q », les personnes suivies (parcours en cours, contacts récents)."""
+    args = load_args(PeopleArgs())
+    actor = current_actor()
+    g.api_user = actor
+    if args["q"] and args["q"].strip():
+        rows, more = search_people(actor, args["q"], RESULTS)
+        return PeopleSchema().dump({"items": rows, "total": None, "more": more})
+    rows, total = followed_people(actor, page=args["page"])
+    return PeopleSchema().dump({"items": rows, "total": total, "more": total > args["page"] * 25})

@@ -1,0 +1,121 @@
+"""The people index: which structure may see which person, and the words it may find them by.
+
+`person_access` and `person_search_term` are derived data, rebuilt for a person whenever a flush
+creates or changes what decides them: the person's identity or profile, a journey, a referral
+(session events below). Whatever operation writes, the search and the list « Personnes suivies »
+follow, and a receiving structure's words come only from the snapshots shared with it.
+"""
+from sqlalchemy import delete, event, insert, inspect, select, update
+from sqlalchemy.orm import Session
+
+from .. import clock
+from ..models import HumanTask, Journey, Person, PersonAccess, PersonSearchTerm, Referral
+from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
+from ..search_terms import terms_of
+
+def _visible_fields(conn, person_id: int) -> tuple[dict, dict]:
+    """({structure: full field values}, {structure: shared field values}) for one person."""
+    person = conn.execute(select(Person.__table__).where(Person.id == person_id)).mappings().one_or_none()
+    if person is None or person["merged_into_id"] is not None:
+        return {}, {}
+    values = {k: person[k] for k in IDENTITY_FIELDS + PROFILE_FIELDS}
+    full = {person["created_by_structure_id"]}
+    full.update(conn.scalars(select(Journey.structure_id).where(Journey.person_id == person_id)))
+    shared: dict[int, dict] = {}
+    for to_id, data in conn.execute(select(Referral.to_structure_id, Referral.shared_data)
+                                    .where(Referral.person_id == person_id).order_by(Referral.id)):
+        if to_id not in full:
+            shared.setdefault(to_id, {}).update(data or {})
+    return {s: values for s in full}, shared
+
+
+def reindex(conn, person_id: int) -> None:
+    """Rebuild the access rows and search words of one person (keeps each last contact)."""
+    full, shared = _visible_fields(conn, person_id)
+    known = dict(conn.execute(select(PersonAccess.structure_id, PersonAccess.last_contact_at)
+                              .where(PersonAccess.person_id == person_id)).all())
+    conn.execute(delete(PersonSearchTerm).where(PersonSearchTerm.person_id == person_id))
+    conn.execute(delete(PersonAccess).where(PersonAccess.person_id == person_id))
+    now = clock.now()
+    access, terms = [], []
+    for is_full, group in ((True, full), (False, shared)):
+        for structure_id, values in group.items():
+            access.append({"person_id": person_id, "structure_id": structure_id, "full": is_full,
+                           "last_contact_at": known.get(structure_id, now)})
+            terms += [{"person_id": person_id, "structure_id": structure_id, "term": t}
+                      for t in terms_of(values)]
+    if access:
+        conn.execute(insert(PersonAccess), access)
+    if terms:
+        conn.execute(insert(PersonSearchTerm), terms)
+
+
+def rebuild_all(session) -> int:
+    """Reindex every person (after a migration, or to repair); returns how many."""
+    conn = session.connection()
+    ids = list(conn.scalars(select(Person.id).order_by(Person.id)))
+    for person_id in ids:
+        reindex(conn, person_id)
+    return len(ids)
+
+
+# --- keeping the index in step with every flush ----------------------------------------------
+
+_WATCHED = set(IDENTITY_FIELDS + PROFILE_FIELDS) | {"merged_into_id"}
+
+
+def _changed(obj) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in _WATCHED)
+
+
+def _completed_now(task) -> bool:
+    return inspect(task).attrs["status"].history.has_changes()
+
+
+def ensure_built(session) -> int:
+    """Build the index when people exist but none is indexed (a database from before it)."""
+    conn = session.connection()
+    if conn.scalar(select(PersonAccess.person_id).limit(1)) is None and \
+            conn.scalar(select(Person.id).limit(1)) is not None:
+        return rebuild_all(session)
+    return 0
+
+
+def mark(person: Person) -> None:
+    """Have the next flush rebuild this person's index (for changes made by bulk statements)."""
+    from ..extensions import db
+    db.session.info.setdefault("reindex_people", set()).add(person)
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session, _context, _instances):
+    """Note the people whose index this flush changes, and the contacts it records."""
+    pending = session.info.setdefault("reindex_people", set())
+    contacts = session.info.setdefault("contacts", set())
+    for obj in session.new:
+        if isinstance(obj, (Journey, Referral)):
+            pending.add(obj)
+        elif isinstance(obj, Person):
+            pending.add(obj)
+    for obj in session.dirty:
+        if isinstance(obj, Person) and _changed(obj):
+            pending.add(obj)
+        elif isinstance(obj, HumanTask) and obj.status == "terminee" and _completed_now(obj):
+            contacts.add((obj.person_id, obj.structure_id, obj.completed_at))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _apply(session, _context):
+    pending = session.info.pop("reindex_people", set())
+    contacts = session.info.pop("contacts", set())
+    if not pending and not contacts:
+        return
+    conn = session.connection()
+    ids = {obj.id if isinstance(obj, Person) else obj.person_id for obj in pending}
+    for person_id in sorted(i for i in ids if i is not None):
+        reindex(conn, person_id)
+    for person_id, structure_id, moment in contacts:
+        conn.execute(update(PersonAccess).where(PersonAccess.person_id == person_id,
+                                                PersonAccess.structure_id == structure_id)
+                     .values(last_contact_at=moment))
