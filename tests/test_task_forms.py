@@ -1,5 +1,6 @@
 """User-task forms as data: coercing HTML input, French validation messages, vocabularies."""
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -112,8 +113,8 @@ def test_required_fields_are_named(personne):
     ("canal", "pigeon_voyageur", "Choisissez une valeur proposée."),
     ("public", "astronaute", "Choisissez une valeur proposée."),
     ("nom", "x" * 201, "200 caractères au maximum."),
-    ("annee_naissance", 1850, "La valeur doit être au moins 1900."),
-    ("annee_naissance", 2100, "La valeur doit être au plus 2030."),
+    ("annee_naissance", 1850, f"Année de naissance peu plausible : saisissez une année à partir de {date.today().year - 120}."),
+    ("annee_naissance", 2100, "L'année de naissance ne peut pas être dans le futur."),
     ("anonyme", "oui", "Répondez par oui ou non."),
 ])
 def test_each_field_gets_its_french_message(personne, field, value, message):
@@ -156,14 +157,14 @@ def test_dates_and_confirmations():
     """Are an impossible date and an unconfirmed consent refused in French?"""
     seance = expand(schema("pec_seance"))
     assert validate(seance, {"date_seance": "2026-02-31", "notes": "n", "autre_seance": False}) == \
-        {"date_seance": "Date invalide."}
+        {"date_seance": "Date invalide : saisissez-la au format jj/mm/aaaa."}
     information = expand(schema("orientation_information"))
     assert validate(information, {"personne_informee": False, "mode_information": "entretien"}) == \
         {"personne_informee": "Ce point doit être confirmé."}
     assert validate(information, {"personne_informee": True, "mode_information": "entretien"}) == {}
     contact = expand(schema("orientation_premier_contact"))
     assert validate(contact, {"premier_contact": "confirme", "date_premier_contact": "2026-02-30"}) == \
-        {"date_premier_contact": "Date invalide."}
+        {"date_premier_contact": "Date invalide : saisissez-la au format jj/mm/aaaa."}
 
 
 # -- the orientation forms ----------------------------------------------------------------------

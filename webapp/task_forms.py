@@ -345,8 +345,8 @@ def _explained(fields: list, props: dict, values: dict, context: dict | None) ->
         explain, dated = by_name[rule["explain"]], by_name[name]
         reference = form_checks.parse_date((context or {}).get(rule["field"]) or values.get(rule["field"]))
         explain.show_when = explain.show_when or dated.show_when
-        explain.condition = rule["help"].format(
-            reference=form_checks.french_date(reference) if reference else "")
+        explain.condition = rule["help"].format(reference=form_checks.french_date(reference)) if reference \
+            else rule["help"].replace(" au {reference}", "")
         if reference:
             explain.required_before = f"{name}|{reference.isoformat()}"
             explain.required_now = bool(_earlier(prop, values.get(name), values, context))
