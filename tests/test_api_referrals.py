@@ -69,7 +69,8 @@ def test_urgency_comments_for_the_two_ends_only_and_the_screens_tabs(client, app
         referral_id = db.session.scalar(db.select(Referral.id).where(Referral.journey_id == journey.id))
     for username, direction in (("claire.martin", "sent"), ("isabelle.roux", "received")):
         headers = api_token(client, username)
-        [item] = client.get(f"/api/v1/referrals?direction={direction}&status=refusee", headers=headers).get_json()["items"]
+        url = f"/api/v1/referrals?direction={direction}&status=refusee"
+        [item] = client.get(url, headers=headers).get_json()["items"]
         assert (item["id"], item["urgent"], item["status"]) == (referral_id, True, "refusee")
         assert item["answer_comment"] == "Plus de place avant juin." and item["contact_comment"] is None
         assert client.get(f"/api/v1/referrals?direction={direction}&status=abandonnees",

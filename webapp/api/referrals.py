@@ -35,7 +35,8 @@ class ReferralItemSchema(ReferralListItemSchema):
     status = fields.String(metadata={"enum": list(REFERRAL_STATES)})
     urgent = fields.Boolean()
     answer_comment = fields.Function(_for_ends("answer_comment"), allow_none=True, metadata={
-        "type": "string", "description": "Commentaire du partenaire en réponse (structures émettrice et destinataire)"})
+        "type": "string",
+        "description": "Commentaire du partenaire en réponse (structures émettrice et destinataire)"})
     contact_comment = fields.Function(_for_ends("contact_comment"), allow_none=True, metadata={
         "type": "string", "description": "Commentaire à la confirmation du premier contact (mêmes structures)"})
     first_contact_at = UtcDateTime(allow_none=True)
