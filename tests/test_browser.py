@@ -1,4 +1,7 @@
-"""A counsellor's reception in a real browser (headless Debian Chromium driven by Playwright)."""
+"""The app in a real browser (headless Debian Chromium driven by Playwright): a counsellor's
+reception, a referral, and an accessibility pass (axe-core, no sideways scrolling) over every
+screen at desktop and phone widths."""
+import json
 import os
 import threading
 from pathlib import Path
@@ -9,6 +12,8 @@ from werkzeug.serving import make_server
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path("/tmp/shots")
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("SPRO_REQUIRE_BROWSER"):
@@ -122,3 +127,113 @@ def test_referral_from_mission_locale_to_cio_is_played_in_the_browser(server, br
     claire.reload()
     path = claire.locator("section", has_text="Parcours entre structures").inner_text()
     assert "Acceptée" in path and "03/12/2026" in path
+
+
+# -- accessibility pass ---------------------------------------------------------------------
+
+WIDTHS = {"bureau": {"width": 1366, "height": 900}, "telephone": {"width": 390, "height": 844}}
+
+
+def _axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("SPRO_REQUIRE_BROWSER"):
+            raise RuntimeError(f"SPRO_REQUIRE_BROWSER is set but {AXE} is missing (run `make test`)")
+        pytest.skip("axe-core is not installed (`make test` installs it from package.json)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def _scene(app) -> dict:
+    """A person referred from the Mission Locale to the CIO, and one more reception waiting."""
+    from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure
+
+    from webapp.extensions import db
+    from webapp.models import Territory
+    from webapp.operations.journeys import start_journey
+    from conftest import get_user
+    from sqlalchemy import select
+
+    with app.app_context():
+        journey = start_referral()
+        send(journey)
+        answer_task = open_tasks(journey, "cio-orleans")[0]
+        waiting = start_journey(get_user(SENDER), "accueil")
+        db.session.commit()
+        bassin = db.session.scalar(select(Territory).where(Territory.kind == "bassin").order_by(Territory.code))
+        return {"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
+                "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
+                "bassin": bassin.code}
+
+
+def _screens(scene) -> list[tuple[str | None, str, str]]:
+    """(user, name, path) of every screen; user None = signed out."""
+    person, structure = scene["person"], scene["structure"]
+    return [
+        (None, "connexion", "/login"),
+        ("claire.martin", "accueil", "/"),
+        ("claire.martin", "mes-taches", "/taches?scope=mine"),
+        ("claire.martin", "file", "/taches?scope=queue"),
+        ("claire.martin", "tache-accueil", f"/taches/{scene['welcome_task']}"),
+        ("claire.martin", "dossier", f"/personnes/{person}"),
+        ("claire.martin", "personnes", "/personnes"),
+        ("claire.martin", "orientations-envoyees", "/orientations"),
+        ("claire.martin", "annuaire", "/annuaire"),
+        ("claire.martin", "annuaire-fiche", f"/annuaire/{structure}"),
+        ("claire.martin", "territoires", "/territoires"),
+        ("claire.martin", "bassin", f"/territoires/bassins/{scene['bassin']}"),
+        ("claire.martin", "erreur-404", "/taches/999999"),
+        ("claire.martin", "erreur-403", "/coordination"),
+        ("isabelle.roux", "tache-orientation", f"/taches/{scene['answer_task']}"),
+        ("isabelle.roux", "orientations-recues", "/orientations"),
+        ("isabelle.roux", "messages", "/messages"),
+        ("isabelle.roux", "dossier-partage", f"/personnes/{person}"),
+        ("olivier.lambert", "coordination", "/coordination"),
+        ("julien.mercier", "table-decision", "/pilotage/decisions/orientation_partenaire"),
+        ("nathalie.bernard", "annuaire-nouvelle", "/annuaire/nouvelle"),
+        ("nathalie.bernard", "annuaire-modifier", f"/annuaire/{structure}/modifier"),
+        ("nathalie.bernard", "annuaire-import", "/annuaire/importer"),
+        ("nathalie.bernard", "bassin-admin", f"/territoires/bassins/{scene['bassin']}"),
+    ]
+
+
+_RUN_AXE = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + n.failureSummary.split('\\n').slice(1, 2).join(''))}));
+}"""
+
+_OVERFLOW = """() => {
+  const width = window.innerWidth;
+  if (document.documentElement.scrollWidth <= width) return null;
+  const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 1)
+    .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > width + 1));
+  return {scrollWidth: document.documentElement.scrollWidth,
+          culprits: wide.slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                                           + ' « ' + (e.textContent || '').trim().slice(0, 40) + ' »')};
+}"""
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_every_screen_passes_axe_and_never_scrolls_sideways(app, server, browser, device):
+    """Each screen, signed in as the user who works with it, has no axe-core violation and no
+    horizontal page scroll; screenshots go to /tmp/shots/ for a look."""
+    axe = _axe_source()
+    scene = _scene(app)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    contexts, problems = {}, []
+    for user, name, path in _screens(scene):
+        if user not in contexts:
+            context = browser.new_context(locale="fr-FR", viewport=WIDTHS[device])
+            contexts[user] = _login(context, server, user) if user else context.new_page()
+        page = contexts[user]
+        page.goto(server + path)
+        page.evaluate(axe)
+        for v in page.evaluate(_RUN_AXE):
+            problems.append(f"{name} ({path}) : [{v['impact']}] {v['id']} — {v['help']} : {json.dumps(v['nodes'], ensure_ascii=False)}")
+        overflow = page.evaluate(_OVERFLOW)
+        if overflow:
+            problems.append(f"{name} ({path}) : défile de côté ({overflow['scrollWidth']} px > "
+                            f"{WIDTHS[device]['width']} px) : {overflow['culprits']}")
+        page.screenshot(path=str(SHOTS / f"{name}-{device}.png"), full_page=True)
+    for page in contexts.values():
+        page.context.close()
+    assert not problems, "\n".join(problems)

@@ -1,5 +1,7 @@
 """Process owners read and replace the partner decision table; hostile files publish nothing."""
+import html
 import io
+import re
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -39,8 +41,45 @@ def _restore_current(app, keep: int):
 def test_anyone_reads_the_table(client):
     login(client, "claire.martin")
     page = client.get(URL).get_data(as_text=True)
-    assert "Public scolaire qui choisit un métier" in page and "COLLECT" in page
+    assert "Public scolaire qui choisit un métier" in page and "le poids le plus fort est retenu" in page
     assert 'type="file"' not in page
+
+
+def _cells(page: str) -> list[list[str]]:
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_the_table_reads_in_french_without_dmn_expressions(client):
+    """Values show their French labels, « toutes » stands for any value, texts lose their quotes."""
+    login(client, "julien.mercier")
+    page = client.get(URL).get_data(as_text=True)
+    headings = [html.unescape(h) for h in re.findall(r'<th scope="col">([^<]+)</th>', page)]
+    assert headings == ["N°", "Public", "Thématiques", "Réseau", "Poids", "Raison"]
+    rows = _cells(page)
+    assert rows[0] == ["1", "Scolaire", "Choisir un métier", "CIO", "60",
+                       "Public scolaire qui choisit un métier : le CIO est le premier interlocuteur."]
+    assert rows[1][:4] == ["2", "Scolaire", "toutes", "CIO"]
+    assert ["Demandeur·se d'emploi", "Trouver un emploi", "France Travail (ex-Pôle emploi)"] in [r[1:4] for r in rows]
+    assert "Réseaux à suggérer pour une orientation" in page and "orientation_partenaire »" not in page
+    for technical in ("in ?", "&#34;cio&#34;", '"cio"', "COLLECT", ">v1<"):
+        assert technical not in page, technical
+
+
+def test_a_broken_file_is_named_with_its_line_and_what_to_fix(client, app):
+    before = _versions(app)
+    login(client, "julien.mercier")
+    broken = DMN.replace("</rule>", "</regle>", 1)  # line of the first rule's end tag
+    line = DMN.splitlines().index(next(l for l in DMN.splitlines() if "</rule>" in l)) + 1
+    page = html.unescape(_upload(client, broken, "orientation_partenaire.dmn").get_data(as_text=True))
+    assert (f"orientation_partenaire.dmn : XML mal formé : le fichier n'est pas un XML valide (ligne {line}) : "
+            "une balise n'est pas refermée") in page
+    assert "mismatch" not in page and "decision.dmn" not in page
+    code = DMN.replace('<text>"cio"</text>', "<text>__import__('os')</text>", 1)
+    page = html.unescape(_upload(client, code, "ma_table.dmn").get_data(as_text=True))
+    assert "ma_table.dmn : règle 1, colonne « Réseau » : " in page
+    assert _versions(app) == before
 
 
 def test_pilot_publishes_a_new_version_and_nothing_for_an_identical_file(client, app):

@@ -43,7 +43,7 @@ def text_of(response) -> str:
 
 def names_in(response) -> list[str]:
     """The structure names listed in the directory's table."""
-    return [html.unescape(n) for n in re.findall(r'<td><a href="/annuaire/\d+">([^<]+)</a></td>',
+    return [html.unescape(n) for n in re.findall(r'<td[^>]*><a href="/annuaire/\d+">([^<]+)</a></td>',
                                                   response.get_data(as_text=True))]
 
 
@@ -74,7 +74,7 @@ NEW = {"name": "Point Information Jeunesse de Fleury-les-Aubrais", "network": "i
        "commune": "Fleury-les-Aubrais", "address": "1 rue de la Mairie", "phone": "02 61 91 45 99",
        "email": "pij@fleury.example.org", "publics": ["scolaire", "etudiant"],
        "themes": ["choisir-un-metier", "mobilite"], "cep_operator": "false",
-       "convention": "regionale", "active": "true", "bassin": "45-orleans", "parent_slug": "crij-orleans"}
+       "convention": "regionale", "active": "true", "bassin": "2421", "parent_slug": "crij-orleans"}
 
 
 # --- Browsing ---------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def test_directory_requires_login(client):
 
 @pytest.mark.parametrize("query, present, absent", [
     ("reseau=cio&departement=45", ["CIO d'Orléans"], ["CIO de Bourges", "Mission Locale de l'Orléanais"]),
-    ("reseau=cio&bassin=18-bourges", ["CIO de Bourges"], ["CIO d'Orléans"]),
+    ("reseau=cio&bassin=2401", ["CIO de Bourges"], ["CIO d'Orléans"]),
     ("public=scolaire&departement=45", ["CIO d'Orléans"], ["France Travail Orléans Madeleine"]),
     ("thematique=choisir-un-metier&departement=45", ["Mission Locale de l'Orléanais"], ["CIO de Bourges"]),
     ("cep=oui&departement=45", ["France Travail Orléans Madeleine"], ["CIO d'Orléans"]),
@@ -179,7 +179,7 @@ def test_invalid_form_keeps_input_shows_errors_and_stores_nothing(client, app, d
     assert re.search(r'id="erreur-email"[^>]*>Adresse courriel invalide', page)
     assert 'value="Atlantis"' in page and 'value="1 rue de la Mairie"' in page
     assert re.search(r'value="scolaire"\s+checked', page)
-    response = post_form(client, "/annuaire/nouvelle", {**NEW, "bassin": "18-bourges"})
+    response = post_form(client, "/annuaire/nouvelle", {**NEW, "bassin": "2401"})
     assert response.status_code == 422
     assert "Ce bassin n'est pas dans le département de la commune (45)" in text_of(response)
     with app.app_context():
@@ -197,7 +197,7 @@ def test_admin_edits_a_structure_and_the_change_is_audited(client, app, director
     assert 'value="cio-orleans"' not in form  # not its own parent
     fields = {"name": "CIO d'Orléans", "network": "cio", "commune": "Orléans", "convention": "etat",
               "cep_operator": "false", "active": "true", "publics": ["scolaire", "etudiant", "apprenti"],
-              "themes": ["choisir-un-metier"], "phone": "02 61 91 45 21", "bassin": "45-orleans"}
+              "themes": ["choisir-un-metier"], "phone": "02 61 91 45 21", "bassin": "2421"}
     response = post_form(client, f"/annuaire/{cio_id}/modifier", fields)
     assert response.status_code == 303, text_of(response)
     with app.app_context():
@@ -235,8 +235,9 @@ def test_csv_export_has_the_stable_columns_and_round_trips(client, app, director
     content = response.get_data()
     assert content.startswith("\ufeff".encode()) and b";'=SOMME(1);'+33 2 61 91 45 30;" in content
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
-    assert tuple(rows[0]) == EXPORT_COLUMNS
-    by_slug = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert rows[0][:3] == ["Identifiant", "Nom", "Réseau"] and "Code officiel de la commune" in rows[0]
+    assert not set(rows[0]) & set(EXPORT_COLUMNS)  # French titles only, no code names
+    by_slug = {r[0]: dict(zip(EXPORT_COLUMNS, r)) for r in rows[1:]}
     cio = by_slug["cio-orleans"]
     assert (cio["commune_code"], cio["publics"], cio["cep_operator"], cio["convention"], cio["active"]) == \
         ("45234", "scolaire etudiant", "non", "etat", "oui")
@@ -320,8 +321,9 @@ def test_import_refuses_cycles_unknown_columns_encodings_and_big_files(client, a
     page = text_of(upload(client, json.dumps(items).encode(), "cycle.json"))
     assert "<strong>Élément 1</strong> : la chaîne des structures parentes" in page
     assert "le département 18 n'est pas celui de Orléans" in page and "<strong>Élément 3</strong>" in page
-    response = upload(client, b"slug;nom\nx;y\n", "bad.csv")
-    assert response.status_code == 422 and "Colonnes inconnues : nom" in text_of(response)
+    response = upload(client, "Identifiant;prénom\nx;y\n".encode(), "bad.csv")
+    assert response.status_code == 422 and "Colonnes inconnues : prénom" in text_of(response)
+    assert "Colonnes attendues (celles de l'export) : Identifiant, Nom, Réseau" in text_of(response)
     response = upload(client, HEADER.encode("latin-1") + "é;é\n".encode("latin-1"), "latin.csv")
     assert "n'est pas encodé en UTF-8" in text_of(response)
     response = upload(client, b"x" * (2 * 1024 * 1024 + 1), "big.csv")

@@ -7,8 +7,8 @@ from .. import communes
 from ..errors import Forbidden, InvalidData
 from ..extensions import db
 from ..models import Structure
-from ..queries.directory import (EXPORT_COLUMNS, all_structures, bassin_departements,
-                                 export_rows, free_slug, import_schema, structure_by_id,
+from ..queries.directory import (CSV_HEADERS, EXPORT_COLUMNS, all_structures, bassin_departements,
+                                 csv_column, export_rows, free_slug, import_schema, structure_by_id,
                                  structure_schema)
 from ..task_forms import validate
 from . import audit
@@ -115,7 +115,7 @@ def export_csv() -> str:
     """Every structure as CSV (semicolons, UTF-8 with a BOM so that spreadsheets read accents)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow([CSV_HEADERS[name] for name in EXPORT_COLUMNS])
     for row in export_rows():
         writer.writerow([_cell(row[name]) for name in EXPORT_COLUMNS])
     return "\ufeff" + out.getvalue()
@@ -171,10 +171,12 @@ def _rows(filename: str, content: bytes) -> tuple[str, list]:
     header = text.split("\n", 1)[0]
     reader = csv.DictReader(io.StringIO(text, newline=""),
                             delimiter=";" if header.count(";") >= header.count(",") else ",")
-    unknown = [c for c in reader.fieldnames or [] if c not in EXPORT_COLUMNS]
+    headers = list(reader.fieldnames or [])
+    reader.fieldnames = [csv_column(h) for h in headers]
+    unknown = [h for h, c in zip(headers, reader.fieldnames) if c not in EXPORT_COLUMNS]
     if unknown:
-        raise InvalidData(f"Colonnes inconnues : {', '.join(unknown)}. "
-                          f"Colonnes attendues : {', '.join(EXPORT_COLUMNS)}.")
+        raise InvalidData(f"Colonnes inconnues : {', '.join(unknown)}. Colonnes attendues (celles de "
+                          f"l'export) : {', '.join(CSV_HEADERS[c] for c in EXPORT_COLUMNS)}.")
     try:
         return "Ligne", [(reader.line_num, "trop de valeurs sur la ligne" if None in row
                           else _typed(row, True)) for row in reader]

@@ -17,8 +17,22 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 EXPORT_COLUMNS = ("slug", "name", "network", "parent_slug", "address", "commune", "commune_code",
                   "departement", "bassin", "opening_hours", "phone", "email", "publics", "themes",
                   "cep_operator", "convention", "active")
+# The CSV export's column titles; the import reads them, and the codes above as well.
+CSV_HEADERS = {"slug": "Identifiant", "name": "Nom", "network": "Réseau",
+               "parent_slug": "Structure parente (identifiant)", "address": "Adresse",
+               "commune": "Commune", "commune_code": "Code officiel de la commune",
+               "departement": "Département", "bassin": "Bassin", "opening_hours": "Horaires d'accueil",
+               "phone": "Téléphone", "email": "Courriel", "publics": "Publics", "themes": "Thématiques",
+               "cep_operator": "Opérateur CEP", "convention": "Type de convention", "active": "Active"}
 CONVENTION_LABELS = {"regionale": "Régionale",
                      "etat": "Service de l'État (convention spécifique)"}
+
+
+def csv_column(header: str) -> str:
+    """The export column a CSV header names (French title or code, any case), else the header."""
+    text = (header or "").strip()
+    keys = {title.lower(): key for key, title in CSV_HEADERS.items()}
+    return keys.get(text.lower()) or (text if text in CSV_HEADERS else header)
 
 
 def network_labels() -> dict[str, str]:

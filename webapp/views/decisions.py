@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..operations.definitions import publish_decision
-from ..queries.definitions import decision_rows, decision_versions
+from ..queries.definitions import decision_versions, place_in_table, readable_decision
 from ..workflow import DefinitionError
 
 bp = Blueprint("decisions", __name__, url_prefix="/pilotage/decisions")
@@ -20,7 +20,13 @@ def show(key):
         raise NotFound("Table de décision introuvable.")
     current = next((v for v in versions if v.is_current), versions[0])
     return render_template("decisions/show.html", key=key, versions=versions, current=current,
-                           table=decision_rows(current.bpmn_xml), can_publish=current_user.has_role("pilote"))
+                           table=readable_decision(current.bpmn_xml), can_publish=current_user.has_role("pilote"))
+
+
+def _problem_text(file_name: str, problem, content: bytes) -> str:
+    """« fichier.dmn : règle 3, colonne « Réseau » : what is wrong and what to do »."""
+    where = place_in_table(content.decode("utf-8", "replace"), problem.element_id)
+    return f"{file_name} : {where + ' : ' if where else ''}{problem.message}"
 
 
 @bp.get("/<key>/version/<int:number>.dmn")
@@ -40,16 +46,17 @@ def publish(key):
         raise Forbidden("La publication des tables de décision est réservée aux pilotes de processus.")
     upload = request.files.get("fichier")
     content = upload.read(MAX_DMN_BYTES + 1) if upload else b""
+    file_name = ((upload.filename if upload else "") or f"{key}.dmn").replace("\\", "/").rsplit("/", 1)[-1][:120]
     problems = []
     if not content:
         problems = ["Choisissez un fichier .dmn."]
     elif len(content) > MAX_DMN_BYTES:
-        problems = [f"Fichier trop volumineux (maximum {MAX_DMN_BYTES // 1000} ko)."]
+        problems = [f"{file_name} : fichier trop volumineux (maximum {MAX_DMN_BYTES // 1000} ko)."]
     else:
         try:
-            version = publish_decision(upload.filename or f"{key}.dmn", content, current_user, expected_key=key)
+            version = publish_decision(file_name, content, current_user, expected_key=key)
         except DefinitionError as exc:
-            problems = [str(p) for p in exc.problems]
+            problems = [_problem_text(file_name, p, content) for p in exc.problems]
     if problems:
         db.session.rollback()
         for problem in problems:

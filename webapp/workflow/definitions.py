@@ -165,8 +165,8 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
             parser.add_bpmn_xml(root, file_name)
         except ValidationException as exc:
             problems.append(_from_spiff(exc, file_name))
-        except SpiffWorkflowException as exc:
-            problems.append(Problem(f"Définition refusée par le moteur : {exc}", None, file_name))
+        except SpiffWorkflowException:
+            problems.append(Problem(_ENGINE_REFUSED, None, file_name))
     if problems:
         raise DefinitionError(problems)
 
@@ -182,8 +182,8 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
             except ValidationException as exc:
                 problems.append(_from_spiff(exc, file_name))
                 continue
-            except SpiffWorkflowException as exc:
-                problems.append(Problem(f"Définition refusée par le moteur : {exc}", key, file_name))
+            except SpiffWorkflowException:
+                problems.append(Problem(_ENGINE_REFUSED, key, file_name))
                 continue
             forms = {p.get("value") for p in root.iterfind(".//spiffworkflow:property", NS)
                      if p.get("name") == FORM_PROPERTY}
@@ -203,8 +203,13 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
     return compiled
 
 
+_ENGINE_REFUSED = ("Le moteur de parcours ne peut pas exécuter ce diagramme : vérifiez dans un éditeur "
+                   "BPMN que chaque tâche est reliée et que les sous-processus appelés existent.")
+
+
 def _from_spiff(exc: ValidationException, file_name) -> Problem:
+    """The engine's (English) refusal told in French: where, and what to do."""
     line = f" (ligne {exc.line_number})" if getattr(exc, "line_number", "") else ""
-    message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-    return Problem(f"Définition invalide{line} : {message}", getattr(exc, "id", None) or None,
-                   file_name)
+    return Problem(f"Le diagramme ne respecte pas la norme BPMN 2.0{line} : ouvrez-le dans un éditeur "
+                   "BPMN, corrigez l'élément signalé (lien manquant, élément mal placé ou incomplet) "
+                   "et enregistrez-le de nouveau.", getattr(exc, "id", None) or None, file_name)
