@@ -39,14 +39,14 @@ def dmn_networks(xml: str) -> set[str]:
 # -- a small directory of our own, on a theme no demo structure offers ------------------------
 
 PLACES = [  # slug, name, commune code, bassin, département: names sort against the expected rank
-    ("t-commune", "Zêta — même commune", ORLEANS, "45-orleans", "45"),
-    ("t-bassin", "Upsilon — même bassin", SAINT_JEAN_DE_BRAYE, "45-orleans", "45"),
-    ("t-departement", "Sigma — même département", MONTARGIS, "45-montargis", "45"),
-    ("t-voisin", "Oméga — département voisin", BOURGES, "18-bourges", "18"),
-    ("t-loin", "Alpha — hors des départements voisins", TOURS, "37-tours", "37"),
+    ("t-commune", "Zêta — même commune", ORLEANS, "2421", "45"),
+    ("t-bassin", "Upsilon — même bassin", SAINT_JEAN_DE_BRAYE, "2421", "45"),
+    ("t-departement", "Sigma — même département", MONTARGIS, "2419", "45"),
+    ("t-voisin", "Oméga — département voisin", BOURGES, "2401", "18"),
+    ("t-loin", "Alpha — hors des départements voisins", TOURS, "2415", "37"),
     # two structures alike in everything but their names, on a theme of their own
-    ("t-ex-aequo-b", "Bêta ex aequo", ORLEANS, "45-orleans", "45"),
-    ("t-ex-aequo-a", "Alpha ex aequo", ORLEANS, "45-orleans", "45"),
+    ("t-ex-aequo-b", "Bêta ex aequo", ORLEANS, "2421", "45"),
+    ("t-ex-aequo-a", "Alpha ex aequo", ORLEANS, "2421", "45"),
 ]
 
 

@@ -28,9 +28,13 @@ def db_group():
 def db_upgrade():
     """Apply migrations, then publish changed definitions from processes/."""
     from .operations.definitions import sync_from_folder
+    from .operations.person_index import ensure_built
     flask_migrate.upgrade()
     created = sync_from_folder(current_app.config["PROCESSES_DIR"], current_app.config["FORMS_DIR"])
+    indexed = ensure_built(db.session)
     db.session.commit()
+    if indexed:
+        click.echo(f"Index des personnes construit : {indexed} dossier(s).")
     for version in created:
         click.echo(f"Publié : {version.process_key} version {version.version}")
     click.echo("Base de données à jour.")
@@ -44,19 +48,39 @@ def db_migrate(message):
     flask_migrate.migrate(message=message)
 
 
+@main.command("load-reference")
+@with_appcontext
+def load_reference_command():
+    """Load départements, bassins d'emploi and their communes (idempotent; no demo data)."""
+    from .reference import bassins_file, load_reference
+    created = load_reference()
+    db.session.commit()
+    reference = bassins_file()
+    click.echo(f"Source des bassins : {reference.source}")
+    click.echo(f"Ajoutés : {created['departements']} département(s), {created['bassins']} bassin(s), "
+               f"{created['communes']} commune(s) rattachée(s).")
+    click.echo(f"{len(reference.obsolete_codes)} code(s) commune de 2019 sans commune actuelle "
+               f"(fusionnées depuis) ; {len(reference.unmapped)} commune(s) actuelle(s) sans bassin"
+               + (f" : {', '.join(reference.unmapped)}." if reference.unmapped else "."))
+
+
 @main.command("seed-demo")
 @click.option("--json", "as_json", is_flag=True, help="Print the demo users as JSON.")
 @with_appcontext
 def seed_demo_command(as_json):
-    """Load demo territories, structures, users and journeys."""
+    """Load reference data, then demo structures, users, journeys and people (idempotent)."""
     from .demo import seed_demo
+    from .demo_people import seed_demo_people
     logins = seed_demo()
+    people = seed_demo_people()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return
     click.echo("Comptes de démonstration (mot de passe commun : %s)" % logins[0]["password"])
     for row in logins:
         click.echo(f"  {row['username']:<22} {', '.join(row['roles']):<36} {row['structure']}")
+    click.echo(f"Personnes de démonstration : {people} ajoutée(s)." if people
+               else "Personnes de démonstration : déjà présentes.")
 
 
 @main.command("worker")

@@ -1,39 +1,46 @@
-"""Loading the demo directory, users and journeys definitions (idempotent)."""
+"""Loading the demo: reference data, directory, users and journey definitions (idempotent).
+
+The demo people and their journeys are in `demo_people.seed_demo_people`, run by
+`spro seed-demo` after `seed_demo` (the tests seed the directory only, and start with no journey).
+"""
+import re
+
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import delete, select
 
 from . import demo_data
 from .extensions import db
 from .models import BassinCommune, Structure, Territory, User
 from .operations.definitions import sync_from_folder
 from .operations.users import hash_password
+from .reference import load_reference
+
+# Bassin codes of the earlier demo approximation ("45-orleans"), replaced by the real bassins.
+_OLD_DEMO_BASSIN = re.compile(r"^(18|28|36|37|41|45)-[a-z-]+$")
+
+
+def _drop_old_demo_bassins() -> None:
+    """Databases seeded before the real bassins d'emploi: drop the approximated ones."""
+    old = [code for code in db.session.scalars(select(Territory.code).where(Territory.kind == "bassin"))
+           if _OLD_DEMO_BASSIN.match(code)]
+    if old:
+        db.session.execute(delete(BassinCommune).where(BassinCommune.bassin_code.in_(old)))
+        db.session.execute(delete(Territory).where(Territory.code.in_(old)))
+        db.session.flush()
 
 
 def seed_demo() -> list[dict]:
-    """Create what is missing of the demo data; return the demo logins."""
-    for dep in demo_data.DEPARTEMENTS:
-        if db.session.get(Territory, dep["code"]) is None:
-            db.session.add(Territory(code=dep["code"], name=dep["name"], kind="departement",
-                                     departement=dep["code"]))
-    for bassin in demo_data.BASSINS:
-        if db.session.get(Territory, bassin["code"]) is None:
-            db.session.add(Territory(code=bassin["code"], name=bassin["name"], kind="bassin",
-                                     departement=bassin["departement"]))
-    db.session.flush()
-    # Every commune of the region in one bassin of its département (a demo approximation by
-    # postal code, see demo_data.bassin_communes; bassins are configurable). Communes already
-    # in a bassin keep it; the ~1,750 rows go in one bulk insert the first time.
-    assigned = set(db.session.scalars(select(BassinCommune.commune_code)))
-    missing = [{"bassin_code": bassin_code, "commune_code": commune_code}
-               for commune_code, bassin_code in demo_data.bassin_communes().items()
-               if commune_code not in assigned]
-    if missing:
-        db.session.execute(insert(BassinCommune), missing)
+    """Reference data, then the demo structures, users and definitions; return the demo logins."""
+    _drop_old_demo_bassins()
+    load_reference()
     by_slug = {s.slug: s for s in db.session.scalars(select(Structure))}
     for row in demo_data.STRUCTURES:
         if row["slug"] in by_slug:
-            if by_slug[row["slug"]].commune_code is None:  # databases seeded before the field
-                by_slug[row["slug"]].commune_code = row["commune_code"]
+            existing = by_slug[row["slug"]]
+            if existing.commune_code is None:  # databases seeded before the field
+                existing.commune_code = row["commune_code"]
+            if existing.bassin and _OLD_DEMO_BASSIN.match(existing.bassin):
+                existing.bassin = row["bassin"]
             continue
         fields = {k: v for k, v in row.items() if k != "parent"}
         structure = Structure(**fields)
@@ -43,12 +50,15 @@ def seed_demo() -> list[dict]:
     for row in demo_data.STRUCTURES:
         if row.get("parent"):
             by_slug[row["slug"]].parent_id = by_slug[row["parent"]].id
-    logins = []
+    logins, hashes = [], {}  # one argon2 hash per demo password (~0.7 s each), not one per user
     for row in demo_data.USERS:
         user = db.session.scalar(select(User).where(User.username == row["username"]))
         if user is None:
+            if row["password"] not in hashes:
+                hashes[row["password"]] = hash_password(row["password"])
             user = User(username=row["username"], full_name=row["full_name"],
-                        email=row["email"], password_hash=hash_password(row["password"]),
+                        email=row["email"],
+                        password_hash=hashes[row["password"]],
                         structure_id=by_slug[row["structure"]].id, roles=list(row["roles"]))
             db.session.add(user)
         elif user.email is None:  # databases seeded before the field
