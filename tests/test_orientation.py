@@ -190,6 +190,7 @@ def test_accepted_then_first_contact_confirmed_ends_aboutie(ctx):
     assert referral.sent_at <= referral.answered_at <= referral.closed_at
     db.session.refresh(journey)
     assert (journey.status, journey.end_event, journey.incident) == ("terminee", "fin_orientation", None)
+    assert journey.end_label == "Orientation aboutie"
     assert journey.ended_at is not None
     assert open_tasks(journey) == []
     [told] = messages("aboutie")
@@ -304,7 +305,8 @@ def test_abandonment_by_the_sender(ctx):
     db.session.rollback()
     do(SENDER, task, {"decision": "abandonner", "motif_abandon": "La personne a trouvé un stage seule."})
     db.session.refresh(journey)
-    assert (journey.status, journey.end_event) == ("terminee", "fin_orientation")
+    assert (journey.status, journey.end_event, journey.end_label) == \
+        ("terminee", "fin_orientation_abandonnee", "Orientation abandonnée")
     assert referrals_of(journey) == [] and open_tasks(journey) == []
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.journey_id == journey.id,
                                                        AuditEvent.action == "referral.abandoned"))
@@ -316,7 +318,7 @@ def test_abandonment_by_the_sender(ctx):
     answer(later, {"reponse": "refuser", "motif_refus": "capacite"})
     do(SENDER, the_task(later, "choisir_partenaire"), {"decision": "abandonner", "motif_abandon": "Plus de besoin."})
     db.session.refresh(later)
-    assert (later.status, later.end_event) == ("terminee", "fin_orientation")
+    assert (later.status, later.end_label) == ("terminee", "Orientation abandonnée")
     assert [(r.status, r.decline_reason) for r in referrals_of(later)] == [("refusee", "capacite")]
 
 

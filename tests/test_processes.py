@@ -132,8 +132,9 @@ START = by_sender([(ACCUEILLIR, accueil_data())])
 # (name, [(expected task title, submitted data, who)], expected end event of the accueil journey)
 PATHS = [
     ("documentation", START + by_sender([(ANALYSER, analyse("documentation"))]), "fin_documentation"),
-    *[(f"orientation_{name}", START + by_sender([(ANALYSER, analyse("orientation"))]) + steps, "fin_orientation")
-      for name, steps, _calls in ORIENTATION_PATHS],
+    *[(f"orientation_{name}", START + by_sender([(ANALYSER, analyse("orientation"))]) + steps,
+       "fin_orientation_abandonnee" if calls[-1] == "abandonner" else "fin_orientation")
+      for name, steps, calls in ORIENTATION_PATHS],
     ("cep", START + by_sender([(ANALYSER, analyse("cep")), (CEP, CEP_DATA)]), "fin_cep_a_organiser"),
     ("pec_sans_seance", START + by_sender([(ANALYSER, analyse("prise_en_charge"))]) + PEC_SANS_SEANCE,
      "fin_prise_en_charge"),
@@ -148,7 +149,9 @@ PEC_PATHS = [
     ("trois_seances", PEC_TROIS_SEANCES, "fin_accompagnement"),
     ("orientation", PEC_ORIENTATION, "fin_orientation"),
     ("orientation_abandon", by_sender([(ENTRETIEN, entretien(False)), (PLAN, plan("orientation"))])
-     + ORIENTATION["abandon"], "fin_orientation"),
+     + ORIENTATION["abandon"], "fin_orientation_abandonnee"),
+    ("orientation_refus_puis_abandon", by_sender([(ENTRETIEN, entretien(False)), (PLAN, plan("orientation"))])
+     + ORIENTATION["refus_puis_abandon"], "fin_orientation_abandonnee"),
 ]
 
 

@@ -1,4 +1,6 @@
 """Starting journeys and completing their user tasks."""
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -19,6 +21,7 @@ from .referral_services import services_for
 from .task_index import save_state
 
 PROCESS_STARTABLE = {"accueil"}
+ANONYMOUS_KEPT = ("annee_naissance",)  # identifies nobody, and the age guides the answer
 
 
 def start_journey(actor, process_key: str, person_id: int | None = None) -> Journey:
@@ -53,7 +56,7 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
                                   services=services_for(journey, actor))
     except EngineError as exc:
         raise InvalidData(f"Le parcours n'a pas pu démarrer : {exc}") from exc
-    _keep_with(actor, save_state(journey, instance))
+    _keep_with(actor, save_state(journey, instance, actor))
     audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
                  person_id=person.id, journey_id=journey.id)
     return journey
@@ -75,8 +78,8 @@ def _lock_journey(journey_id: int) -> Journey:
 def _apply_person_fields(person: Person, data: dict) -> dict:
     """Move identity fields to the person row; return the data the engine may see."""
     anonymous = data.get("anonyme") is True
-    for name in IDENTITY_FIELDS:
-        if name in data and not anonymous:
+    for name in IDENTITY_FIELDS:  # an anonymous person keeps only their year of birth
+        if name in data and (not anonymous or name in ANONYMOUS_KEPT):
             setattr(person, name, data[name])
     for name in PROFILE_FIELDS:
         if name in data:
@@ -85,6 +88,20 @@ def _apply_person_fields(person: Person, data: dict) -> dict:
         commune = communes.resolve(data["commune"])
         person.commune_code = commune.code if commune else None
     return {k: v for k, v in data.items() if k not in IDENTITY_FIELDS}
+
+
+def _completed_summary(title: str, schema: dict, data: dict) -> str:
+    """The timeline line of a completed step, with the date it took place when its form has one
+    (the form's first date field): the entry itself already says when it was recorded."""
+    first = next((name for name, prop in schema.get("properties", {}).items()
+                  if prop.get("format") == "date" and prop.get("x-date") != "future"), None)
+    try:
+        day = date.fromisoformat(data[first]) if first and data.get(first) else None
+    except (TypeError, ValueError):
+        day = None
+    if day is None or day > clock.now().date():  # an appointment to come is not when the step took place
+        return f"« {title} » terminée"
+    return f"« {title} » du {day:%d/%m/%Y} enregistrée"
 
 
 def complete_task(actor, task_id: int, data: dict) -> HumanTask:
@@ -126,9 +143,9 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     task.data = engine_data
     task.person.last_contact_at = now
     try:
-        _keep_with(actor, save_state(journey, instance))
+        _keep_with(actor, save_state(journey, instance, actor))
     except StaleDataError as exc:
         raise Conflict("Le parcours a été modifié en même temps par quelqu'un d'autre ; réessayez.") from exc
-    audit.record(actor, "task.completed", f"« {task.title} » terminée", person_id=task.person_id,
-                 journey_id=journey.id, detail={"task_id": task.id})
+    audit.record(actor, "task.completed", _completed_summary(task.title, schema, data),
+                 person_id=task.person_id, journey_id=journey.id, detail={"task_id": task.id})
     return task

@@ -66,6 +66,12 @@ def _tell_senders(ctx, kind, subject, body, referral):
         _notify(kind, structure, subject, body, referral)
 
 
+def _with_comment(body: str, referral: Referral, comment: str | None) -> str:
+    """The receiver's word to the sender, quoted in the message that announces its answer."""
+    comment = (comment or "").strip()
+    return f"{body}\n\nCommentaire de {referral.to_structure.name} : {comment}" if comment else body
+
+
 def _shared_snapshot(person: Person, fields: list, data: dict) -> dict:
     values = {"thematiques": data.get("thematiques"), "besoins": data.get("besoins")}
     snapshot = {}
@@ -121,6 +127,7 @@ def envoyer(ctx, params, data):
         remind_at=add_working_days(now, cfg["REFERRAL_REMINDER_DAYS"]),
         escalate_at=add_working_days(now, cfg["REFERRAL_ESCALATION_DAYS"]),
         expire_at=add_working_days(now, cfg["REFERRAL_EXPIRY_DAYS"]),
+        urgent=bool(previous.urgent) if previous else data.get("urgence") == "prioritaire",
     )
     if previous is None and data.get("message_partenaire"):
         referral.motif = f"{referral.motif or ''}\n\nMessage : {data['message_partenaire']}".strip()
@@ -129,8 +136,9 @@ def envoyer(ctx, params, data):
     sender = db.session.get(Structure, sender_id)
     _record(ctx, referral, f"Orientation envoyée : {sender.name} → {target.name}",
             by_receiver=False, action="referral.sent")
-    _notify("arrivee", target, f"Nouvelle orientation reçue de {sender.name}",
-            f"{sender.name} vous oriente une personne. Réponse attendue avant le "
+    urgent, why = ("Urgent : ", " dont la demande a été jugée urgente à l'accueil") if referral.urgent else ("", "")
+    _notify("arrivee", target, f"{urgent}Nouvelle orientation reçue de {sender.name}",
+            f"{urgent}{sender.name} vous oriente une personne{why}. Réponse attendue avant le "
             f"{referral.remind_at:%d/%m/%Y}.", referral)
     return {"referral_id": referral.id, "destinataire_id": target.id, "relance": _iso(referral.remind_at),
             "escalade": _iso(referral.escalate_at), "expiration": _iso(referral.expire_at)}
@@ -139,13 +147,16 @@ def envoyer(ctx, params, data):
 def accepter(ctx, params, data):
     referral = _current(ctx, data)
     referral.status, referral.answered_at = "acceptee", clock.now()
+    referral.answer_comment = data.get("commentaire")
     if data.get("date_premier_rdv"):
         referral.first_appointment_at = datetime.combine(date.fromisoformat(data["date_premier_rdv"]),
                                                          datetime.min.time())
     _record(ctx, referral, f"Orientation acceptée par {referral.to_structure.name}, premier rendez-vous le "
             f"{referral.first_appointment_at:%d/%m/%Y}", by_receiver=True, action="referral.accepted")
     _tell_senders(ctx, "acceptation", "Orientation acceptée",
-                  f"{referral.to_structure.name} a accepté l'orientation.", referral)
+                  _with_comment(f"{referral.to_structure.name} a accepté l'orientation, premier rendez-vous "
+                                f"le {referral.first_appointment_at:%d/%m/%Y}.", referral, referral.answer_comment),
+                  referral)
     # the receiver is asked to confirm the first contact if it has not some working days after it
     start = max(referral.first_appointment_at or referral.answered_at, referral.answered_at)
     return {"referral_id": referral.id,
@@ -155,15 +166,20 @@ def accepter(ctx, params, data):
 def refuser(ctx, params, data):
     referral = _current(ctx, data)
     reason = params.get("motif") or data.get("motif_refus") or "autre"
+    if referral.status == "acceptee":  # the person never came: said when confirming the first contact
+        referral.contact_comment = data.get("commentaire")
+    else:
+        referral.answer_comment = data.get("commentaire")
+    comment = data.get("commentaire")
     referral.status, referral.decline_reason = "refusee", reason
-    referral.answer_comment = data.get("commentaire")
     referral.answered_at = referral.answered_at or clock.now()
     referral.closed_at = clock.now()
     label = DECLINE_REASONS.get(reason, reason)
     _record(ctx, referral, f"Orientation refusée par {referral.to_structure.name} : {label}",
             by_receiver=True, action="referral.declined")
     _tell_senders(ctx, "refus", "Orientation refusée : choisissez un autre partenaire",
-            f"{referral.to_structure.name} a refusé l'orientation ({label}).", referral)
+            _with_comment(f"{referral.to_structure.name} a refusé l'orientation ({label}).", referral, comment),
+            referral)
     return "refusee"
 
 
@@ -174,7 +190,8 @@ def rediriger(ctx, params, data):
     _record(ctx, referral, f"Orientation redirigée par {referral.to_structure.name}",
             by_receiver=True, action="referral.redirected")
     _tell_senders(ctx, "redirection", "Orientation redirigée vers un autre partenaire",
-                  f"{referral.to_structure.name} a redirigé l'orientation vers une structure plus adaptée.", referral)
+                  _with_comment(f"{referral.to_structure.name} a redirigé l'orientation vers une structure plus "
+                                f"adaptée.", referral, referral.answer_comment), referral)
     return "redirigee"
 
 
@@ -238,10 +255,16 @@ def expirer(ctx, params, data):
 def aboutir(ctx, params, data):
     referral = _current(ctx, data)
     referral.status, referral.closed_at = "aboutie", clock.now()
+    referral.contact_comment = data.get("commentaire")
+    if data.get("date_premier_contact"):
+        referral.first_contact_at = datetime.combine(date.fromisoformat(data["date_premier_contact"]),
+                                                     datetime.min.time())
     _record(ctx, referral, f"Orientation aboutie : premier contact confirmé par {referral.to_structure.name}",
             by_receiver=True, action="referral.completed")
     _tell_senders(ctx, "aboutie", "Orientation aboutie",
-            f"{referral.to_structure.name} a reçu la personne.", referral)
+            _with_comment(f"{referral.to_structure.name} a reçu la personne"
+                          f"{f' le {referral.first_contact_at:%d/%m/%Y}' if referral.first_contact_at else ''}.",
+                          referral, referral.contact_comment), referral)
     return "aboutie"
 
 

@@ -47,5 +47,5 @@ def reassign_referral(actor, referral_id: int, structure_id: int, reason: str,
             "partenaire_redirection_id": target.id, "motif_reaffectation": reason.strip()})
     except (TaskNotReady, EngineError) as exc:
         raise Conflict(str(exc)) from exc
-    save_state(journey, instance)
+    save_state(journey, instance, actor)
     return db.session.scalar(select(Referral).where(Referral.previous_id == referral.id))

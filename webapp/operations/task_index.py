@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from .. import clock
 from ..extensions import db
-from ..models import HumanTask, Journey
+from ..models import HumanTask, Journey, User
 from ..workdays import add_working_days
 from ..workflow import Instance
 
@@ -16,8 +16,39 @@ def _owning_structure(journey: Journey, info) -> int:
         return journey.structure_id
 
 
-def save_state(journey: Journey, instance: Instance) -> list[HumanTask]:
-    """Write the instance into its journey row and sync the index; return the new open tasks."""
+def _urgent(instance: Instance, info) -> bool:
+    """The journey's data says the reception judged the request urgent."""
+    try:
+        return instance.task_data(info.uuid).get("urgence") == "prioritaire"
+    except Exception:  # a task the engine cannot read back is simply not urgent
+        return False
+
+
+def _last_worker(journey: Journey, structure_id: int, role: str) -> User | None:
+    """The last active user of the structure, holding the role, who completed a step of the journey."""
+    users = db.session.scalars(
+        select(User).join(HumanTask, HumanTask.completed_by_id == User.id).where(
+            HumanTask.journey_id == journey.id, HumanTask.status == "terminee",
+            HumanTask.structure_id == structure_id, User.structure_id == structure_id,
+            User.active.is_(True))
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()))
+    return next((u for u in users if u.has_role(role)), None)
+
+
+def _hand_back(journey: Journey, rows: list[HumanTask], actor) -> None:
+    """A step coming back to a structure from outside (a partner's answer, a timer, the
+    coordination) goes to whoever of that structure last worked the journey."""
+    for row in rows:
+        if actor is None or actor.structure_id != row.structure_id:
+            user = _last_worker(journey, row.structure_id, row.role)
+            row.assignee_id = user.id if user is not None else None
+
+
+def save_state(journey: Journey, instance: Instance, actor=None) -> list[HumanTask]:
+    """Write the instance into its journey row and sync the index; return the new open tasks.
+
+    `actor` is who moved the journey (None for the timer worker): new tasks of another structure
+    go to the last person of that structure who worked the journey."""
     now = clock.now()
     journey.state = instance.dump()
     journey.next_timer_at = instance.next_timer_at()
@@ -34,10 +65,12 @@ def save_state(journey: Journey, instance: Instance) -> list[HumanTask]:
             journey_id=journey.id, person_id=journey.person_id, task_uuid=info.uuid,
             bpmn_id=info.bpmn_id, title=title, process_key=journey.process_key, form_key=info.form,
             role=info.role, structure_id=structure_id, status="ouverte", created_at=now,
+            priority=1 if _urgent(instance, info) else 0,
             due_at=add_working_days(now, info.due_in_working_days) if info.due_in_working_days else None,
         )
         db.session.add(row)
         created.append(row)
+    _hand_back(journey, created, actor)
     ready_ids = {info.uuid for info in ready}
     for uuid, row in open_rows.items():
         if uuid not in ready_ids:

@@ -57,7 +57,7 @@ def _scope(actor, scope: str):
 
 def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: str | None = None,
               person: str | None = None, page: int = 1, per_page: int = 25) -> Page:
-    """Open tasks, mine or my structure's queue, sorted by due date then age."""
+    """Open tasks, mine or my structure's queue: urgent ones first, then by due date, then age."""
     stmt = _scope(actor, scope)
     if journey:
         stmt = stmt.where(HumanTask.process_key == journey)
@@ -76,7 +76,8 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(1, page)
     rows = db.session.scalars(
-        stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        stmt.order_by(HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at,
+                      HumanTask.created_at, HumanTask.id)
         .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=rows, total=total, page=page, per_page=per_page)
 
