@@ -435,11 +435,15 @@ def _to_choice_page(client) -> int:
 
 def _suggestions(page: str) -> list[tuple[str, list[str]]]:
     """[(structure name, [reasons])] of the ranked suggestions, in order."""
-    block = re.search(r'<ol class="suggestions"[^>]*>(.*?)</ol>\s*<select', page, re.S)
+    block = re.search(r'<ol class="suggestions"[^>]*>(.*?)</ol>', page, re.S)
     assert block, "no suggestions on the page"
-    items = re.findall(r"<li><strong>(.*?)</strong>.*?<ul>(.*?)</ul></li>", block.group(1), re.S)
-    return [(html.unescape(name), [html.unescape(r) for r in re.findall(r"<li>(.*?)</li>", reasons)])
-            for name, reasons in items]
+    ranked = []
+    for item in block.group(1).split("<li data-search=")[1:]:
+        name = re.search(r"<strong>(.*?)</strong>", item, re.S).group(1)
+        reasons = re.search(r'<ul class="reasons">(.*?)</ul>', item, re.S)
+        ranked.append((html.unescape(name), [html.unescape(r) for r in
+                                             re.findall(r"<li>(.*?)</li>", reasons.group(1) if reasons else "")]))
+    return ranked
 
 
 def test_choice_page_suggests_the_cio_first_with_its_reasons(client, app):
@@ -460,7 +464,8 @@ def test_choice_page_suggests_the_cio_first_with_its_reasons(client, app):
     assert "Mission Locale de l'Orléanais" not in names
     with app.app_context():
         own_id = structure("ml-orleans").id
-    assert f'<option value="{own_id}"' not in page  # not offered at all
+    assert f'name="partenaire_id" value="{own_id}"' not in page  # not offered at all
+    assert 'name="partenaire_id" value="' in page
 
 
 @pytest.mark.parametrize("partner", ["own", "unknown"])
