@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from screen_catalog import screens, stage_screens
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -142,59 +143,6 @@ def _axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-def _scene(app) -> dict:
-    """A person referred from the Mission Locale to the CIO, and one more reception waiting."""
-    from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure
-
-    from webapp.extensions import db
-    from webapp.models import Territory
-    from webapp.operations.journeys import start_journey
-    from conftest import get_user
-    from sqlalchemy import select
-
-    with app.app_context():
-        journey = start_referral()
-        send(journey)
-        answer_task = open_tasks(journey, "cio-orleans")[0]
-        waiting = start_journey(get_user(SENDER), "accueil")
-        db.session.commit()
-        bassin = db.session.scalar(select(Territory).where(Territory.kind == "bassin").order_by(Territory.code))
-        return {"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
-                "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
-                "bassin": bassin.code}
-
-
-def _screens(scene) -> list[tuple[str | None, str, str]]:
-    """(user, name, path) of every screen; user None = signed out."""
-    person, structure = scene["person"], scene["structure"]
-    return [
-        (None, "connexion", "/login"),
-        ("claire.martin", "accueil", "/"),
-        ("claire.martin", "mes-taches", "/taches?scope=mine"),
-        ("claire.martin", "file", "/taches?scope=queue"),
-        ("claire.martin", "tache-accueil", f"/taches/{scene['welcome_task']}"),
-        ("claire.martin", "dossier", f"/personnes/{person}"),
-        ("claire.martin", "personnes", "/personnes"),
-        ("claire.martin", "orientations-envoyees", "/orientations"),
-        ("claire.martin", "annuaire", "/annuaire"),
-        ("claire.martin", "annuaire-fiche", f"/annuaire/{structure}"),
-        ("claire.martin", "territoires", "/territoires"),
-        ("claire.martin", "bassin", f"/territoires/bassins/{scene['bassin']}"),
-        ("claire.martin", "erreur-404", "/taches/999999"),
-        ("claire.martin", "erreur-403", "/coordination"),
-        ("isabelle.roux", "tache-orientation", f"/taches/{scene['answer_task']}"),
-        ("isabelle.roux", "orientations-recues", "/orientations"),
-        ("isabelle.roux", "messages", "/messages"),
-        ("isabelle.roux", "dossier-partage", f"/personnes/{person}"),
-        ("olivier.lambert", "coordination", "/coordination"),
-        ("julien.mercier", "table-decision", "/pilotage/decisions/orientation_partenaire"),
-        ("nathalie.bernard", "annuaire-nouvelle", "/annuaire/nouvelle"),
-        ("nathalie.bernard", "annuaire-modifier", f"/annuaire/{structure}/modifier"),
-        ("nathalie.bernard", "annuaire-import", "/annuaire/importer"),
-        ("nathalie.bernard", "bassin-admin", f"/territoires/bassins/{scene['bassin']}"),
-    ]
-
-
 _RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -217,10 +165,10 @@ def test_every_screen_passes_axe_and_never_scrolls_sideways(app, server, browser
     """Each screen, signed in as the user who works with it, has no axe-core violation and no
     horizontal page scroll; screenshots go to /tmp/shots/ for a look."""
     axe = _axe_source()
-    scene = _scene(app)
+    scene = stage_screens(app)
     SHOTS.mkdir(parents=True, exist_ok=True)
     contexts, problems = {}, []
-    for user, name, path in _screens(scene):
+    for user, name, path in screens(scene):
         if user not in contexts:
             context = browser.new_context(locale="fr-FR", viewport=WIDTHS[device])
             contexts[user] = _login(context, server, user) if user else context.new_page()
@@ -234,6 +182,7 @@ def test_every_screen_passes_axe_and_never_scrolls_sideways(app, server, browser
             problems.append(f"{name} ({path}) : défile de côté ({overflow['scrollWidth']} px > "
                             f"{WIDTHS[device]['width']} px) : {overflow['culprits']}")
         page.screenshot(path=str(SHOTS / f"{name}-{device}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{name}-{device}-ecran.png"))  # what shows first
     for page in contexts.values():
         page.context.close()
     assert not problems, "\n".join(problems)

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Structure
 from ..models.referrals import REFERRAL_STATES
 from ..operations.referrals import reassign_referral
+from ..queries.directory import territory_names
 from ..queries.referrals import territory_referrals
 
 bp = Blueprint("coordination", __name__)
@@ -32,6 +33,7 @@ def index():
                                     .order_by(Structure.departement, Structure.name)).all()
     return render_template("coordination.html", page=page, filters=filters, states=STATES,
                            networks=demo_data.NETWORKS, structures=structures,
+                           departement=territory_names().get(current_user.structure.departement, ""),
                            local=[s for s in structures if s.departement == current_user.structure.departement])
 
 

@@ -1,0 +1,54 @@
+"""Every screen of the app, with the data that fills it: shared by the browser pass
+(test_browser.py) and the screen-text checks (test_accessibility.py)."""
+from conftest import get_user
+from sqlalchemy import select
+from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure
+
+from webapp.extensions import db
+from webapp.models import Territory
+from webapp.operations.journeys import start_journey
+
+
+def stage_screens(app) -> dict:
+    """A person referred from the Mission Locale to the CIO, and one more reception waiting."""
+    with app.app_context():
+        journey = start_referral()
+        send(journey)
+        answer_task = open_tasks(journey, "cio-orleans")[0]
+        waiting = start_journey(get_user(SENDER), "accueil")
+        db.session.commit()
+        bassin = db.session.scalar(select(Territory).where(Territory.kind == "bassin").order_by(Territory.code))
+        return {"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
+                "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
+                "bassin": bassin.code}
+
+
+def screens(scene) -> list[tuple[str | None, str, str]]:
+    """(user, name, path) of every screen; user None = signed out."""
+    person, structure = scene["person"], scene["structure"]
+    return [
+        (None, "connexion", "/login"),
+        ("claire.martin", "accueil", "/"),
+        ("claire.martin", "mes-taches", "/taches?scope=mine"),
+        ("claire.martin", "file", "/taches?scope=queue"),
+        ("claire.martin", "tache-accueil", f"/taches/{scene['welcome_task']}"),
+        ("claire.martin", "dossier", f"/personnes/{person}"),
+        ("claire.martin", "personnes", "/personnes"),
+        ("claire.martin", "orientations-envoyees", "/orientations"),
+        ("claire.martin", "annuaire", "/annuaire"),
+        ("claire.martin", "annuaire-fiche", f"/annuaire/{structure}"),
+        ("claire.martin", "territoires", "/territoires"),
+        ("claire.martin", "bassin", f"/territoires/bassins/{scene['bassin']}"),
+        ("claire.martin", "erreur-404", "/taches/999999"),
+        ("claire.martin", "erreur-403", "/coordination"),
+        ("isabelle.roux", "tache-orientation", f"/taches/{scene['answer_task']}"),
+        ("isabelle.roux", "orientations-recues", "/orientations"),
+        ("isabelle.roux", "messages", "/messages"),
+        ("isabelle.roux", "dossier-partage", f"/personnes/{person}"),
+        ("olivier.lambert", "coordination", "/coordination"),
+        ("julien.mercier", "table-decision", "/pilotage/decisions/orientation_partenaire"),
+        ("nathalie.bernard", "annuaire-nouvelle", "/annuaire/nouvelle"),
+        ("nathalie.bernard", "annuaire-modifier", f"/annuaire/{structure}/modifier"),
+        ("nathalie.bernard", "annuaire-import", "/annuaire/importer"),
+        ("nathalie.bernard", "bassin-admin", f"/territoires/bassins/{scene['bassin']}"),
+    ]
