@@ -1,6 +1,8 @@
 """Finding people: the search (words, prefixes, accents, order, phone groups), the list
 « Personnes suivies », likely duplicates at « Nouvel accueil », and what a receiving structure
 may find (the shared snapshot, nothing else)."""
+import re
+
 from conftest import api_token, csrf_from, get_user, login
 from sqlalchemy import func, select
 from test_orientation import SENDER, RECEIVER, analysis, do, send, start_referral, the_task, welcome
@@ -155,7 +157,8 @@ def test_nouvel_accueil_shows_look_alikes_then_creates_the_dossier_with_its_iden
         assert (newest.prenom, newest.nom, newest.annee_naissance) == ("Inès", "Dupuis", 1990)
         assert newest.id != ines.id
     task_page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Accueillir la personne" in task_page
+    assert "Accueillir la personne" in task_page  # what was typed is not asked twice
+    assert re.search(r'id="f-nom"[^>]*value="Dupuis"', task_page) and 'value="1990"' in task_page
 
 
 def test_nouvel_accueil_anonymous_creates_an_anonymous_dossier(app, client):

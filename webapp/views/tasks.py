@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..errors import Conflict, InvalidData
 from ..extensions import db
 from ..models import User
+from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
 from ..queries.referrals import person_view, referral_for_task, tried_partners
@@ -92,7 +93,23 @@ def _render_task(task, values=None, errors=None, message=None, status=200):
 @login_required
 def show(task_id):
     task = task_for(current_user, task_id)
-    return _render_task(task, values=task.data if task.status == "terminee" else None)
+    if task.status == "terminee":
+        return _render_task(task, values=task.data)
+    return _render_task(task, values=_known_identity(task))
+
+
+def _known_identity(task) -> dict | None:
+    """An open form asking for the person's identity starts from what the dossier already holds
+    (typed at « Nouvel accueil », or from an earlier reception)."""
+    schema, _ui = _form_of(task)
+    asked = [name for name in IDENTITY_FIELDS + PROFILE_FIELDS if name in schema.get("properties", {})]
+    view = person_view(current_user, task.person) if asked else None
+    if view is None or not view.full or task.person.is_anonymous_person:
+        return None
+    values = {name: view.get(name) for name in asked if view.get(name) not in (None, "")}
+    if "anonyme" in schema.get("properties", {}):
+        values["anonyme"] = False
+    return values
 
 
 @bp.post("/taches/<int:task_id>")
