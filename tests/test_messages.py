@@ -16,7 +16,7 @@ from webapp.models import Journey
 def never_opened(app):
     """The demo users have not opened « Messages » yet (other tests may have)."""
     with app.app_context():
-        for username in (SENDER, RECEIVER, "nathalie.bernard"):
+        for username in (SENDER, RECEIVER, "nathalie.bernard", "olivier.lambert"):
             get_user(username).messages_seen_at = None
         db.session.commit()
 
@@ -89,6 +89,27 @@ def test_an_admin_reads_other_structures_messages_without_their_links(client, ap
     [item] = items(page_of(client, "/messages"))
     assert "Nouvelle orientation reçue" in item and "Non lu" not in item
     assert 'href="/personnes/' not in item and 'href="/taches/' not in item
+
+
+def test_a_coordinator_alerted_is_led_to_the_territory_not_to_a_closed_dossier(client, app, monkeypatch):
+    """The CIO leaves the referral unanswered past its escalation date: does the Loiret's coordinator
+    get the alert, unread, leading to the territory's late referrals and not to a dossier his
+    structure may not open?"""
+    from datetime import timedelta
+
+    from webapp import clock
+    from webapp.models import Referral
+    from webapp.operations.timers import fire_due_timers
+    journey_id, _person, _task = _sent(app)
+    with app.app_context():
+        escalate_at = db.session.scalar(db.select(Referral.escalate_at).where(Referral.journey_id == journey_id))
+        monkeypatch.setattr(clock, "now", lambda: escalate_at + timedelta(minutes=1))
+        while fire_due_timers():
+            pass
+    login(client, "olivier.lambert")
+    [item] = items(page_of(client, "/messages"))
+    assert "Non lu" in item and "Orientation sans réponse" in item
+    assert 'href="/orientations/territoire?onglet=en_retard"' in item and 'href="/personnes/' not in item
 
 
 def test_the_page_reads_a_fixed_number_of_statements(client, app):

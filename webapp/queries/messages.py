@@ -1,8 +1,8 @@
 """Messages as one user reads them: the structure's messages, unread ones, where each leads."""
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import OutboxMessage, Referral, Structure
+from ..models import Journey, OutboxMessage, Person, Referral, Structure
 from .referrals import open_task_ids
 from .tasks import Page
 
@@ -46,6 +46,20 @@ def task_links(actor, messages) -> dict[int, int]:
     tasks = open_task_ids(actor, set(journeys.values()))
     return {m.id: tasks[journeys[m.referral_id]] for m in messages
             if m.referral_id in journeys and journeys[m.referral_id] in tasks}
+
+
+def openable_dossiers(actor, messages) -> set[int]:
+    """The people of these messages whose dossier the actor's structure may open (as person_for):
+    it received them, holds one of their journeys or is one end of one of their referrals."""
+    ids, mine = {m.person_id for m in messages if m.person_id}, actor.structure_id
+    if not ids:
+        return set()
+    found = set(db.session.scalars(select(Person.id).where(Person.id.in_(ids), Person.created_by_structure_id == mine)))
+    found |= set(db.session.scalars(select(Journey.person_id).where(Journey.person_id.in_(ids),
+                                                                     Journey.structure_id == mine)))
+    found |= set(db.session.scalars(select(Referral.person_id).where(Referral.person_id.in_(ids), or_(
+        Referral.from_structure_id == mine, Referral.to_structure_id == mine))))
+    return found
 
 
 def structure_names() -> dict[int, str]:

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..operations.notifications import KIND_LABELS, STALE_CLAIM_ERROR, STATUS_LABELS, mark_messages_seen
-from ..queries.messages import is_unread, messages_for, structure_names, task_links
+from ..queries.messages import is_unread, messages_for, openable_dossiers, structure_names, task_links
 
 bp = Blueprint("messages", __name__)
 PER_PAGE = 25
@@ -20,10 +20,11 @@ def message_index():
     seen_before = current_user.messages_seen_at
     unread = {m.id for m in page.items if is_unread(current_user, m, seen_before)}
     tasks = task_links(current_user, page.items)
+    dossiers = openable_dossiers(current_user, page.items)
     mark_messages_seen(current_user)
     page_html = render_template("messages.html", page=page, is_admin=is_admin, structure_id=structure_id,
                                 structures=structure_names() if is_admin else {}, unread=unread,
-                                tasks=tasks, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
+                                tasks=tasks, dossiers=dossiers, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
                                 stale_error=STALE_CLAIM_ERROR)
     db.session.commit()  # after rendering, so that the rows read are not expired and read again
     return page_html
