@@ -366,3 +366,22 @@ def test_openapi_document_lists_every_path(app, client):
     task = spec["components"]["schemas"]["Task"]["properties"]
     assert {"id", "title", "bpmn_id", "process_key", "journey_id", "person_id", "person_name", "role",
             "structure", "assignee", "status", "due_at", "created_at"} == set(task)
+
+
+def test_text_no_database_can_store_is_refused_on_its_field(client):
+    """Are a NUL character (PostgreSQL cannot store it) and a lone surrogate (not UTF-8) refused
+    on their field, in French, with nothing stored, instead of failing with a 500?"""
+    claire = api_token(client, "claire.martin")
+    started = start(client, claire)
+    task_id = started["tasks"][0]["id"]
+    for bad in ({**WELCOME, "nom": "Du\x00pont"}, {**WELCOME, "commune": "Orl\ud800ans"}):
+        response = complete(client, claire, task_id, bad)
+        assert response.status_code == 422, response.get_json()
+        [(name, message)] = response.get_json()["errors"].items()
+        assert bad[name] != WELCOME[name] and message.startswith("Ce texte contient un caractère non permis")
+    assert client.get(f"/api/v1/tasks/{task_id}", headers=claire).get_json()["status"] == "ouverte"
+    token = client.post("/api/v1/auth/token", json={"username": "claire\x00", "password": "x"})
+    assert token.status_code == 400 and set(token.get_json()["errors"]) == {"username"}
+    search = client.get("/api/v1/tasks?scope=queue&person=du%00pont", headers=claire)
+    assert search.status_code == 400 and set(search.get_json()["errors"]) == {"person"}
+    assert complete(client, claire, task_id, WELCOME).status_code == 200

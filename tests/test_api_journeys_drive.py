@@ -28,7 +28,8 @@ SAFE_CHECKS = {"email": "lea.dupont@example.fr", "telephone": "06 12 34 56 78", 
                "annee_naissance": 1990}
 SAFE_TEXT = "Texte saisi pour le test"
 ENGLISH = re.compile(r"\b(is|not|required|property|valid|must|should|expected|None|of)\b")
-# Few examples: each one drives a whole journey (a dozen requests per step).
+# Few examples: each one drives a whole journey (a dozen requests per step). No shrinking: a
+# failure is reported with every value drawn, and shrinking would replay whole journeys for minutes.
 DRIVE = settings(max_examples=2, deadline=None, database=None, phases=[Phase.generate],
                  # the client fixture is function-scoped, but each example starts its own journey
                  # and reads only its own tasks, so examples do not share any state through it
@@ -62,6 +63,10 @@ def _server_rule_fields(schema: dict) -> set[str]:
     found |= {p["x-not-before"]["explain"] for p in props.values()
               if isinstance(p.get("x-not-before"), dict) and p["x-not-before"].get("explain")}
     return found
+
+
+def _unstorable(value) -> bool:
+    return "\\u0000" in json.dumps(value)
 
 
 def _safe(prop: dict):
@@ -140,6 +145,8 @@ class Driver:
         """Wrong type, a value outside the choices, a required field missing: 422 on that field,
         in French, and the task still open with nothing completed."""
         props, headers = schema["properties"], self.headers(username)
+        # text with U+0000 is refused before the form is read: keep it out of these cases
+        valid = {n: SAFE_TEXT if _unstorable(v) else v for n, v in valid.items()}
         before = self._completed_count(username)
         name = self.data.draw(st.sampled_from(sorted(valid)), label="mistyped field")
         wrong = {"string": 12345, "integer": "douze", "boolean": "oui", "array": "pas une liste"}
@@ -187,7 +194,10 @@ class Driver:
                                     headers=headers)
         if response.status_code == 422:  # only a rule the schema cannot say may refuse valid data
             errors = response.get_json().get("errors") or {}
-            assert errors and set(errors) <= _server_rule_fields(schema), (data, response.get_json())
+            # text holding U+0000, which PostgreSQL cannot store, is refused on its field too
+            unstorable = {n for n, v in data.items() if _unstorable(v)}
+            assert errors and set(errors) <= _server_rule_fields(schema) | unstorable, \
+                (data, response.get_json())
             for name, message in errors.items():
                 assert_french(message)
                 data[name] = _safe(schema["properties"][name])
@@ -208,20 +218,17 @@ class Driver:
     def dossier(self, username: str) -> dict:
         return self.client.get(f"/api/v1/people/{self.person_id}", headers=self.headers(username)).get_json()
 
-    def assert_ended(self, end_event, referrals: list[str]):
-        """The journey is over, on `end_event` (or one of them), with these referral states."""
-        dossier = self.dossier("claire.martin")
+    def assert_ended(self, end_event: str, referrals: list[str]):
+        """The journey is over, on `end_event`, with these referral states and no task left."""
+        dossier = self.dossier(SENDER)
         [journey] = [j for j in dossier["journeys"] if j["id"] == self.journey_id]
-        assert journey["status"] == "terminee"
-        assert journey["end_event"] in ((end_event,) if isinstance(end_event, str) else end_event)
+        assert (journey["status"], journey["end_event"]) == ("terminee", end_event)
         assert [r["status"] for r in dossier["referrals"] if r["journey_id"] == self.journey_id] == referrals
         assert dossier["open_tasks"] == []
 
 
 SENDER = "claire.martin"
-# Since the journeys tell an abandoned referral from a completed one, giving up ends on its own
-# end event; definitions published before that ended both on fin_orientation.
-ABANDONED = ("fin_orientation_abandonnee", "fin_orientation")
+ABANDONED = "fin_orientation_abandonnee"  # the sender gave up: not the end of a referral that succeeded
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,11 @@
 """Marshmallow schemas: request bodies and query strings in, JSON answers out."""
+import re
 from datetime import timezone
 
 from flask import g, request
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..errors import InvalidData
 from ..queries.referrals import person_view
 from .errors import InvalidRequest
 from .forms import published_form
@@ -87,17 +89,49 @@ def _load(schema: Schema, payload):
                              errors) from exc
 
 
+# Text no database stores: U+0000 (PostgreSQL refuses it) and lone surrogates (not UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "Ce texte contient un caractère non permis (caractère nul ou invalide) : retirez-le."
+
+
+def _unstorable(value) -> bool:
+    if isinstance(value, str):
+        return bool(_UNSTORABLE.search(value))
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
+def _refuse_unstorable(payload: dict):
+    """Refuse text that could not be stored, naming its field: form data (`data`) like any invalid
+    form (422, per form field), any other body field as a bad request (400)."""
+    form = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    in_form = {str(name): UNSTORABLE_TEXT for name, value in form.items()
+               if _unstorable(name) or _unstorable(value)}
+    elsewhere = {str(name): UNSTORABLE_TEXT for name, value in payload.items()
+                 if not (name == "data" and form) and (_unstorable(name) or _unstorable(value))}
+    if elsewhere:
+        raise InvalidRequest("La requête contient des erreurs : corrigez les champs signalés.", elsewhere)
+    if in_form:
+        raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", in_form)
+
+
 def load_body(schema: Schema) -> dict:
     """The JSON object body, validated by `schema` (400 when absent, not an object or invalid)."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise InvalidRequest("Le corps de la requête doit être un objet JSON.")
+    _refuse_unstorable(payload)
     return _load(schema, payload)
 
 
 def load_args(schema: Schema) -> dict:
     """The query string, validated by `schema`."""
-    return _load(schema, request.args.to_dict())
+    args = request.args.to_dict()
+    _refuse_unstorable(args)
+    return _load(schema, args)
 
 
 # --- Answers --------------------------------------------------------------------------------
