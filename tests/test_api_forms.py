@@ -181,6 +181,7 @@ def test_openapi_document_describes_the_published_choices(client):
     form = spec["components"]["schemas"][ref]["properties"]["form"]
     described = form["properties"]["schema"]
     assert "oneOf" in described["description"] and "suggérées" in described["description"]
+    assert all(rule in described["description"] for rule in ("x-check", "x-date", "x-not-before"))
     field = described["properties"]["properties"]["additionalProperties"]["properties"]
     assert field["oneOf"]["items"]["required"] == ["const", "title"]
     assert set(field["items"]["properties"]["oneOf"]["items"]["properties"]) == {"const", "title", "description"}

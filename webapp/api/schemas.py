@@ -172,7 +172,12 @@ FORM = {"type": "object", "properties": {
                "« oneOf » (ou « items.oneOf » pour une liste à cocher) : [{const, title}]. Pour un "
                "champ de structure (« x-source » : « partenaires »), les structures suggérées "
                "viennent d'abord, avec les raisons de la suggestion en « description », puis toutes "
-               "les autres structures que vous pouvez choisir.",
+               "les autres structures que vous pouvez choisir. Règles vérifiées par le serveur que "
+               "JSON Schema ne sait pas dire : « x-check » (email, telephone, commune, "
+               "annee_naissance), « x-date » (past : pas après aujourd'hui ; future : pas avant "
+               "aujourd'hui) et « x-not-before » (une date antérieure à celle d'une étape "
+               "précédente demande le champ d'explication nommé) ; une valeur qui ne les respecte "
+               "pas est refusée (422) avec un message sur son champ.",
                "properties": {"properties": {"type": "object", "additionalProperties": {
                    "type": "object", "properties": {
                        "oneOf": {"type": "array", "items": CHOICE},
