@@ -181,6 +181,10 @@ def test_queue_filters_and_pagination(client, app):
         assert shown == {str(i) for i in ids}
         filtered = client.get("/taches?scope=mine&task=analyser_demande").get_data(as_text=True)
         assert "Aucune tâche." in filtered
+        # the journey menu names the journey (even when none of its tasks is on the page), never its key
+        assert '<option value="accueil" >Accueil</option>' in filtered
+        assert '<option value="accueil" selected>Accueil</option>' in \
+            client.get("/taches?scope=mine&journey=accueil").get_data(as_text=True)
     finally:
         app.config["TASKS_PER_PAGE"] = 25
 
