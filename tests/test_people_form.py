@@ -222,3 +222,71 @@ def test_a_finished_task_shows_its_dates_in_french(client, app):
     login(client, RECEIVER)
     page = client.get(f"/taches/{task_id}").get_data(as_text=True)
     assert f'value="{clock.now().strftime("%d/%m/%Y")}" disabled' in page
+
+
+# -- in a real browser: the script that shows branches, focuses the summary, filters partners ----
+
+def test_the_form_script_in_a_browser(app):
+    """In headless Chromium: are identity fields hidden until « Non » (anonymous) is answered, the
+    name's required mark shown with them, the error summary focused after a failed submission and
+    its link leading to the field, and the partner list narrowed by the filter?"""
+    import os
+    import threading
+    from pathlib import Path
+
+    import pytest
+    if not Path("/usr/bin/chromium").exists():
+        if os.environ.get("SPRO_REQUIRE_BROWSER"):
+            raise RuntimeError("SPRO_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from werkzeug.serving import make_server
+
+    from conftest import get_user
+    from test_orientation import open_tasks
+
+    from webapp.operations.journeys import start_journey
+    with app.app_context():
+        journey = start_referral()
+        choice_id = the_task(journey, "choisir_partenaire").id
+        reception = start_journey(get_user(SENDER), "accueil")
+        db.session.commit()
+        welcome_id = open_tasks(reception)[0].id
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+            page = browser.new_context(locale="fr-FR").new_page()
+            page.goto(f"{base}/login")
+            page.fill("#username", SENDER)
+            page.fill("#password", "demo-spro-2026")
+            page.click("button[type=submit]")
+            page.wait_for_load_state("load")
+            page.goto(f"{base}/taches/{welcome_id}")
+            assert not page.locator("#f-nom").is_visible()
+            page.check("input[name=anonyme][value=false]")
+            assert page.locator("#f-nom").is_visible() and page.locator("#champ-nom .req").is_visible()
+            page.check("input[name=anonyme][value=true]")
+            assert not page.locator("#f-nom").is_visible()
+            page.check("input[name=anonyme][value=false]")
+            page.fill("#f-telephone", "06 12")
+            page.get_by_role("button", name="Enregistrer et continuer").click()
+            page.wait_for_load_state("load")
+            assert page.evaluate("document.activeElement.id") == "resume-erreurs"
+            page.click(".error-summary a[data-field=telephone]")
+            assert page.evaluate("document.activeElement.id") == "f-telephone"
+
+            page.goto(f"{base}/taches/{choice_id}")
+            assert not page.locator(".partner-list").is_visible()
+            page.check("input[name=decision][value=orienter]")
+            assert page.locator("#filtre-partenaire_id").is_visible()
+            everyone = page.locator(".partner-list li[data-search]:visible").count()
+            page.fill("#filtre-partenaire_id", "bourges")
+            shown = page.locator(".partner-list li[data-search]:visible")
+            assert 0 < shown.count() < everyone
+            assert all("Bourges" in shown.nth(i).inner_text() for i in range(shown.count()))
+            browser.close()
+    finally:
+        srv.shutdown()
