@@ -561,6 +561,7 @@ def test_a_partner_deactivated_after_being_chosen_sends_the_sender_back_to_the_c
         assert referrals_of(journey) == []
         [waiting] = open_tasks(journey)
         assert waiting.bpmn_id == "choisir_partenaire"
+        assert waiting.assignee_id == get_user(SENDER).id  # in the sender's « Mes tâches »
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.unavailable")) is not None
     finally:
         cio.active = True
