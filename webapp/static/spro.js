@@ -48,6 +48,11 @@
         on = typed !== "" && typed < parts[1];
       }
       mark.hidden = !on;
+      var field = mark.closest(".field");
+      var control = field && field.querySelector("input:not([type=radio]):not([type=checkbox]), select, textarea");
+      if (control) {
+        if (on) { control.setAttribute("aria-required", "true"); } else { control.removeAttribute("aria-required"); }
+      }
     });
   }
 
