@@ -18,9 +18,9 @@ from sqlalchemy import select
 from . import clock
 from .demo_people_data import DEMO_PEOPLE_DOMAIN, PEOPLE
 from .extensions import db
-from .models import HumanTask, Journey, Person, Referral, Structure, User
+from .models import HumanTask, Journey, OutboxMessage, Person, Referral, Structure, User
 from .operations.journeys import complete_task, start_journey
-from .operations.notifications import send_pending
+from .operations.notifications import TO_SEND, send_pending
 from .operations.referrals import reassign_referral
 from .operations.timers import fire_due_timers
 from .workdays import is_working_day
@@ -226,7 +226,8 @@ def _catch_up(send_messages: bool) -> None:
     """What the worker does between two steps: fire due timers (and show messages in the demo)."""
     while fire_due_timers() == 50:
         pass
-    if send_messages:
+    pending = select(OutboxMessage.id).where(OutboxMessage.status == TO_SEND).limit(1)
+    if send_messages and db.session.scalar(pending) is not None:
         while send_pending() == 50:
             pass
 
