@@ -41,11 +41,20 @@ def demo(tmp_path_factory):
     app = _fresh_app(path)
     with app.app_context():
         seed_demo()
-        created = seed_demo_people()
-        assert created >= 36
-        yield app, path
+        assert seed_demo_people() >= 36
         db.session.remove()
+    yield app, path
+    with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def seeded(demo):
+    """The seeded demo database's application context, for one test."""
+    app, path = demo
+    with app.app_context():
+        yield path
+        db.session.remove()
 
 
 def test_reference_alone_creates_territories_and_real_bassins_but_no_demo_data(tmp_path):
@@ -70,7 +79,7 @@ def test_reference_alone_creates_territories_and_real_bassins_but_no_demo_data(t
         db.engine.dispose()
 
 
-def test_demo_structures_carry_the_real_bassin_of_their_commune(demo):
+def test_demo_structures_carry_the_real_bassin_of_their_commune(seeded):
     bassin_of = dict(db.session.execute(select(BassinCommune.commune_code, BassinCommune.bassin_code)).all())
     structures = db.session.scalars(select(Structure)).all()
     assert structures
@@ -78,7 +87,7 @@ def test_demo_structures_carry_the_real_bassin_of_their_commune(demo):
         assert structure.bassin == bassin_of[structure.commune_code], structure.slug
 
 
-def test_every_stage_of_the_journeys_exists_after_seeding(demo):
+def test_every_stage_of_the_journeys_exists_after_seeding(seeded):
     referrals = db.session.scalars(select(Referral)).all()
     statuses = Counter(r.status for r in referrals)
     assert {"ouverte", "acceptee", "aboutie", "refusee", "redirigee", "expiree", "reaffectee"} <= set(statuses)
@@ -105,7 +114,7 @@ def test_every_stage_of_the_journeys_exists_after_seeding(demo):
             "reaffectation"} <= kinds
 
 
-def test_demo_people_are_spread_dated_in_the_past_and_consistent_with_the_deadlines(demo):
+def test_demo_people_are_spread_dated_in_the_past_and_consistent_with_the_deadlines(seeded):
     now = clock.now()
     people = db.session.scalars(select(Person)).all()
     assert any(p.nom is None for p in people) and sum(p.nom is not None for p in people) >= 30
@@ -128,8 +137,8 @@ def test_demo_people_are_spread_dated_in_the_past_and_consistent_with_the_deadli
     assert all(m.created_at < now for m in db.session.scalars(select(OutboxMessage)))
 
 
-def test_seeding_twice_adds_nothing_and_json_lists_the_logins(demo, monkeypatch):
-    _app, path = demo
+def test_seeding_twice_adds_nothing_and_json_lists_the_logins(seeded, monkeypatch):
+    path = seeded
     models = (Territory, BassinCommune, Structure, User, Person, Journey, HumanTask, Referral, OutboxMessage,
               AuditEvent)
     before = [_count(model) for model in models]
@@ -141,3 +150,18 @@ def test_seeding_twice_adds_nothing_and_json_lists_the_logins(demo, monkeypatch)
     db.session.expire_all()
     assert [_count(model) for model in models] == before
     assert seed_demo_people() == 0
+
+
+def test_db_upgrade_of_a_real_deployment_loads_the_reference_without_the_demo(tmp_path, monkeypatch):
+    """A deployment that only runs `spro db upgrade` has its territories, and no demo data."""
+    url = f"sqlite:///{tmp_path / 'deployment.sqlite'}"
+    monkeypatch.setattr(Config, "SQLALCHEMY_DATABASE_URI", url)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "22 bassin(s) d'emploi" in result.output
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        assert _count(Territory) == 28 and _count(BassinCommune) == len(communes.all_communes())
+        assert (_count(Structure), _count(User), _count(Person)) == (0, 0, 0)
+        db.session.remove()
+        db.engine.dispose()

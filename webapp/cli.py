@@ -26,13 +26,18 @@ def db_group():
 @db_group.command("upgrade")
 @with_appcontext
 def db_upgrade():
-    """Apply migrations, then publish changed definitions from processes/."""
+    """Apply migrations, publish changed definitions from processes/, load missing reference data."""
     from .operations.definitions import sync_from_folder
     from .operations.person_index import ensure_built
+    from .reference import load_reference
     flask_migrate.upgrade()
     created = sync_from_folder(current_app.config["PROCESSES_DIR"], current_app.config["FORMS_DIR"])
     indexed = ensure_built(db.session)
+    reference = load_reference()
     db.session.commit()
+    if any(reference.values()):
+        click.echo(f"Référentiel chargé : {reference['departements']} département(s), "
+                   f"{reference['bassins']} bassin(s) d'emploi, {reference['communes']} commune(s) rattachée(s).")
     if indexed:
         click.echo(f"Index des personnes construit : {indexed} dossier(s).")
     for version in created:
