@@ -184,4 +184,5 @@ def test_openapi_document_describes_the_published_choices(client):
     assert all(rule in described["description"] for rule in ("x-check", "x-date", "x-not-before"))
     field = described["properties"]["properties"]["additionalProperties"]["properties"]
     assert field["oneOf"]["items"]["required"] == ["const", "title"]
-    assert set(field["items"]["properties"]["oneOf"]["items"]["properties"]) == {"const", "title", "description"}
+    choice = field["items"]["properties"]["oneOf"]["items"]
+    assert set(choice["properties"]) == {"const", "title", "description"}

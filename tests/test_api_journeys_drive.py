@@ -138,8 +138,7 @@ class Driver:
         raise AssertionError(f"no valid data for {schema.get('title')}: {value}")
 
     def _completed_count(self, username: str) -> int:
-        dossier = self.client.get(f"/api/v1/people/{self.person_id}", headers=self.headers(username)).get_json()
-        return [e["action"] for e in dossier["timeline"]].count("task.completed")
+        return [e["action"] for e in self.dossier(username)["timeline"]].count("task.completed")
 
     def refuse_invalid(self, username: str, task_id: int, schema: dict, valid: dict):
         """Wrong type, a value outside the choices, a required field missing: 422 on that field,
@@ -340,7 +339,8 @@ def test_redirected_referral_is_accepted_by_the_third_structure(client, staff, t
     d = Driver(client, data, staff, tokens)
     welcome_and_analyse(d, "orientation")
     receiver = send(d)
-    third = d.data.draw(d.partner(receiver, "traiter_orientation", "partenaire_redirection_id"), label="third")
+    redirection = d.partner(receiver, "traiter_orientation", "partenaire_redirection_id")
+    third = d.data.draw(redirection, label="third")
     d.step(receiver, "traiter_orientation", {"reponse": "rediriger", "partenaire_redirection_id": third})
     d.step(staff[third], "traiter_orientation", {"reponse": "accepter"})
     d.step(staff[third], "confirmer_premier_contact", {"premier_contact": "confirme"})
