@@ -52,6 +52,12 @@ def browser():
         browser.close()
 
 
+def _new_reception(page):
+    """From the home page: « Nouvel accueil », then straight to the welcome form."""
+    page.get_by_role("link", name="Nouvel accueil").click()
+    page.get_by_role("button", name="Accueil anonyme (information de premier niveau)").click()
+
+
 def _welcome(page, commune=None):
     """Fill « Accueillir la personne » for Léa Durand, a pupil, and save."""
     page.check("input[name=canal][value=sur_place]")
@@ -75,7 +81,7 @@ def _analyse(page, besoins, reponse):
 
 def test_counsellor_receives_a_person_and_hands_personalised_handling_on(server, browser):
     page = _login(browser.new_context(locale="fr-FR"), server, "claire.martin")
-    page.get_by_role("button", name="Nouvel accueil").click()
+    _new_reception(page)
     assert page.get_by_role("heading", name="Accueillir la personne").is_visible()
 
     page.get_by_role("button", name="Enregistrer et continuer").click()  # empty: refused
@@ -95,7 +101,7 @@ def test_counsellor_receives_a_person_and_hands_personalised_handling_on(server,
 
 def test_referral_from_mission_locale_to_cio_is_played_in_the_browser(server, browser):
     claire = _login(browser.new_context(locale="fr-FR"), server, "claire.martin")
-    claire.get_by_role("button", name="Nouvel accueil").click()
+    _new_reception(claire)
     _welcome(claire, commune="Orléans")
     _analyse(claire, "Choisir entre bac pro et seconde générale", "orientation")
 
@@ -103,7 +109,7 @@ def test_referral_from_mission_locale_to_cio_is_played_in_the_browser(server, br
     first = claire.locator("ol.suggestions > li").first
     assert "CIO d'Orléans" in first.inner_text() and "premier interlocuteur" in first.inner_text()
     claire.check("input[name=decision][value=orienter]")
-    claire.select_option("#f-partenaire_id", label="CIO d'Orléans")
+    first.get_by_role("radio").check()  # the first suggestion, the CIO d'Orléans
     claire.fill("#f-motif", "Choix d'orientation en fin de troisième")
     claire.get_by_role("button", name="Enregistrer et continuer").click()
     claire.check("input[name=donnees_partagees][value=situation]")
