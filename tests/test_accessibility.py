@@ -78,7 +78,10 @@ def chromium():
         if os.environ.get("SPRO_REQUIRE_BROWSER"):
             raise RuntimeError("SPRO_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
         pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    if os.environ.get("SPRO_REQUIRE_BROWSER"):
+        from playwright import sync_api  # required: an ImportError fails instead of skipping
+    else:
+        sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser

@@ -22,7 +22,10 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed (scripts/ensure_chromium.sh installs it)",
                 allow_module_level=True)
 
-sync_api = pytest.importorskip("playwright.sync_api")
+if os.environ.get("SPRO_REQUIRE_BROWSER"):
+    from playwright import sync_api  # required: an ImportError fails the run instead of skipping
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture

@@ -79,6 +79,10 @@ def test_a_broken_file_is_named_with_its_line_and_what_to_fix(client, app):
     code = DMN.replace('<text>"cio"</text>', "<text>__import__('os')</text>", 1)
     page = html.unescape(_upload(client, code, "ma_table.dmn").get_data(as_text=True))
     assert "ma_table.dmn : règle 1, colonne « Réseau » : " in page
+    odd = DMN.replace('hitPolicy="COLLECT"', 'hitPolicy="PLUSIEURS"')  # refused by the DMN schema
+    page = html.unescape(_upload(client, odd, "ma_table.dmn").get_data(as_text=True))
+    assert "ma_table.dmn : la table n'est pas lisible par le moteur de décision : vérifiez" in page
+    assert "Element" not in page and "facet" not in page
     assert _versions(app) == before
 
 

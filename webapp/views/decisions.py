@@ -23,8 +23,17 @@ def show(key):
                            table=readable_decision(current.bpmn_xml), can_publish=current_user.has_role("pilote"))
 
 
+# The engine facade words the DMN library's own refusals with this prefix, followed by the
+# library's English text: shown in French instead.
+_ENGINE_REFUSAL = "Table de décision invalide"
+_ENGINE_ADVICE = ("la table n'est pas lisible par le moteur de décision : vérifiez dans un éditeur DMN "
+                  "que le fichier contient une décision avec sa table (entrées, sorties et règles).")
+
+
 def _problem_text(file_name: str, problem, content: bytes) -> str:
     """« fichier.dmn : règle 3, colonne « Réseau » : what is wrong and what to do »."""
+    if problem.message.startswith(_ENGINE_REFUSAL):
+        return f"{file_name} : {_ENGINE_ADVICE}"
     where = place_in_table(content.decode("utf-8", "replace"), problem.element_id)
     return f"{file_name} : {where + ' : ' if where else ''}{problem.message}"
 
