@@ -1,6 +1,9 @@
 """A task's form as the API publishes it: JSON Schema a client can read alone, every choice
 spelled out as `oneOf: [{"const": value, "title": label}]`."""
+from ..errors import InvalidData
+from ..extensions import db
 from ..queries.task_choices import partner_options, structure_label
+from ..queries.tasks import task_for
 from ..task_forms import expand
 
 PARTNERS = "partenaires"
@@ -63,3 +66,20 @@ def published_form(actor, task) -> dict:
         options = partner_options(actor, task, suggest=task.status == "ouverte")
         schema = _with_partners(schema, _partner_one_of(options))
     return {"schema": schema, "ui": form.get("ui") or {}}
+
+
+def on_partner_field(actor, task_id: int, data: dict, refusal: InvalidData) -> InvalidData:
+    """The journey refused to move (no field named) because a structure field holds one the
+    published form does not offer (a receiver redirecting to the structure in charge): name it."""
+    if refusal.fields:
+        return refusal
+    db.session.rollback()  # nothing of the refused step is kept
+    task = task_for(actor, task_id)
+    schema = task.journey.definition.forms.get(task.form_key or "", {}).get("schema", {})
+    names = [n for n, p in schema.get("properties", {}).items() if p.get("x-source") == PARTNERS]
+    if not names:
+        return refusal
+    offered = {value for value, _label, _group in partner_options(actor, task, suggest=False)["choices"]}
+    errors = {name: "Choisissez une structure de la liste." for name in names
+              if name in data and data[name] not in offered}
+    return InvalidData(refusal.message, errors) if errors else refusal

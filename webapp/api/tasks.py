@@ -1,12 +1,14 @@
 """Task lists, one task with its form, and the claim / release / reassign / complete actions."""
 from flask import current_app
 
+from ..errors import InvalidData
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
 from ..queries.tasks import task_for, task_list
 from .auth import current_actor
 from .blueprint import bp
 from .errors import write_transaction
+from .forms import on_partner_field
 from .journeys import journey_open_tasks
 from .openapi import doc
 from .schemas import (CompleteRequest, CompletionSchema, ReassignRequest, TaskDetailSchema,
@@ -69,5 +71,8 @@ def complete(task_id):
     data = load_body(CompleteRequest())["data"]
     actor = current_actor()
     with write_transaction():
-        task = complete_task(actor, task_id, data)
+        try:
+            task = complete_task(actor, task_id, data)
+        except InvalidData as refusal:
+            raise on_partner_field(actor, task_id, data, refusal) from refusal
     return CompletionSchema().dump({"task": task, "next_tasks": journey_open_tasks(actor, task.journey)})
