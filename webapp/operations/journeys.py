@@ -11,9 +11,9 @@ from ..models import HumanTask, Journey, Person
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from ..queries.people import person_for
 from ..queries.referrals import has_full_access
-from ..queries.suggestions import partner_ids
+from ..queries.task_choices import partner_options
 from ..queries.tasks import task_for
-from ..task_forms import expand, validate
+from ..task_forms import clean, expand, validate
 from ..workflow import EngineError, Instance, TaskNotReady
 from . import audit
 from .definitions import current_version
@@ -122,15 +122,18 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
         raise Conflict(f"Cette tâche a été prise par {task.assignee.full_name}.")
     form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
     schema = expand(form["schema"])
+    data = clean(schema, data)  # jj/mm/aaaa dates, phones and communes in their official spelling
+    instance = Instance.restore(version.spec_json, journey.state, services=services_for(journey, actor))
     uses_partners = any(p.get("x-source") == "partenaires" for p in schema.get("properties", {}).values())
-    errors = validate(schema, data, {"partenaires": partner_ids(actor)} if uses_partners else None)
+    allowed = {"partenaires": {c[0] for c in partner_options(actor, task, suggest=False)["choices"]}} \
+        if uses_partners else None
+    errors = validate(schema, data, allowed, context=instance.task_data(task.task_uuid))
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     engine_data = _apply_person_fields(task.person, data)
     for name in schema.get("properties", {}):  # a field left empty clears what an earlier step left
         if name not in IDENTITY_FIELDS:
             engine_data.setdefault(name, None)
-    instance = Instance.restore(version.spec_json, journey.state, services=services_for(journey, actor))
     try:
         instance.complete(task.task_uuid, engine_data)
     except TaskNotReady as exc:

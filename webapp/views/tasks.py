@@ -1,5 +1,4 @@
 """Task lists (Mes tâches, File de ma structure) and the task page."""
-from types import SimpleNamespace
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,11 +10,12 @@ from ..models import User
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
-from ..queries.referrals import person_view, referral_for_task, tried_partners
+from ..queries.referrals import person_view, referral_for_task
 from ..queries.directory import network_labels
-from ..queries.suggestions import partner_choices, partner_structures, structure_names, suggest_partners
+from ..queries.suggestions import partner_structures, structure_names
+from ..queries.task_choices import partner_options
 from ..queries.tasks import filter_choices, open_tasks_of_journey, task_data, task_for, task_list
-from ..task_forms import coerce, describe, expand, validate
+from ..task_forms import coerce, describe, expand
 
 bp = Blueprint("tasks", __name__)
 SCOPE_TITLES = {"mine": "Mes tâches", "queue": "File de ma structure"}
@@ -58,16 +58,9 @@ def _sources(task, schema):
         return {}
     if task.status != "ouverte":
         return {"partenaires": {"names": structure_names()}}
-    view = person_view(current_user, task.person)
-    if view.full:
-        person, data = task.person, task_data(task)
-    else:  # a receiving structure ranks with what was shared with it, nothing more
-        person = SimpleNamespace(public=view.get("public"), commune_code=view.get("commune_code"))
-        data = {"thematiques": view.get("thematiques")}
-    tried = tried_partners(task.journey_id)
-    return {"partenaires": {"choices": partner_choices(current_user),
-                            "suggestions": suggest_partners(current_user, person, data, exclude=tried),
-                            "structures": partner_structures(current_user), "networks": network_labels()}}
+    options = partner_options(current_user, task)  # the same choices as the API and the operation
+    return {"partenaires": {**options, "structures": partner_structures(current_user),
+                            "networks": network_labels()}}
 
 
 def _context(task, schema) -> dict:
@@ -119,12 +112,6 @@ def complete(task_id):
     schema, _ui = _form_of(task)
     data = coerce(schema, request.form)
     try:
-        # Rules comparing with earlier steps (a first contact before the appointment needs an
-        # explanation) until complete_task hands validate() the task's data itself.
-        context = _context(task, schema)
-        errors = validate(schema, data, context=context) if context else {}
-        if errors:
-            raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
         complete_task(current_user, task.id, data)
         # Decide where to go and read what the messages need before the commit expires
         # every row: afterwards each of them would be read again in a second transaction.

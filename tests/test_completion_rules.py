@@ -1,0 +1,54 @@
+"""The completion operation applies the same rules as the screens, whoever calls it (screens,
+API, demo): typed values in their official form, rules comparing with earlier steps, and the
+partner choices the page offers."""
+from datetime import timedelta
+
+import pytest
+
+from sqlalchemy import select
+from test_orientation import (RECEIVER, answer, do, send, start_referral, structure, the_task,
+                              welcome)
+
+from webapp import clock
+from webapp.errors import InvalidData
+from webapp.extensions import db
+from webapp.models import Person, Referral
+
+
+def _day(offset: int) -> str:
+    return (clock.now().date() + timedelta(days=offset)).isoformat()
+
+
+def test_phone_commune_and_french_dates_are_stored_in_their_official_form(ctx):
+    journey = start_referral(person=welcome(telephone="0698123456", commune="orleans"))
+    person = db.session.get(Person, journey.person_id)
+    assert (person.telephone, person.commune) == ("06 98 12 34 56", "Orléans")
+    send(journey)
+    day = clock.now().date() + timedelta(days=3)
+    answer(journey, {"reponse": "accepter", "date_premier_rdv": day.strftime("%d/%m/%Y")})
+    referral = db.session.scalar(select(Referral).where(Referral.journey_id == journey.id))
+    assert referral.first_appointment_at.date() == day
+
+
+def test_a_first_contact_before_the_appointment_needs_an_explanation_whoever_completes(ctx):
+    journey = start_referral()
+    send(journey)
+    answer(journey, {"reponse": "accepter", "date_premier_rdv": _day(5)})
+    task = the_task(journey, "confirmer_premier_contact")
+    with pytest.raises(InvalidData) as refused:
+        do(RECEIVER, task, {"premier_contact": "confirme", "date_premier_contact": _day(0)})
+    assert set(refused.value.fields) == {"contact_anticipe"}
+    db.session.rollback()
+    do(RECEIVER, task, {"premier_contact": "confirme", "date_premier_contact": _day(0),
+                        "contact_anticipe": "La personne est venue plus tôt, sans rendez-vous."})
+    assert db.session.scalar(select(Referral.status).where(
+        Referral.journey_id == journey.id)) == "aboutie"
+
+
+def test_a_receiver_cannot_redirect_to_the_structure_in_charge(ctx):
+    journey = start_referral()
+    send(journey)
+    with pytest.raises(InvalidData) as refused:
+        answer(journey, {"reponse": "rediriger", "partenaire_redirection_id": structure("ml-orleans").id,
+                         "commentaire": "Retour", "personne_informee": True})
+    assert refused.value.fields == {"partenaire_redirection_id": "Choisissez une structure de la liste."}
