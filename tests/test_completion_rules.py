@@ -52,3 +52,16 @@ def test_a_receiver_cannot_redirect_to_the_structure_in_charge(ctx):
         answer(journey, {"reponse": "rediriger", "partenaire_redirection_id": structure("ml-orleans").id,
                          "commentaire": "Retour", "personne_informee": True})
     assert refused.value.fields == {"partenaire_redirection_id": "Choisissez une structure de la liste."}
+
+
+def test_dates_far_from_today_and_unstorable_text_are_refused_on_their_field(ctx):
+    journey = start_referral()
+    send(journey)
+    for day, message in ((_day(400), "plus d'un an"), ("9999-12-31", "plus d'un an")):
+        with pytest.raises(InvalidData) as refused:
+            answer(journey, {"reponse": "accepter", "date_premier_rdv": day})
+        assert message in refused.value.fields["date_premier_rdv"]
+        db.session.rollback()
+    with pytest.raises(InvalidData) as refused:
+        answer(journey, {"reponse": "refuser", "motif_refus": "autre", "commentaire": "a\x00b"})
+    assert "caractère non permis" in refused.value.fields["commentaire"]

@@ -137,13 +137,23 @@ def check(kind: str, value) -> str | None:
     return function(value)
 
 
+# How far a date may lie from today: a past event of the last few years, an appointment within
+# the next year (beyond, the date is a typing error, and the engine could not compute with it).
+PAST_YEARS, FUTURE_DAYS = 10, 366
+
+
 def check_date(rule: str, value) -> str | None:
-    """`past`: the date cannot be after today; `future`: it cannot be before today."""
+    """`past`: the date cannot be after today, nor more than PAST_YEARS ago; `future`: it cannot
+    be before today, nor more than FUTURE_DAYS ahead."""
     parsed = parse_date(value) if _ISO_DATE.match(str(value)) else None
     if parsed is None:
         return None
     if rule == "past" and parsed > today():
         return "Cette date est dans le futur : indiquez une date passée ou celle d'aujourd'hui."
+    if rule == "past" and parsed.year < today().year - PAST_YEARS:
+        return f"Cette date a plus de {PAST_YEARS} ans : vérifiez l'année."
     if rule == "future" and parsed < today():
         return "Cette date est déjà passée : indiquez la date d'aujourd'hui ou une date à venir."
+    if rule == "future" and (parsed - today()).days > FUTURE_DAYS:
+        return "Cette date est à plus d'un an : vérifiez l'année."
     return None

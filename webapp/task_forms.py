@@ -164,6 +164,15 @@ def _message(error) -> str:
     return "Valeur invalide."
 
 
+def _unstorable(value) -> bool:
+    """Text no database stores: a NUL character or a lone surrogate, at any depth."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
 def validate(schema: dict, data: dict, allowed: dict | None = None, context: dict | None = None) -> dict:
     """Return {field name: French message} for every problem; an empty dict when valid.
 
@@ -190,6 +199,9 @@ def validate(schema: dict, data: dict, allowed: dict | None = None, context: dic
             errors.setdefault("_form", _message(error))
     for name, prop in schema.get("properties", {}).items():
         if name not in data or name in errors:
+            continue
+        if _unstorable(data[name]):
+            errors[name] = "Ce texte contient un caractère non permis : retapez-le sans le copier-coller."
             continue
         message = (form_checks.check(prop["x-check"], data[name]) if prop.get("x-check") else None) or \
             (form_checks.check_date(prop["x-date"], data[name]) if prop.get("x-date") else None)
