@@ -97,6 +97,10 @@ def test_identity_changes_are_searchable_at_once(app, client):
         "commune": "Orléans"})
     with app.app_context():
         assert names(search_people(get_user(SENDER), "lefevre zoe")[0]) == ["Zoé Martin-Lefèvre"]
+    refused = client.post(f"/personnes/{person_id}/identite", data={
+        "csrf_token": csrf_from(page), "nom": "Martin", "telephone": "12"})
+    summary = re.search(r'<div class="error-summary[^>]*>(.*?)</div>', refused.get_data(as_text=True), re.S)
+    assert refused.status_code == 422 and summary and 'href="#f-telephone"' in summary.group(1)
 
 
 def test_personnes_suivies_lists_journeys_in_progress_and_recent_contacts(ctx):
@@ -179,7 +183,9 @@ def test_nouvel_accueil_refuses_a_wrong_identity_and_creates_nothing(app, client
         before = db.session.scalar(select(func.count()).select_from(Person))
     response = client.post("/accueil/nouveau", data={"csrf_token": csrf_from(page), "nom": "Dupuis",
                                                      "annee_naissance": "3020"})
-    assert response.status_code == 422 and "Année de naissance" in response.get_data(as_text=True)
+    assert response.status_code == 422
+    summary = re.search(r'<div class="error-summary[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
+    assert summary and "Année de naissance" in summary.group(1) and 'href="#f-annee_naissance"' in summary.group(1)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Person)) == before
 
