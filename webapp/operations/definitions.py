@@ -101,23 +101,34 @@ DECISION_CONTRACTS = {
     "orientation_partenaire": {"inputs": {"public", "categories"},
                                "outputs": {"reseau": str, "poids": int, "raison": str}},
 }
+# How the columns are named on screen (expressions and output names are the file's).
+COLUMN_TITLES = {"public": "Public", "categories": "Thématiques", "reseau": "Réseau", "poids": "Poids",
+                 "raison": "Raison"}
+
+
+def _titles(names) -> str:
+    return ", ".join(f"« {COLUMN_TITLES.get(n, n)} » ({n})" for n in names)
 
 
 def _contract_problems(key: str, text: str) -> list:
     contract = DECISION_CONTRACTS.get(key)
     if contract is None:
-        return [Problem(f"Décision inconnue de l'application : « {key} ».")]
+        return [Problem(f"Décision inconnue de l'application (identifiant « {key} ») : seule la table "
+                        "« Orientation vers un partenaire » (orientation_partenaire) peut être publiée ici.")]
     table = decision_rows(text)
     problems = []
     if set(table["input_expressions"]) != contract["inputs"]:
-        problems.append(Problem(f"Entrées attendues : {', '.join(sorted(contract['inputs']))}."))
+        problems.append(Problem(f"Colonnes d'entrée attendues : {_titles(sorted(contract['inputs']))} ; "
+                                "gardez leurs expressions telles quelles."))
     if table["output_names"] != list(contract["outputs"]):
-        problems.append(Problem(f"Sorties attendues, dans cet ordre : {', '.join(contract['outputs'])}."))
+        problems.append(Problem(f"Sorties attendues, dans cet ordre : {_titles(contract['outputs'])}."))
         return problems
     for number, row in enumerate(table["rows"], 1):
         for (name, kind), cell in zip(contract["outputs"].items(), row[len(table["inputs"]):]):
             if kind is int and not cell.lstrip("-").isdigit():
-                problems.append(Problem(f"Règle {number} : « {name} » doit être un nombre entier ({cell})."))
+                problems.append(Problem(f"Règle {number} : « {COLUMN_TITLES.get(name, name)} » doit être un "
+                                        f"nombre entier ({cell})."))
             if kind is str and not (len(cell) >= 2 and cell[0] == cell[-1] == '"'):
-                problems.append(Problem(f"Règle {number} : « {name} » doit être un texte entre guillemets."))
+                problems.append(Problem(f"Règle {number} : « {COLUMN_TITLES.get(name, name)} » doit être un "
+                                        "texte entre guillemets."))
     return problems

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import HumanTask, Journey, Person
+from ..models import DefinitionVersion, HumanTask, Journey, Person
 from ..workflow import EngineError, Instance
 
 
@@ -93,5 +93,8 @@ def filter_choices(actor) -> dict:
     stmt = _scope(actor, "queue").with_only_columns(HumanTask.process_key, HumanTask.bpmn_id,
                                                     HumanTask.title).distinct()
     rows = db.session.execute(stmt).all()
-    return {"journeys": sorted({r.process_key for r in rows}),
+    keys = {r.process_key for r in rows}
+    names = dict(db.session.execute(select(DefinitionVersion.process_key, DefinitionVersion.name).where(
+        DefinitionVersion.process_key.in_(keys), DefinitionVersion.is_current.is_(True))).all()) if keys else {}
+    return {"journeys": sorted(((key, names.get(key, key)) for key in keys), key=lambda pair: pair[1]),
             "tasks": sorted({(r.bpmn_id, r.title.split(" n°")[0]) for r in rows})}
