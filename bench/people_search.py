@@ -37,7 +37,7 @@ QUERIES = {
     "surname prefix (« dupon »)": "dupon",
     "first name + surname (« ines dupont »)": "ines dupont",
     "surname + birth year (« martin 2008 »)": "martin 2008",
-    "phone in groups (« 06 00 00 12 »)": "06 00 00 12",
+    "phone in groups (« 06 00 00 19 »)": "06 00 00 19",
     "e-mail (« ines.dupont48 »)": "ines.dupont48",
     "common first name alone (« lea »)": "lea",
 }
