@@ -1,12 +1,11 @@
 """Finding people: GET /api/v1/people?q= (search) or the list of people followed."""
-from flask import g
 from marshmallow import Schema, fields, validate
 
 from ..queries.people_search import RESULTS, followed_people, search_people
 from .auth import current_actor
 from .blueprint import bp
 from .openapi import doc
-from .schemas import INTEGER, TEXT, RequestSchema, UtcDateTime, load_args
+from .schemas import INTEGER, TEXT, PersonSchema, RequestSchema, UtcDateTime, load_args
 
 
 class PeopleArgs(RequestSchema):
@@ -18,17 +17,8 @@ class PeopleArgs(RequestSchema):
         min=1, error="La page doit être un nombre positif."), metadata={"description": "Sans « q » seulement"})
 
 
-class PersonItemSchema(Schema):
-    """What the user's structure may see of a person (shared fields only when referred to it)."""
-    id = fields.Integer(attribute="person.id")
-    display_name = fields.String(attribute="view.display_name")
-    full_access = fields.Boolean(attribute="view.full")
-    prenom = fields.Function(lambda row: row.view.get("prenom"))
-    nom = fields.Function(lambda row: row.view.get("nom"))
-    annee_naissance = fields.Function(lambda row: row.view.get("annee_naissance"))
-    telephone = fields.Function(lambda row: row.view.get("telephone"))
-    email = fields.Function(lambda row: row.view.get("email"))
-    commune = fields.Function(lambda row: row.view.get("commune"))
+class PersonItemSchema(PersonSchema):
+    """A person as the dossier shows them (shared fields only when referred to the structure)."""
     last_contact_at = UtcDateTime()
     in_progress = fields.Boolean(metadata={"description": "Parcours ou orientation en cours dans ma structure"})
 
@@ -46,7 +36,6 @@ def people():
     récent d'abord), ou, sans « q », les personnes suivies (parcours en cours, contacts récents)."""
     args = load_args(PeopleArgs())
     actor = current_actor()
-    g.api_user = actor
     if args["q"] and args["q"].strip():
         rows, more = search_people(actor, args["q"], RESULTS)
         return PeopleSchema().dump({"items": rows, "total": None, "more": more})

@@ -31,6 +31,11 @@ class Row:
     def person(self) -> Person:
         return self.view.person
 
+    # what a PersonView answers, so that a row reads like one (API schemas, templates)
+    full = property(lambda self: self.view.full)
+    fields = property(lambda self: self.view.fields)
+    display_name = property(lambda self: self.view.display_name)
+
 
 def _after(term: str) -> str:
     """The first string after every string starting with `term` (terms are [a-z0-9] words)."""

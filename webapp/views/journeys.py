@@ -21,10 +21,14 @@ def _first_step(journey):
     return redirect(url_for("tasks.show", task_id=first.id)), 303
 
 
-def _identity_fields(values, errors=None):
+def _new_person_schema() -> dict:
+    """The identity form's fields that « Nouvel accueil » asks for."""
     schema = identity_schema()
-    schema = {**schema, "properties": {k: schema["properties"][k] for k in NEW_PERSON_FIELDS}}
-    return describe(schema, {"ui:order": list(NEW_PERSON_FIELDS)}, values, errors)
+    return {**schema, "properties": {k: schema["properties"][k] for k in NEW_PERSON_FIELDS}}
+
+
+def _identity_fields(values, errors=None):
+    return describe(_new_person_schema(), {"ui:order": list(NEW_PERSON_FIELDS)}, values, errors)
 
 
 def _can_receive():
@@ -37,8 +41,7 @@ def _can_receive():
 def new():
     """Who is it? Typed identity, then the look-alike dossiers before a new one is created."""
     _can_receive()
-    schema = identity_schema()
-    values = coerce({"properties": {k: schema["properties"][k] for k in NEW_PERSON_FIELDS}}, request.args)
+    values = coerce(_new_person_schema(), request.args)
     searched = any(values.get(k) for k in NEW_PERSON_FIELDS)
     duplicates = likely_duplicates(current_user, values) if searched else []
     return render_template("journeys/new.html", fields=_identity_fields(values), searched=searched,
@@ -50,8 +53,7 @@ def new():
 def create():
     """A new dossier with the identity typed (none: an anonymous reception)."""
     _can_receive()
-    schema = identity_schema()
-    values = coerce({"properties": {k: schema["properties"][k] for k in NEW_PERSON_FIELDS}}, request.form)
+    values = coerce(_new_person_schema(), request.form)
     if request.form.get("anonyme") == "oui":
         values = {}
     try:
