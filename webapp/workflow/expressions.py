@@ -19,6 +19,16 @@ _ALLOWED_NODES = (
 )
 
 
+# What a refused construction is, in the words of a process owner.
+_REFUSED_KINDS = {
+    "Attribute": "l'accès à un attribut (« objet.nom »)", "Lambda": "une fonction anonyme (lambda)",
+    "ListComp": "une liste en compréhension", "SetComp": "un ensemble en compréhension",
+    "DictComp": "un dictionnaire en compréhension", "GeneratorExp": "un générateur",
+    "NamedExpr": "une affectation (« := »)", "Await": "une attente (await)", "Yield": "un yield",
+    "Starred": "une décompression (« * »)", "JoinedStr": "une chaîne formatée (f-string)",
+}
+
+
 def check_expression(expression: str) -> str | None:
     """Return a French reason why an expression is refused, or None when it is acceptable."""
     try:
@@ -27,7 +37,9 @@ def check_expression(expression: str) -> str | None:
         return f"Expression invalide : « {expression} »."
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            return f"Construction interdite ({type(node).__name__}) dans « {expression} »."
+            kind = _REFUSED_KINDS.get(type(node).__name__, "une construction non autorisée")
+            return (f"Construction interdite dans « {expression} » : {kind}. N'utilisez que des "
+                    "comparaisons, des valeurs, des listes et les données du formulaire.")
         if isinstance(node, ast.Name) and node.id.startswith("_"):
             return f"Nom interdit « {node.id} » dans « {expression} »."
         if isinstance(node, ast.Call):
