@@ -96,6 +96,8 @@ def test_every_stage_of_the_journeys_exists_after_seeding(seeded):
     assert any(r.reminded_at and r.escalated_at is None for r in open_ones)             # late, reminded
     assert any(r.escalated_at for r in open_ones)                                       # escalated
     assert any(r.previous_id for r in referrals)                   # redirected or reassigned chains
+    # the README's receiver (CIO d'Orléans) has an urgent referral waiting for her answer
+    assert any(r.urgent and r.to_structure.slug == "cio-orleans" for r in open_ones)
     # refused, then the sender chose another partner
     refused_journeys = {r.journey_id for r in referrals if r.status == "refusee"}
     assert any(r.journey_id in refused_journeys and r.status != "refusee" and r.previous_id is None

@@ -138,7 +138,8 @@ PEOPLE = [
     # --- referrals open (sent in the last days) -------------------------------------------------
     _person("Léo", "Fournier", 15, "scolaire", "Orléans", "claire.martin", _referral(3, "cio-orleans"),
             thematiques=[METIER], besoins="Décrocheur de seconde, veut reprendre une formation.",
-            motif="Bilan d'orientation scolaire avec une psychologue de l'Éducation nationale."),
+            motif="Bilan d'orientation scolaire avec une psychologue de l'Éducation nationale.",
+            urgence="prioritaire"),
     _person("Manon", "Caron", 23, "demandeur_emploi", "Dreux", "manon.bertin", _referral(2, "ft-dreux"),
             thematiques=[OFFRES], besoins="Inscription et recherche d'emploi dans la vente.",
             motif="Inscription et accompagnement vers l'emploi.", mode="telephone"),
