@@ -2,7 +2,7 @@
 (test_browser.py) and the screen-text checks (test_accessibility.py)."""
 from conftest import get_user
 from sqlalchemy import select
-from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure
+from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure, welcome
 
 from webapp.extensions import db
 from webapp.models import Territory
@@ -17,9 +17,11 @@ def stage_screens(app) -> dict:
         answer_task = open_tasks(journey, "cio-orleans")[0]
         waiting = start_journey(get_user(SENDER), "accueil")
         db.session.commit()
+        choosing = start_referral(person=welcome(prenom="Inès", nom="Dupuis"))  # waits at the partner choice
         bassin = db.session.scalar(select(Territory).where(Territory.kind == "bassin").order_by(Territory.code))
         return {"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
+                "choice_task": open_tasks(choosing)[0].id, "other_person": waiting.person_id,
                 "bassin": bassin.code}
 
 
@@ -37,6 +39,8 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("claire.martin", "personnes-recherche", "/personnes?q=Durand"),
         ("claire.martin", "nouvel-accueil", "/accueil/nouveau?prenom=L%C3%A9a&nom=Durand"),
         ("claire.martin", "fusion", f"/personnes/{person}/fusionner"),
+        ("claire.martin", "fusion-comparaison", f"/personnes/{person}/fusionner?autre_id={scene['other_person']}"),
+        ("claire.martin", "choix-partenaire", f"/taches/{scene['choice_task']}"),
         ("claire.martin", "orientations-envoyees", "/orientations/envoyees"),
         ("claire.martin", "annuaire", "/annuaire"),
         ("claire.martin", "annuaire-fiche", f"/annuaire/{structure}"),
