@@ -4,7 +4,7 @@ import unicodedata
 
 from sqlalchemy import String, cast, func, or_, select
 
-from .. import demo_data
+from .. import reference
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Structure, Territory
@@ -37,7 +37,7 @@ def csv_column(header: str) -> str:
 
 def network_labels() -> dict[str, str]:
     """{network code: French label}."""
-    return dict(demo_data.NETWORKS)
+    return dict(reference.NETWORKS)
 
 
 def _contains(column, value: str, prefix: bool = False):
@@ -103,7 +103,7 @@ def facets() -> dict:
     territories = db.session.scalars(select(Territory).order_by(Territory.code)).all()
     categories = category_labels()
     return {
-        "networks": sorted(demo_data.NETWORKS, key=lambda n: n[1].lower()),
+        "networks": sorted(reference.NETWORKS, key=lambda n: n[1].lower()),
         "departements": [(t.code, t.name) for t in territories if t.kind == "departement"],
         "bassins": [(t.code, t.name, t.departement) for t in territories if t.kind == "bassin"],
         "publics": list(PUBLICS_SPRO),
@@ -170,8 +170,8 @@ def structure_schema(structure=None) -> dict:
         "required": ["name", "network", "commune", "convention", "cep_operator", "active"],
         "properties": {
             "name": {"type": "string", "title": "Nom", "maxLength": 200},
-            "network": {"type": "string", "title": "Réseau", "enum": [c for c, _l in demo_data.NETWORKS],
-                        "x-enumNames": [label for _c, label in demo_data.NETWORKS]},
+            "network": {"type": "string", "title": "Réseau", "enum": [c for c, _l in reference.NETWORKS],
+                        "x-enumNames": [label for _c, label in reference.NETWORKS]},
             "parent_slug": {"type": "string", "title": "Structure parente",
                             "description": "Pour une antenne : la structure dont elle dépend.",
                             "enum": [s.slug for s in parents], "x-enumNames": [s.name for s in parents]},

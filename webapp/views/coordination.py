@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import demo_data
+from .. import reference
 from ..errors import Conflict, Forbidden, InvalidData
 from ..extensions import db
 from ..models import Structure
@@ -32,7 +32,7 @@ def index():
     structures = db.session.scalars(select(Structure).where(Structure.active.is_(True))
                                     .order_by(Structure.departement, Structure.name)).all()
     return render_template("coordination.html", page=page, filters=filters, states=STATES,
-                           networks=demo_data.NETWORKS, structures=structures,
+                           networks=reference.NETWORKS, structures=structures,
                            departement=territory_names().get(current_user.structure.departement, ""),
                            local=[s for s in structures if s.departement == current_user.structure.departement])
 
