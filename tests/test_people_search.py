@@ -217,3 +217,17 @@ def test_the_api_searches_with_the_same_rules(app, client):
     assert client.get("/api/v1/people?q=" + "x" * 201, headers=receiver).status_code == 400
     assert client.get("/api/v1/people?q=dupui").status_code == 401
 
+
+
+def test_a_database_from_before_the_index_gets_it_at_upgrade(ctx):
+    """People exist but nothing is indexed (a database migrated from before the index):
+    ensure_built rebuilds it once, and does nothing when it is there."""
+    from sqlalchemy import delete
+    from webapp.operations.person_index import ensure_built
+    received(**INES)
+    db.session.execute(delete(PersonSearchTerm))
+    db.session.execute(delete(PersonAccess))
+    assert search_people(get_user(SENDER), "dupui")[0] == []
+    assert ensure_built(db.session) == 1
+    assert names(search_people(get_user(SENDER), "dupui")[0]) == ["Inès Dupuis"]
+    assert ensure_built(db.session) == 0
