@@ -184,3 +184,33 @@ def test_a_second_completion_after_the_first_gets_a_conflict(ctx):
     journey = db.session.get(Journey, journey_id)
     assert journey.row_version == row_version
     assert db.session.get(Person, journey.person_id).nom == "Premier"
+
+
+def test_two_identity_edits_at_once_leave_one_consistent_people_index(app):
+    """Two colleagues correct the same dossier at the same moment: neither gets an error, and the
+    search words are exactly those of the identity that was saved last."""
+    from webapp.operations.people import update_identity
+    from webapp.operations.person_index import reindex
+    from webapp.models import PersonSearchTerm
+    with app.app_context():
+        journey = start_journey(get_user(CLAIRE), "accueil")
+        db.session.commit()
+        person_id = journey.person_id
+    barrier = threading.Barrier(2, timeout=WAIT)
+
+    def edit(nom):
+        def action(actor):
+            barrier.wait()
+            update_identity(actor, person_id, {"nom": nom, "prenom": "Inès", "public": "etudiant"})
+        return action
+
+    outcomes = race(app, barrier, {CLAIRE: edit("Dupuis"), KARIM: edit("Dupont")})
+    assert all(kind != "error" for kind, _exc in outcomes.values()), outcomes
+    with app.app_context():
+        stored = set(db.session.execute(select(PersonSearchTerm.structure_id, PersonSearchTerm.term)
+                                        .where(PersonSearchTerm.person_id == person_id)).all())
+        reindex(db.session.connection(), person_id)  # what the saved identity gives
+        expected = set(db.session.execute(select(PersonSearchTerm.structure_id, PersonSearchTerm.term)
+                                          .where(PersonSearchTerm.person_id == person_id)).all())
+        db.session.rollback()
+        assert stored == expected and any(t == "ines" for _s, t in stored)

@@ -15,7 +15,9 @@ from ..search_terms import terms_of
 
 def _visible_fields(conn, person_id: int) -> tuple[dict, dict]:
     """({structure: full field values}, {structure: shared field values}) for one person."""
-    person = conn.execute(select(Person.__table__).where(Person.id == person_id)).mappings().one_or_none()
+    # the person's row lock serialises two rebuilds of the same person (PostgreSQL)
+    person = conn.execute(select(Person.__table__).where(Person.id == person_id).with_for_update()
+                          ).mappings().one_or_none()
     if person is None or person["merged_into_id"] is not None:
         return {}, {}
     values = {k: person[k] for k in IDENTITY_FIELDS + PROFILE_FIELDS}
