@@ -80,3 +80,20 @@ def api_token(client, username: str, password: str = DEMO_PASSWORD) -> dict:
     response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert response.status_code == 200, response.get_data(as_text=True)
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def statements_of(app, action):
+    """(what `action()` returns, the SQL statements it ran), counted on the app's engine."""
+    from sqlalchemy import event
+    seen = []
+
+    def listener(_conn, _cursor, statement, *_rest):
+        seen.append(statement)
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        result = action()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return result, seen

@@ -6,8 +6,7 @@ import re
 from datetime import datetime
 
 import pytest
-from conftest import get_user, login
-from sqlalchemy import event
+from conftest import get_user, login, statements_of
 
 from test_orientation import RECEIVER, SENDER, accept, answer, send, start_referral, the_task
 from webapp import clock
@@ -136,15 +135,7 @@ def test_home_reads_a_fixed_number_of_statements(app, now):
         _with_journey(app, journey_id, accept)
 
     def statements(client):
-        seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            page = home(client)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+        page, seen = statements_of(app, lambda: home(client))
         return page, len(seen)
 
     answered("Alice")

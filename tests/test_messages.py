@@ -4,8 +4,7 @@ import html
 import re
 
 import pytest
-from conftest import get_user, login
-from sqlalchemy import event
+from conftest import get_user, login, statements_of
 
 from test_orientation import RECEIVER, SENDER, answer, send, start_referral, the_task
 from webapp.extensions import db
@@ -115,15 +114,7 @@ def test_a_coordinator_alerted_is_led_to_the_territory_not_to_a_closed_dossier(c
 def test_the_page_reads_a_fixed_number_of_statements(client, app):
     """Does the page cost as many statements with three messages as with one?"""
     def statements():
-        seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            page = page_of(client, "/messages")
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
+        page, seen = statements_of(app, lambda: page_of(client, "/messages"))
         return len(items(page)), len(seen)
 
     _sent(app)

@@ -231,3 +231,21 @@ def test_a_database_from_before_the_index_gets_it_at_upgrade(ctx):
     assert ensure_built(db.session) == 1
     assert names(search_people(get_user(SENDER), "dupui")[0]) == ["Inès Dupuis"]
     assert ensure_built(db.session) == 0
+
+
+def test_the_people_pages_read_a_fixed_number_of_statements(app, client):
+    """Do « Personnes suivies » and a search cost as many statements for four people as for one?"""
+    from conftest import statements_of
+    with app.app_context():
+        received(prenom="Anne", nom="Dupuis")
+    login(client, SENDER)
+    one_list = statements_of(app, lambda: client.get("/personnes").get_data(as_text=True))
+    one_search = statements_of(app, lambda: client.get("/personnes?q=dupuis").get_data(as_text=True))
+    with app.app_context():
+        for first in ("Bruno", "Chloé", "Denis"):
+            received(prenom=first, nom="Dupuis")
+    four_list = statements_of(app, lambda: client.get("/personnes").get_data(as_text=True))
+    four_search = statements_of(app, lambda: client.get("/personnes?q=dupuis").get_data(as_text=True))
+    assert one_list[0].count('data-label="Personne"') == 1 and four_list[0].count('data-label="Personne"') == 4
+    assert four_search[0].count('data-label="Personne"') == 4
+    assert len(four_list[1]) == len(one_list[1]) and len(four_search[1]) == len(one_search[1])

@@ -5,8 +5,7 @@ import re
 from datetime import datetime
 
 import pytest
-from conftest import login
-from sqlalchemy import event
+from conftest import login, statements_of
 
 from test_orientation import RECEIVER, SENDER, answer, send, start_referral, the_task
 from webapp import clock
@@ -119,16 +118,7 @@ def test_the_list_reads_a_bounded_number_of_statements(client, app):
     login(client, RECEIVER)
 
     def statements(url):
-        seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731  (conn, cursor, statement, …)
-        with app.app_context():
-            engine = db.engine
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            page_of(client, url)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return seen
+        return statements_of(app, lambda: page_of(client, url))[1]
 
     one = statements("/orientations/recues")
     for _ in range(4):
