@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, select
 from .. import clock
 from ..extensions import db
 from ..models import Journey, Person, PersonAccess, PersonSearchTerm, Referral
+from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from ..search_terms import first_word, phone_digits, query_terms, terms_of
 from .referrals import PersonView
 
@@ -74,8 +75,7 @@ def _rows(actor, access_rows) -> list[Row]:
     rows = []
     for access, person in access_rows:
         if access.full:
-            fields = {k: getattr(person, k) for k in ("prenom", "nom", "annee_naissance", "telephone",
-                                                     "email", "public", "commune")}
+            fields = {k: getattr(person, k) for k in IDENTITY_FIELDS + PROFILE_FIELDS}
         else:
             fields = received.get(person.id, {})
         rows.append(Row(PersonView(person, access.full, fields), access.last_contact_at,
