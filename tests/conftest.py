@@ -55,6 +55,19 @@ def ctx(app):
 
 
 @pytest.fixture
+def server(app):
+    """The app served on a free local port in a thread, for the browser tests: its base URL."""
+    import threading
+    from werkzeug.serving import make_server
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

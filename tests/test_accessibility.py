@@ -3,13 +3,11 @@ focus ring, on white as on the blue header (RGAA 10.7, WCAG 2.4.7 / 1.4.11)."""
 import html
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from conftest import login
 from screen_catalog import screens, stage_screens
-from werkzeug.serving import make_server
 
 # Words that only a developer would write: code names with underscores, version suffixes
 # (« v3 »), Python values, English words of error pages and forms.
@@ -88,16 +86,6 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def live(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join()
-
-
 @pytest.mark.parametrize("user,path", [
     ("claire.martin", "/"),  # header links, badge counts, the sign-out button
     ("claire.martin", "/annuaire"),  # selects, checkbox, text input, buttons
@@ -105,14 +93,14 @@ def live(app):
     ("isabelle.roux", "/taches/{answer_task}"),  # radios, textarea, date of a task form
     ("julien.mercier", "/pilotage/decisions/orientation_partenaire"),  # file input
 ])
-def test_every_control_shows_a_focus_ring_of_3_to_1(app, live, chromium, user, path):
+def test_every_control_shows_a_focus_ring_of_3_to_1(app, server, chromium, user, path):
     scene = stage_screens(app)
     page = chromium.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}).new_page()
-    page.goto(f"{live}/login")
+    page.goto(f"{server}/login")
     page.fill("#username", user)
     page.fill("#password", "demo-spro-2026")
     page.click("button[type=submit]")
-    page.goto(live + path.format(**scene))
+    page.goto(server + path.format(**scene))
     seen, weak = 0, []
     for _ in range(80):
         page.keyboard.press("Tab")

@@ -3,12 +3,10 @@ reception, a referral, and an accessibility pass (axe-core, no sideways scrollin
 screen at desktop and phone widths."""
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from screen_catalog import screens, stage_screens
-from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -26,16 +24,6 @@ if os.environ.get("SPRO_REQUIRE_BROWSER"):
     from playwright import sync_api  # required: an ImportError fails the run instead of skipping
 else:
     sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join()
 
 
 def _login(context, server, username):
