@@ -94,8 +94,11 @@ def merge(person_id):
     kept = person_for(current_user, person_id)
     if other_id is None:
         text = (request.args.get("q") or "").strip()[:200]
-        candidates = [r for r in search_people(current_user, text)[0] if r.view.full and r.person.id != kept.id] \
-            if text else [c.row for c in likely_duplicates(current_user, _identity_of(kept)) if c.row.person.id != kept.id]
+        if text:
+            rows = [r for r in search_people(current_user, text)[0] if r.view.full]
+        else:
+            rows = [c.row for c in likely_duplicates(current_user, _identity_of(kept))]
+        candidates = [r for r in rows if r.person.id != kept.id]
         return render_template("people/merge_pick.html", person=kept, q=text, candidates=candidates)
     try:
         kept, other = check_mergeable(current_user, person_id, other_id)
