@@ -132,3 +132,37 @@ def validate(paths):
         sys.exit(1)
     for key in sorted(compiled):
         click.echo(f"Valide : {key}")
+
+
+@main.group("reference")
+def reference_group():
+    """Reference lists offered to CEP advisers (ROME jobs, certifications)."""
+
+
+def _reload(name, paths, what):
+    """Run a reference list's reload; French errors exit 1 and leave the list as it was."""
+    from . import reference_lists
+    loader = {"rome": reference_lists.reload_rome,
+              "certifications": reference_lists.reload_certifications}[name]
+    try:
+        count = loader(*paths)
+    except (ValueError, OSError) as exc:
+        message = str(exc) if isinstance(exc, ValueError) else f"fichier illisible ({exc.strerror})."
+        click.echo(f"Erreur : {message}", err=True)
+        sys.exit(1)
+    click.echo(f"{count} {what} chargée(s).")
+    click.echo(f"Source : {reference_lists.data_version(name)}")
+
+
+@reference_group.command("rome", with_appcontext=False)
+@click.argument("path", type=click.Path(dir_okay=False))
+def reference_rome(path):
+    """Replace the ROME jobs list with an official CSV (columns code_rome and libelle)."""
+    _reload("rome", [path], "fiche(s) ROME")
+
+
+@reference_group.command("certifications", with_appcontext=False)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def reference_certifications(paths):
+    """Replace the certifications with France Compétences' RNCP and/or RS CSV exports."""
+    _reload("certifications", paths, "certification(s)")

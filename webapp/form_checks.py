@@ -1,15 +1,16 @@
 """Checks and clean-ups shared by every form that records a person or a date.
 
 A schema property names its check with `x-check` (`email`, `telephone`, `commune`,
-`annee_naissance`) or its time rule with `x-date` (`past`: not after today, `future`: not before
-today). `task_forms.validate` runs them; `task_forms.coerce` applies the clean-ups.
+`annee_naissance`, `rome`, `certification`) or its time rule with `x-date` (`past`: not after
+today, `future`: not before today). `task_forms.validate` runs them; `task_forms.coerce` applies
+the clean-ups; `options` gives the suggestions of the `rome` and `certification` fields.
 """
 import re
 from datetime import date, datetime
 
 import phonenumbers
 
-from . import clock, communes
+from . import clock, communes, reference_lists
 
 _EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
 _FRENCH_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
@@ -72,7 +73,25 @@ def clean_commune(text: str) -> str:
     return commune.nom if communes.resolve(commune.nom) == commune else commune.label
 
 
-CLEAN = {"telephone": clean_phone, "commune": clean_commune}
+def clean_rome(text: str) -> str:
+    """The ROME code of "a1101" or of a chosen suggestion "A1101 — Conduite d'engins …", or of a
+    label typed in full (« Coiffure » → D1202); the text unchanged otherwise."""
+    code = reference_lists.rome_code_in(text)
+    if code is not None:
+        return code
+    wanted = communes.normalize(text)
+    same = [c for c, label in reference_lists.rome_jobs() if communes.normalize(label) == wanted]
+    return same[0] if len(same) == 1 else text
+
+
+def clean_certification(text: str) -> str:
+    """"rncp 34398" or a chosen suggestion "RNCP34398 — Titre" as "RNCP34398"; else unchanged."""
+    number = reference_lists.normalise_certification(re.split(r"\s+[—–-]\s+", text, maxsplit=1)[0])
+    return number or text
+
+
+CLEAN = {"telephone": clean_phone, "commune": clean_commune, "rome": clean_rome,
+         "certification": clean_certification}
 
 
 def _phone(text):
@@ -124,8 +143,34 @@ def check_annee_naissance(value) -> str | None:
     return None
 
 
+def check_rome(value) -> str | None:
+    if reference_lists.rome_label(value) is not None and reference_lists.ROME_CODE.match(value):
+        return None
+    return "Choisissez un métier de la liste ROME (code à une lettre et quatre chiffres)."
+
+
+def check_certification(value) -> str | None:
+    """A well-formed number passes even when absent from the shipped list (it may be empty)."""
+    if reference_lists.normalise_certification(value) == value:
+        return None
+    return ("Numéro de certification invalide : RNCP ou RS suivi du numéro de la fiche, "
+            "par exemple RNCP34398.")
+
+
 CHECKS = {"email": (str, check_email), "telephone": (str, check_telephone),
-          "commune": (str, check_commune), "annee_naissance": (int, check_annee_naissance)}
+          "commune": (str, check_commune), "annee_naissance": (int, check_annee_naissance),
+          "rome": (str, check_rome), "certification": (str, check_certification)}
+
+
+def options(check_name: str) -> list[tuple[str, str]]:
+    """The (value, label) suggestions a text field with this check offers (for a <datalist>):
+    every ROME job as ("A1101", "A1101 — Conduite d'engins …"), every certification of the
+    shipped file; none for other checks."""
+    if check_name == "rome":
+        return [(code, f"{code} — {label}") for code, label in reference_lists.rome_jobs()]
+    if check_name == "certification":
+        return [(number, f"{number} — {title}") for number, title in reference_lists.certifications()]
+    return []
 
 
 def check(kind: str, value) -> str | None:
