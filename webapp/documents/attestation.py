@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from webapp.documents.layout import (DocumentPDF, format_date, format_euros, format_hours, given,
                                      pdf_text)
@@ -16,7 +16,7 @@ LEGAL_FRAME = (
     "accompagne la demande d'attestation du caractère réel et sérieux du projet présentée par "
     "le salarié à la commission paritaire interprofessionnelle régionale."
 )
-SIGNATURE_HEIGHT = 55
+SIGNATURE_HEIGHT = 62
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,7 @@ def attestation_pdf(doc: AttestationDoc) -> bytes:
     _training(pdf, doc.training)
     pdf.heading("Perspectives d'emploi")
     pdf.paragraph(doc.job_prospects)
+    _keep_opinion_with_signature(pdf, doc.opinion)
     pdf.heading("Avis du conseiller en évolution professionnelle")
     pdf.paragraph(doc.opinion)
     _signature(pdf, doc)
@@ -98,6 +99,16 @@ def _training(pdf: DocumentPDF, training: TrainingDoc):
     pdf.paragraph(training.programme)
 
 
+def _keep_opinion_with_signature(pdf: DocumentPDF, opinion: str):
+    """A new page before the opinion when the opinion and the signature fit together on one."""
+    pdf.set_font("Helvetica", "", 10)
+    height = pdf.multi_cell(0, pdf.LINE, pdf_text(given(opinion)), dry_run=True,
+                            output=MethodReturnValue.HEIGHT)
+    needed = 15 + height + SIGNATURE_HEIGHT
+    if needed < pdf.eph - 20 and pdf.will_page_break(needed):
+        pdf.add_page()
+
+
 def _signature(pdf: DocumentPDF, doc: AttestationDoc):
     """« Fait à …, le … » and a framed area for the adviser's signature, never split."""
     if pdf.will_page_break(SIGNATURE_HEIGHT):
@@ -110,8 +121,11 @@ def _signature(pdf: DocumentPDF, doc: AttestationDoc):
     pdf.ln(3)
     left = pdf.w - pdf.r_margin - 85
     pdf.set_x(left)
-    pdf.multi_cell(85, pdf.LINE, pdf_text(f"Le conseiller en évolution professionnelle : "
-                                          f"{given(doc.adviser_name)}"),
+    pdf.multi_cell(85, pdf.LINE, "Le conseiller en évolution professionnelle", align="L",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_x(left)
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.multi_cell(85, pdf.LINE, pdf_text(given(doc.adviser_name)), align="L",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_x(left)
     pdf.set_font("Helvetica", "I", 9)

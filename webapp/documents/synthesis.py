@@ -151,6 +151,9 @@ def _validation(pdf: DocumentPDF, validation: ValidationDoc | None):
 
 
 def _funding(pdf: DocumentPDF, funding: FundingDoc | None):
+    block_height = 75 + 7 * len(funding.lines) if funding else 0
+    if block_height < pdf.eph - 20 and pdf.will_page_break(block_height):
+        pdf.add_page()  # the plan stays on one page when it can
     pdf.heading("Plan de financement")
     if funding is None:
         pdf.paragraph("", empty="Aucun plan de financement n'a encore été établi.")
@@ -165,7 +168,7 @@ def _funding(pdf: DocumentPDF, funding: FundingDoc | None):
     pdf.set_font("Helvetica", "", 9.5)
     bold = FontFace(emphasis="BOLD", fill_color=(225, 232, 242))
     with pdf.table(col_widths=(62, 36, 36, 36), text_align=("LEFT", "RIGHT", "LEFT", "RIGHT"),
-                   headings_style=bold, line_height=5.5, padding=1.5) as table:
+                   headings_style=bold, line_height=5, padding=1) as table:
         table.row(["Financeur", "Montant demandé", "Décision", "Montant accordé"])
         for line in funding.lines:
             table.row([pdf_text(given(line.funder_label)), format_euros(line.requested),
@@ -179,6 +182,7 @@ def _funding(pdf: DocumentPDF, funding: FundingDoc | None):
     if pdf.will_page_break(8):
         pdf.add_page()
     pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(pdf.LABEL_WIDTH + 40, 7, "Reste à financer :")
-    pdf.cell(0, 7, format_euros(funding.remaining), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(pdf.epw - 36, 7, "Reste à financer :", align="R")  # under « Montant accordé »
+    pdf.cell(36, 7, format_euros(funding.remaining), align="R", new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
     pdf.ln(2)
