@@ -120,7 +120,7 @@ def validate(paths):
     """
     from .config import Config
     from .operations.definitions import available_forms, read_folder
-    from .operations.referral_services import SERVICES
+    from .operations.services import SERVICES
     from .workflow import DefinitionError, compile_files
     given = {Path(p).name: Path(p).read_bytes() for p in paths}
     try:

@@ -37,7 +37,7 @@ EMAIL_DOMAIN = "demo-spro.example.org"
 _USERS = [
     # Mission Locale de l'Orléanais: three colleagues sharing a queue.
     {"username": "claire.martin", "full_name": "Claire Martin",
-     "structure": "ml-orleans", "roles": ["conseiller"], "password": DEMO_PASSWORD},
+     "structure": "ml-orleans", "roles": ["conseiller", "conseiller_cep"], "password": DEMO_PASSWORD},
     {"username": "karim.benali", "full_name": "Karim Benali",
      "structure": "ml-orleans", "roles": ["conseiller"], "password": DEMO_PASSWORD},
     {"username": "sophie.lefebvre", "full_name": "Sophie Lefebvre",
@@ -58,6 +58,9 @@ _USERS = [
      "password": DEMO_PASSWORD},
     {"username": "thomas.petit", "full_name": "Thomas Petit",
      "structure": "apec-orleans", "roles": ["conseiller", "conseiller_cep"],
+     "password": DEMO_PASSWORD},
+    {"username": "sophie.marchand", "full_name": "Sophie Marchand",
+     "structure": "apec-tours", "roles": ["conseiller", "conseiller_cep"],
      "password": DEMO_PASSWORD},
     {"username": "antoine.chevalier", "full_name": "Antoine Chevalier",
      "structure": "cap-emploi-37", "roles": ["conseiller", "conseiller_cep"],

@@ -1,8 +1,8 @@
 """Reference data of Centre-Val de Loire, loaded in any deployment (`spro load-reference`).
 
 Départements, the bassins d'emploi 2019 of France Travail with their communes
-(`data/bassins_emploi_2019_cvl.csv`, source in its first line), and the partner networks (a fixed
-vocabulary, no table). Nothing here is demo data: no structure, user or person.
+(`data/bassins_emploi_2019_cvl.csv`, source in its first line), the partner networks (a fixed
+vocabulary, no table) and the funders a CEP funding plan starts with (the regional admin edits them). Nothing here is demo data: no structure, user or person.
 """
 import csv
 from dataclasses import dataclass
@@ -45,6 +45,20 @@ NETWORKS = [
     ("chambre_agriculture", "Chambre d'agriculture"),
     ("prc_vae", "Point relais conseil VAE"),
     ("region", "Région Centre-Val de Loire"),
+]
+
+
+# The funders of a training plan: the CPF first, its top-ups, the transition project, the person.
+# (code, label, kind, needs a request)
+FUNDERS = [
+    ("cpf", "CPF (compte personnel de formation du titulaire)", "cpf", True),
+    ("abondement_etat", "Abondement de l'État", "abondement", True),
+    ("abondement_ft_aif", "France Travail — aide individuelle à la formation (AIF)", "abondement", True),
+    ("abondement_region", "Région Centre-Val de Loire", "abondement", True),
+    ("abondement_opco", "OPCO", "abondement", True),
+    ("abondement_employeur", "Employeur", "abondement", True),
+    ("transitions_pro", "Transitions Pro — projet de transition professionnelle (PTP)", "transition", True),
+    ("personne", "Participation de la personne", "personne", False),
 ]
 
 
@@ -112,8 +126,14 @@ def load_reference() -> dict:
     Communes already in a bassin keep it (the regional admin may have moved them). Flushes only;
     returns counts of what was created."""
     from .extensions import db
-    from .models import BassinCommune, Territory
-    created = {"departements": 0, "bassins": 0, "communes": 0}
+    from .models import BassinCommune, Funder, Territory
+    created = {"departements": 0, "bassins": 0, "communes": 0, "financeurs": 0}
+    known = set(db.session.scalars(select(Funder.code)))
+    for position, (code, label, kind, needs_request) in enumerate(FUNDERS):
+        if code not in known:  # an edited or deactivated funder stays as the admin left it
+            db.session.add(Funder(code=code, label=label, kind=kind, needs_request=needs_request,
+                                  position=10 * (position + 1), active=True))
+            created["financeurs"] += 1
     for dep in DEPARTEMENTS:
         if db.session.get(Territory, dep["code"]) is None:
             db.session.add(Territory(code=dep["code"], name=dep["name"], kind="departement",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from . import form_checks, vocabularies
+from . import form_checks, funding_checks, vocabularies
+from .money import euros, parse_amount
 
 _INT = re.compile(r"^-?\d+$")
 
@@ -32,6 +33,9 @@ def expand(schema: dict) -> dict:
         vocab = prop.get("x-vocabulary")
         if not vocab:
             continue
+        if vocab == "financeurs":
+            funding_checks.expand_funders(prop)
+            continue
         values = [v for v, _l, _g in vocabularies.options(vocab)]
         labels = [label for _v, label, _g in vocabularies.options(vocab)]
         target = prop.setdefault("items", {}) if prop.get("type") == "array" else prop
@@ -44,6 +48,8 @@ def _kind(prop: dict, ui: dict) -> str:
     t = prop.get("type")
     if prop.get("x-source"):
         return "source"
+    if t == "object":
+        return "amounts"
     if t == "array":
         return "checkboxes"
     if t == "boolean":
@@ -92,8 +98,13 @@ def coerce(schema: dict, form) -> dict:
     data = {}
     for name, prop in schema.get("properties", {}).items():
         t = prop.get("type")
+        if t == "object":  # one input per key: « financements.cpf »
+            values = {key.split(".", 1)[1]: form.get(key).strip() for key in form
+                      if key.startswith(name + ".") and (form.get(key) or "").strip()}
+            if values or any(key.startswith(name + ".") for key in form):
+                data[name] = values
+            continue
         if t == "array":
-            values = [v for v in form.getlist(name) if v != ""]
             if values or name in form:
                 data[name] = values
             continue
@@ -126,7 +137,7 @@ def clean(schema: dict, data: dict) -> dict:
             cleaned[name] = form_checks.clean_date(value)
         elif prop.get("x-check") in form_checks.CLEAN:
             cleaned[name] = form_checks.CLEAN[prop["x-check"]](value)
-    return cleaned
+    return funding_checks.clean(schema, cleaned)
 
 
 _TYPE_MESSAGES = {
@@ -208,6 +219,7 @@ def validate(schema: dict, data: dict, allowed: dict | None = None, context: dic
         if message:
             errors[name] = message
     errors.update(_explanations(schema, data, context, errors))
+    errors.update(funding_checks.problems(schema, data, context, errors))
     return errors
 
 
@@ -257,6 +269,7 @@ class Field:
     condition: str | None = None  # « Obligatoire si … » in words, for pages without JavaScript
     display: str | None = None  # a chosen structure's name, or a date, on a read-only form
     input_type: str = "text"  # of an <input>: date (when the value is one), email, tel or text
+    datalist: list = field(default_factory=list)  # (value, label) suggestions of a text field (ROME jobs)
 
 
 def _input_type(f: Field, prop: dict) -> str:
@@ -331,6 +344,10 @@ def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | 
             display=picked.get("names", {}).get(values.get(name)) if picked.get("names") else None)
         f.required_now = f.required
         f.input_type = _input_type(f, prop)
+        if f.kind == "text" and prop.get("x-check"):
+            f.datalist = form_checks.options(prop["x-check"])
+        if f.kind == "amounts":
+            f.options = [(code, p.get("title", code), p.get("x-kind")) for code, p in prop.get("properties", {}).items()]
         if f.kind == "date" and f.value:
             f.display = form_checks.french_date(f.value)
         rules = branches.get(name)
@@ -371,10 +388,17 @@ def readable(schema: dict, ui: dict, data: dict | None, names: dict | None = Non
     rows = []
     for f in describe(schema, ui, data or {}):
         value = f.value
-        if value is None or value == "" or value == []:
+        if value is None or value == "" or value == [] or value == {}:
             continue
-        labels = {v: label for v, label, _g in f.options}
-        if f.kind == "source":
+        labels = {v: label for v, label, _g in f.options} if f.kind != "amounts" else {}
+        if f.datalist:
+            text = dict(f.datalist).get(value, str(value))
+        elif f.kind == "amounts":
+            names = {code: label for code, label, _k in f.options}
+            text = ", ".join(f"{names.get(code, code)} : {euros(parse_amount(v))}" for code, v in value.items())
+        elif schema["properties"][f.name].get("x-amount"):
+            text = euros(parse_amount(value)) if parse_amount(value) is not None else str(value)
+        elif f.kind == "source":
             text = (names or {}).get(value, f"n°{value}")
         elif f.kind == "date":
             text = form_checks.french_date(value)

@@ -1,6 +1,7 @@
 """Database models, one module per noun."""
 from .audit import AuditEvent
 from .definitions import DefinitionVersion
+from .funding import Funder, FundingPlan, FundingRequest
 from .journeys import Journey
 from .outbox import OutboxMessage
 from .people import Person, PersonAccess, PersonSearchTerm
@@ -10,6 +11,7 @@ from .tasks import HumanTask
 from .users import ApiToken, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "BassinCommune", "DefinitionVersion", "HumanTask", "Journey",
+    "ApiToken", "AuditEvent", "BassinCommune", "DefinitionVersion", "Funder", "FundingPlan", "FundingRequest",
+    "HumanTask", "Journey",
     "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "Structure", "Territory", "User",
 ]

@@ -10,7 +10,8 @@ from ..models import DefinitionVersion
 from ..queries.definitions import decision_rows
 from ..task_forms import load_form_files
 from ..workflow import DefinitionError, Problem, compile_files, decision_key
-from .referral_services import SERVICES
+from ..queries.definitions import current_version
+from .services import SERVICES
 
 
 def read_folder(processes_dir: str, pattern: str = "*.bpmn") -> dict:
@@ -88,12 +89,6 @@ def sync_from_folder(processes_dir: str, forms_dir: str) -> list[DefinitionVersi
         if version is not None:
             created.append(version)
     return created
-
-
-def current_version(process_key: str, kind: str = "bpmn") -> DefinitionVersion | None:
-    return db.session.scalar(select(DefinitionVersion).where(
-        DefinitionVersion.process_key == process_key, DefinitionVersion.kind == kind,
-        DefinitionVersion.is_current.is_(True)))
 
 
 # What the application reads from a decision table it knows: input names and typed outputs.

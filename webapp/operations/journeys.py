@@ -16,11 +16,11 @@ from ..queries.tasks import task_for
 from ..task_forms import clean, expand, validate
 from ..workflow import EngineError, Instance, TaskNotReady
 from . import audit
-from .definitions import current_version
-from .referral_services import services_for
+from .journey_opening import open_journey
+from .services import services_for
 from .task_index import save_state
 
-PROCESS_STARTABLE = {"accueil"}
+PROCESS_STARTABLE = {"accueil", "cep"}
 ANONYMOUS_KEPT = ("annee_naissance",)  # identifies nobody, and the age guides the answer
 
 
@@ -30,9 +30,9 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
         raise NotFound(f"Parcours inconnu : {process_key}.")
     if not actor.has_role("conseiller") and not actor.has_role("conseiller_cep"):
         raise Forbidden("Seul·e un·e conseiller·ère peut démarrer un parcours.")
-    version = current_version(process_key)
-    if version is None:
-        raise NotFound(f"Aucune version publiée du parcours « {process_key} ».")
+    if process_key == "cep" and not (actor.has_role("conseiller_cep") and actor.structure.cep_operator):
+        raise Forbidden("Seul·e un·e conseiller·ère CEP d'un opérateur du conseil en évolution "
+                        "professionnelle peut ouvrir ce parcours.")
     now = clock.now()
     if person_id is None:
         person = Person(created_at=now, last_contact_at=now, created_by_structure_id=actor.structure_id)
@@ -44,21 +44,8 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
             raise Forbidden("Cette personne vous a été orientée : répondez à l'orientation depuis votre file. "
                             "Pour l'accompagner, faites un nouvel accueil à son arrivée.")
         person.last_contact_at = now
-    journey = Journey(
-        definition_version_id=version.id, process_key=process_key, person_id=person.id,
-        structure_id=actor.structure_id, status="en_cours", state="{}", started_at=now,
-        started_by_id=actor.id,
-    )
-    db.session.add(journey)
-    db.session.flush()
-    try:
-        instance = Instance.start(version.spec_json, {"public": person.public} if person.public else None,
-                                  services=services_for(journey, actor))
-    except EngineError as exc:
-        raise InvalidData(f"Le parcours n'a pas pu démarrer : {exc}") from exc
-    _keep_with(actor, save_state(journey, instance, actor))
-    audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
-                 person_id=person.id, journey_id=journey.id)
+    journey, created = open_journey(actor, process_key, person, actor.structure_id, services_for)
+    _keep_with(actor, created)
     return journey
 
 

@@ -3,6 +3,7 @@
 Each runs inside the engine step, in the transaction of whoever moved the journey (a person
 completing a task, or the timer worker), and returns what the diagram stores in its data.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -23,6 +24,7 @@ from .notifications import public_link, queue_message
 class ServiceContext:
     journey: Journey
     actor: User | None  # None when the timer worker moves the journey
+    services_for: Callable | None = None  # the registry's factory, for a service that starts a journey
 
 
 def _iso(moment: datetime) -> str:
@@ -281,14 +283,3 @@ def abandonner(ctx, params, data):
 SERVICES = {f"orientation.{fn.__name__}": fn for fn in (
     ouvrir, envoyer, accepter, refuser, rediriger, reaffecter, relancer, relancer_contact, escalader,
     expirer, aboutir, indisponible, abandonner)}
-
-
-def services_for(journey: Journey, actor: User | None):
-    """The callable handed to the engine for this journey and actor."""
-    ctx = ServiceContext(journey, actor)
-
-    def call(name, params, data):
-        if name not in SERVICES:
-            raise EngineError(f"Opération de service inconnue : {name}.")
-        return SERVICES[name](ctx, params, data)
-    return call

@@ -6,7 +6,7 @@ from ..extensions import db
 from ..models import HumanTask, Referral, Structure
 from ..workflow import EngineError, Instance, TaskNotReady
 from .journeys import _lock_journey
-from .referral_services import services_for
+from .services import services_for
 from .task_index import save_state
 
 

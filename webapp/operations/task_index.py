@@ -61,6 +61,7 @@ def save_state(journey: Journey, instance: Instance, actor=None) -> list[HumanTa
             continue
         structure_id = _owning_structure(journey, info)
         title = info.title if info.iteration is None else f"{info.title} n°{info.iteration + 1}"
+        title = f"{title} — {info.detail}" if info.detail else title
         row = HumanTask(
             journey_id=journey.id, person_id=journey.person_id, task_uuid=info.uuid,
             bpmn_id=info.bpmn_id, title=title, process_key=journey.process_key, form_key=info.form,

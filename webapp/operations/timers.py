@@ -6,7 +6,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Journey
 from ..workflow import EngineError, Instance
-from .referral_services import services_for
+from .services import services_for
 from .task_index import save_state
 
 

@@ -13,6 +13,13 @@ from .directory import network_labels
 _DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
 
 
+def current_version(process_key: str, kind: str = "bpmn") -> DefinitionVersion | None:
+    """The version new journeys (or suggestions) use."""
+    return db.session.scalar(select(DefinitionVersion).where(
+        DefinitionVersion.process_key == process_key, DefinitionVersion.kind == kind,
+        DefinitionVersion.is_current.is_(True)))
+
+
 def decision_versions(key: str) -> list[DefinitionVersion]:
     return db.session.scalars(select(DefinitionVersion).where(
         DefinitionVersion.process_key == key, DefinitionVersion.kind == "dmn")

@@ -22,6 +22,7 @@ from .expressions import SafeScriptEngine
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueInWorkingDays"
 STRUCTURE_PROPERTY = "structureFromData"  # expression over task data giving the owning structure id
+TITLE_PROPERTY = "titleFromData"  # expression over task data completing the task's title
 
 
 class _StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -84,6 +85,7 @@ class UserTaskInfo:
     due_in_working_days: int | None
     iteration: int | None
     structure_ref: object = None  # value of the data key named by structureFromData, if any
+    detail: str | None = None  # what titleFromData gives (e.g. the funder of a funding request)
 
 
 def _evaluate_quietly(expression: str, data: dict):
@@ -157,13 +159,15 @@ class Instance:
             spec = task.task_spec
             props = (getattr(spec, "extensions", None) or {}).get("properties", {})
             due = props.get(DUE_PROPERTY)
-            structure_key = props.get(STRUCTURE_PROPERTY)
+            structure_key, title_key = props.get(STRUCTURE_PROPERTY), props.get(TITLE_PROPERTY)
+            detail = _evaluate_quietly(title_key, task.data) if title_key else None
             found.append(UserTaskInfo(
                 uuid=str(task.id), bpmn_id=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id,
                 role=spec.lane or "conseiller", form=props.get(FORM_PROPERTY),
                 due_in_working_days=int(due) if due and str(due).isdigit() else None,
                 iteration=task.internal_data.get("iteration"),
                 structure_ref=_evaluate_quietly(structure_key, task.data) if structure_key else None,
+                detail=str(detail)[:120] if detail not in (None, "") else None,
             ))
         return found
 
