@@ -281,12 +281,17 @@ def test_documentation_ends_the_reception(client, staff, tokens, data):
 
 @given(data=st.data())
 @DRIVE
-def test_cep_to_organise_ends_the_reception(client, staff, tokens, data):
+def test_cep_at_a_cep_operator_ends_the_reception_by_opening_the_cep_journey(client, staff, tokens, data):
     d = Driver(client, data, staff, tokens)
     done = welcome_and_analyse(d, "cep")
-    [cep] = done["next_tasks"]
-    assert d.step(SENDER, "cep_a_organiser", task=cep)["next_tasks"] == []
-    d.assert_ended("fin_cep_a_organiser", [])
+    assert done["next_tasks"] == []  # the CEP is a journey of its own, in the CEP advisers' queue
+    dossier = d.dossier(SENDER)
+    journeys = {j["id"]: j for j in dossier["journeys"]}
+    assert (journeys[d.journey_id]["status"], journeys[d.journey_id]["end_event"]) == ("terminee", "fin_cep_ouvert")
+    [cep] = [j for j in journeys.values() if j["id"] != d.journey_id]
+    assert cep["status"] == "en_cours"
+    # Claire holds the CEP adviser role: she keeps the first CEP step she opened
+    assert [(t["bpmn_id"], t["assignee"]) for t in dossier["open_tasks"]] == [("accueil_individualise", SENDER)]
 
 
 @pytest.mark.parametrize("issue", ["projet_defini", "formation", "emploi", "arret", "orientation"])

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from flask import current_app
 from sqlalchemy import func, select
 
-from webapp import clock, communes, create_app
+from webapp import clock, communes, create_app, reference
 from webapp.cli import main
 from webapp.config import Config, TestConfig
 from webapp.demo import seed_demo
@@ -59,14 +59,16 @@ def seeded(demo):
 
 def test_reference_alone_creates_territories_and_real_bassins_but_no_demo_data(tmp_path):
     """`spro load-reference` on an empty database: the six départements, the 22 bassins d'emploi
-    2019 holding every commune once, and no structure, user or person; run twice, nothing more."""
+    2019 holding every commune once, the funders of training plans, and no structure, user or person;
+    run twice, nothing more."""
     app = _fresh_app(tmp_path / "reference.sqlite")
     with app.app_context():
         created = load_reference()
         db.session.commit()
         kinds = Counter(db.session.scalars(select(Territory.kind)))
         assert kinds == {"departement": 6, "bassin": 22}
-        assert created == {"departements": 6, "bassins": 22, "communes": len(communes.all_communes())}
+        assert created == {"departements": 6, "bassins": 22, "communes": len(communes.all_communes()),
+                           "financeurs": len(reference.FUNDERS)}
         assert _count(BassinCommune) == len(communes.all_communes())
         assert (_count(Structure), _count(User), _count(Person), _count(Journey)) == (0, 0, 0, 0)
         # The real bassins of France Travail, not groups by postal code: Le Blanc (36) lies in the
@@ -74,7 +76,7 @@ def test_reference_alone_creates_territories_and_real_bassins_but_no_demo_data(t
         bassin_of = dict(db.session.execute(select(BassinCommune.commune_code, BassinCommune.bassin_code)).all())
         assert bassin_of["36018"] == "2409" and db.session.get(Territory, "2409").name == "Bassin d'Argenton-sur-Creuse"
         assert bassin_of["45155"] == "2420" and db.session.get(Territory, "2420").name == "Bassin de Gien"
-        assert load_reference() == {"departements": 0, "bassins": 0, "communes": 0}
+        assert load_reference() == {"departements": 0, "bassins": 0, "communes": 0, "financeurs": 0}
         db.session.remove()
         db.engine.dispose()
 
@@ -105,7 +107,7 @@ def test_every_stage_of_the_journeys_exists_after_seeding(seeded):
     ends = Counter(j.end_event for j in db.session.scalars(select(Journey)))
     assert {"fin_documentation", "fin_prise_en_charge", "fin_orientation", None} <= set(ends)
     open_tasks = set(db.session.scalars(select(HumanTask.bpmn_id).where(HumanTask.status == "ouverte")))
-    assert {"accueillir", "analyser_demande", "entretien_information", "seance_conseil", "cep_a_organiser",
+    assert {"accueillir", "analyser_demande", "entretien_information", "seance_conseil", "accueil_individualise",
             "choisir_partenaire", "traiter_orientation", "confirmer_premier_contact"} <= open_tasks
     sessions = Counter(db.session.scalars(select(HumanTask.journey_id).where(
         HumanTask.bpmn_id == "seance_conseil", HumanTask.status == "terminee")))

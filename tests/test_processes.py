@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.models import HumanTask, Referral, Structure
 from webapp.models.people import IDENTITY_FIELDS
 from webapp.operations.journeys import complete_task, start_journey
-from webapp.operations.referral_services import SERVICES
+from webapp.operations.services import SERVICES
 from webapp.workdays import add_working_days
 from webapp.workflow import Instance, compile_files
 
@@ -29,7 +29,6 @@ ANALYSER = "Analyser la demande"
 ENTRETIEN = "Entretien individuel d'information"
 SEANCE = "Séance de conseil"
 PLAN = "Plan d'action et issue"
-CEP = "Conseil en évolution professionnelle à organiser"
 CHOISIR = "Choisir le partenaire"
 INFORMER = "Informer la personne et choisir les données partagées"
 TRAITER = "Répondre à l'orientation reçue"
@@ -95,7 +94,6 @@ REDIRIGER = {"reponse": "rediriger", "partenaire_redirection_id": Partner("crij-
              "commentaire": "Le CRIJ est plus adapté.", "personne_informee": True}
 CONFIRME = {"premier_contact": "confirme", "date_premier_contact": TODAY}
 NON_VENUE = {"premier_contact": "non_venue"}
-CEP_DATA = {"operateur_cep_envisage": "APEC", "projet": "Reconversion."}
 
 SEND_TO_CIO = [(CHOISIR, choisir("cio-orleans"), "E"), (INFORMER, INFORMATION, "E")]
 # The orientation process's paths: (name, [(title, data, who)], service operations called)
@@ -135,7 +133,8 @@ PATHS = [
     *[(f"orientation_{name}", START + by_sender([(ANALYSER, analyse("orientation"))]) + steps,
        "fin_orientation_abandonnee" if calls[-1] == "abandonner" else "fin_orientation")
       for name, steps, calls in ORIENTATION_PATHS],
-    ("cep", START + by_sender([(ANALYSER, analyse("cep")), (CEP, CEP_DATA)]), "fin_cep_a_organiser"),
+    # The Mission Locale is a CEP operator: the reception opens the CEP journey (a journey of its own).
+    ("cep", START + by_sender([(ANALYSER, analyse("cep"))]), "fin_cep_ouvert"),
     ("pec_sans_seance", START + by_sender([(ANALYSER, analyse("prise_en_charge"))]) + PEC_SANS_SEANCE,
      "fin_prise_en_charge"),
     ("pec_trois_seances", START + by_sender([(ANALYSER, analyse("prise_en_charge"))]) + PEC_TROIS_SEANCES,
@@ -313,7 +312,7 @@ PAST = "2001-01-01T09:00:00+00:00"
 class FakeServices:
     """The results documented by webapp.operations.referral_services, with no database; records
     the operations called. `deadlines` are the (relance, escalade, expiration) dates sent back."""
-    RESULTS = {"ouvrir": "nouvelle", "refuser": "refusee", "rediriger": "redirigee", "relancer": True,
+    RESULTS = {"operateur": True, "demarrer": 7, "ouvrir": "nouvelle", "refuser": "refusee", "rediriger": "redirigee", "relancer": True,
                "escalader": True, "relancer_contact": True, "expirer": "expiree", "aboutir": "aboutie", "abandonner": "abandonnee"}
 
     def __init__(self, deadlines=FAR):

@@ -244,8 +244,9 @@ def test_partner_fields_are_coerced_to_integers():
     assert field.kind == "source"
 
 
-def test_every_shipped_form_is_a_valid_schema():
-    """Is every form in forms/ a valid JSON Schema after expansion, with a title per field?"""
+def test_every_shipped_form_is_a_valid_schema(ctx):
+    """Is every form in forms/ a valid JSON Schema after expansion (the funders' amounts come from
+    the database), with a title per field?"""
     from jsonschema import Draft202012Validator
     paths = sorted(FORMS.glob("*.schema.json"))
     assert paths

@@ -198,14 +198,9 @@ def _plan(d, p, journey, issue):
     return journey
 
 
-def _cep(d, p, journey, operator):
-    d.complete(p, journey, "cep_a_organiser", {"operateur_cep_envisage": operator, "projet": p["besoins"]})
-    return journey
-
-
 STEPS = {"accueil": _welcome, "analyse": _analyse, "orienter": _send, "accepter": _accept,
          "refuser": _refuse, "rediriger": _redirect, "contact": _first_contact, "abandonner": _abandon,
-         "reaffecter": _reassign, "entretien": _interview, "seance": _session, "plan": _plan, "cep": _cep}
+         "reaffecter": _reassign, "entretien": _interview, "seance": _session, "plan": _plan}
 
 
 def _journey_of(d, person):

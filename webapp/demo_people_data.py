@@ -127,9 +127,9 @@ PEOPLE = [
             seance="Bilan des capacités ; accord pour un accompagnement par Cap emploi.",
             plan="Orientation vers Cap emploi pour la recherche d'un poste adapté.",
             motif="Accompagnement spécialisé vers l'emploi (RQTH)."),
-    # --- CEP to organise ----------------------------------------------------------------------
+    # --- CEP opened by the reception (the CEP journeys themselves are in demo_cep.py) -----------
     _person("Nathalie", "Perrot", 44, "salarie", "Orléans", "lucas.moreau",
-            [(9, "11:00", "accueil", "cep"), (6, "11:00", "cep", "France Travail Orléans Madeleine")],
+            [(9, "11:00", "accueil", "cep")],
             thematiques=[DOSSIER_FORMATION],
             besoins="Reconversion vers le métier de conseillère en insertion."),
     _person("Bruno", "Chauvin", 52, "salarie", "Montargis", "thomas.petit",

@@ -8,6 +8,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator, FormatChecker
 
 from . import form_checks, funding_checks, vocabularies
+from .form_messages import message as _message
 from .money import euros, parse_amount
 
 _INT = re.compile(r"^-?\d+$")
@@ -105,6 +106,7 @@ def coerce(schema: dict, form) -> dict:
                 data[name] = values
             continue
         if t == "array":
+            values = [v for v in form.getlist(name) if v != ""]
             if values or name in form:
                 data[name] = values
             continue
@@ -138,41 +140,6 @@ def clean(schema: dict, data: dict) -> dict:
         elif prop.get("x-check") in form_checks.CLEAN:
             cleaned[name] = form_checks.CLEAN[prop["x-check"]](value)
     return funding_checks.clean(schema, cleaned)
-
-
-_TYPE_MESSAGES = {
-    "integer": "Saisissez un nombre entier.", "boolean": "Répondez par oui ou non.",
-    "string": "Saisissez un texte.", "array": "Choisissez dans la liste.", "object": "Valeur invalide.",
-}
-
-
-def _message(error) -> str:
-    v, value = error.validator, error.validator_value
-    if v == "required":
-        return "Ce champ est obligatoire."
-    if v == "type":
-        return _TYPE_MESSAGES.get(value if isinstance(value, str) else "object", "Valeur invalide.")
-    if v == "enum":
-        return "Choisissez une valeur proposée."
-    if v == "const":
-        return "Ce point doit être confirmé."
-    if v == "minItems":
-        return f"Choisissez au moins {value} élément{'s' if value > 1 else ''}."
-    if v == "maxItems":
-        return f"Choisissez au plus {value} éléments."
-    if v == "maxLength":
-        return f"{value} caractères au maximum."
-    if v == "minLength":
-        return "Ce champ est obligatoire." if value == 1 else f"{value} caractères au minimum."
-    if v == "minimum":
-        return f"La valeur doit être au moins {value}."
-    if v == "maximum":
-        return f"La valeur doit être au plus {value}."
-    if v == "format" and value == "date":
-        return "Date invalide : saisissez-la au format jj/mm/aaaa."
-    if v == "pattern":
-        return "Format invalide."
-    return "Valeur invalide."
 
 
 def _unstorable(value) -> bool:
