@@ -1,4 +1,4 @@
-"""CEP funding plans, requests and funders
+"""CEP funding plans, requests and funders; the purpose of a referral (to a CEP operator)
 
 Revision ID: bd8ca766302b
 Revises: ae0bfe7df127
@@ -17,7 +17,6 @@ depends_on = None
 
 
 def upgrade():
-    
     op.create_table('funder',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -92,17 +91,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_funding_request_remind_at'), ['remind_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_funding_request_status'), ['status'], unique=False)
 
-    
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('purpose', sa.String(length=20), nullable=True))
 
 
 def downgrade():
-    
+    with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_column('purpose')
     with op.batch_alter_table('funding_request', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_funding_request_status'))
         batch_op.drop_index(batch_op.f('ix_funding_request_remind_at'))
         batch_op.drop_index(batch_op.f('ix_funding_request_plan_id'))
         batch_op.drop_index(batch_op.f('ix_funding_request_journey_id'))
-
     op.drop_table('funding_request')
     with op.batch_alter_table('funding_plan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_funding_plan_structure_id'))
@@ -112,4 +112,3 @@ def downgrade():
 
     op.drop_table('funding_plan')
     op.drop_table('funder')
-    

@@ -39,6 +39,7 @@ class Referral(db.Model):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))  # redirect chain
     status: Mapped[str] = mapped_column(String(20), default="ouverte", index=True)
     motif: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(String(20))  # "cep": to a CEP operator, who then opens the CEP
     shared_fields: Mapped[list] = mapped_column(JSON, default=list)
     shared_data: Mapped[dict] = mapped_column(JSON, default=dict)  # snapshot of what was ticked
     person_informed: Mapped[bool] = mapped_column(Boolean, default=False)

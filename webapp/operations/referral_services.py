@@ -17,6 +17,7 @@ from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
 from ..workdays import add_working_days
 from ..workflow import EngineError
 from . import audit
+from .cep_services import start_cep
 from .notifications import public_link, queue_message
 
 
@@ -110,6 +111,10 @@ def envoyer(ctx, params, data):
         return None
     if target is None or target.id == sender_id:
         raise EngineError("Choisissez une autre structure du réseau que la vôtre.")
+    cep = (previous.purpose if previous else ("cep" if data.get("reponse") == "cep" else None)) == "cep"
+    if cep and not target.cep_operator:
+        raise EngineError(f"{target.name} n'est pas opérateur du conseil en évolution professionnelle : "
+                          "choisissez un opérateur CEP.")
     if previous is not None and target.id == ctx.journey.structure_id:
         raise EngineError("La structure émettrice ne peut pas recevoir la redirection : refusez plutôt "
                           "l'orientation, elle choisira un autre partenaire.")
@@ -121,6 +126,7 @@ def envoyer(ctx, params, data):
         journey_id=ctx.journey.id, person_id=person.id, from_structure_id=sender_id,
         to_structure_id=target.id, previous_id=previous.id if previous else None, status="ouverte",
         motif=data.get("motif"),
+        purpose=previous.purpose if previous else ("cep" if data.get("reponse") == "cep" else None),
         shared_fields=fields,
         shared_data=previous.shared_data if previous else _shared_snapshot(person, fields, data),
         person_informed=True,
@@ -267,6 +273,10 @@ def aboutir(ctx, params, data):
             _with_comment(f"{referral.to_structure.name} a reçu la personne"
                           f"{f' le {referral.first_contact_at:%d/%m/%Y}' if referral.first_contact_at else ''}.",
                           referral, referral.contact_comment), referral)
+    if referral.purpose == "cep" and referral.to_structure.cep_operator:  # the operator opens the CEP
+        start_cep(ctx, referral.to_structure_id, data)
+        _record(ctx, referral, f"Conseil en évolution professionnelle ouvert par {referral.to_structure.name}",
+                by_receiver=True, action="cep.opened")
     return "aboutie"
 
 

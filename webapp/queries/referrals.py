@@ -79,6 +79,12 @@ def tried_partners(journey_id: int) -> set[int]:
         Referral.status.in_(("refusee", "expiree", "redirigee", "reaffectee")))))
 
 
+def latest_referral(journey_id: int) -> Referral | None:
+    """The journey's most recent referral, if it sent any."""
+    return db.session.scalar(select(Referral).where(Referral.journey_id == journey_id)
+                             .order_by(Referral.id.desc()).limit(1))
+
+
 def structures_involved(journey: Journey) -> int:
     """How many structures took part in a journey: the one in charge and every referral's ends."""
     ids = {journey.structure_id}

@@ -61,9 +61,11 @@ def _place(actor, person):
     return commune.code, bassin, commune.departement, True
 
 
-def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozenset()) -> list[Suggestion]:
+def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozenset(),
+                     cep_only: bool = False) -> list[Suggestion]:
     """Best-suited structures first, each with the reasons of its rank (`exclude`: ids not to suggest,
-    e.g. those that already declined this journey's referral; they stay in the full list)."""
+    e.g. those that already declined this journey's referral; they stay in the full list;
+    `cep_only`: a referral for a CEP, to CEP operators only)."""
     categories = _categories(data.get("thematiques"))
     weights = _network_weights(person.public, categories)
     code, bassin, departement, own_place = _place(actor, person)
@@ -73,9 +75,12 @@ def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozense
     found = []
     for structure in db.session.scalars(select(Structure).where(
             Structure.active.is_(True), Structure.id != actor.structure_id)):
-        if structure.id in exclude:
+        if structure.id in exclude or (cep_only and not structure.cep_operator):
             continue
         s = Suggestion(structure)
+        if cep_only:
+            s.score += 30
+            s.reasons.append("Opérateur du conseil en évolution professionnelle (CEP)")
         if structure.network in weights:
             weight, reason = weights[structure.network]
             s.score += weight
@@ -101,7 +106,7 @@ def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozense
         elif structure.departement in NEIGHBOURS.get(departement, ()):
             s.score += 5
             s.reasons.append("Département voisin")
-        if structure.cep_operator:
+        if structure.cep_operator and not cep_only:
             s.reasons.append("Opérateur du conseil en évolution professionnelle (CEP)")
         found.append(s)
     found.sort(key=lambda s: (-s.score, s.structure.name))
@@ -114,11 +119,12 @@ def partner_ids(actor) -> set[int]:
         Structure.active.is_(True), Structure.id != actor.structure_id)))
 
 
-def partner_choices(actor) -> list[tuple[int, str, str]]:
-    """Every other active structure, as (id, label, département group) options."""
-    rows = db.session.scalars(select(Structure).where(
-        Structure.active.is_(True), Structure.id != actor.structure_id)
-        .order_by(Structure.departement, Structure.name)).all()
+def partner_choices(actor, cep_only: bool = False) -> list[tuple[int, str, str]]:
+    """Every other active structure (CEP operators only for a CEP), as (id, label, département group)."""
+    query = select(Structure).where(Structure.active.is_(True), Structure.id != actor.structure_id)
+    if cep_only:
+        query = query.where(Structure.cep_operator.is_(True))
+    rows = db.session.scalars(query.order_by(Structure.departement, Structure.name)).all()
     return [(s.id, f"{s.name} ({s.commune or s.departement})", f"Département {s.departement}") for s in rows]
 
 

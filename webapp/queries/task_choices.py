@@ -1,7 +1,7 @@
 """The structures a task's partner fields (`x-source: "partenaires"`) may take, suggestions first."""
 from types import SimpleNamespace
 
-from .referrals import person_view, tried_partners
+from .referrals import latest_referral, person_view, tried_partners
 from .suggestions import partner_choices, suggest_partners
 from .tasks import task_data
 
@@ -23,7 +23,8 @@ def partner_options(actor, task, suggest: bool = True) -> dict:
     excluded = set()
     if task.journey.structure_id != actor.structure_id:
         excluded.add(task.journey.structure_id)
-    choices = [choice for choice in partner_choices(actor) if choice[0] not in excluded]
+    cep_only = for_cep(task)
+    choices = [choice for choice in partner_choices(actor, cep_only) if choice[0] not in excluded]
     if not suggest:
         return {"suggestions": [], "choices": choices}
     view = person_view(actor, task.person)
@@ -32,5 +33,13 @@ def partner_options(actor, task, suggest: bool = True) -> dict:
     else:
         person = SimpleNamespace(public=view.get("public"), commune_code=view.get("commune_code"))
         data = {"thematiques": view.get("thematiques")}
-    suggestions = suggest_partners(actor, person, data, exclude=tried_partners(task.journey_id) | excluded)
+    suggestions = suggest_partners(actor, person, data, exclude=tried_partners(task.journey_id) | excluded,
+                                   cep_only=cep_only)
     return {"suggestions": suggestions, "choices": choices}
+
+
+def for_cep(task) -> bool:
+    """A referral to a CEP operator: the reception answered « CEP » (its earlier attempts say so
+    once the partner's answer has replaced that word in the journey's data)."""
+    latest = latest_referral(task.journey_id)
+    return latest.purpose == "cep" if latest is not None else task_data(task).get("reponse") == "cep"

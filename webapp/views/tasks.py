@@ -59,8 +59,9 @@ def _sources(task, schema):
     if task.status != "ouverte":
         return {"partenaires": {"names": structure_names()}}
     options = partner_options(current_user, task)  # the same choices as the API and the operation
-    return {"partenaires": {**options, "structures": partner_structures(current_user),
-                            "networks": network_labels()}}
+    allowed = {choice[0] for choice in options["choices"]}
+    return {"partenaires": {**options, "networks": network_labels(),
+                            "structures": [s for s in partner_structures(current_user) if s.id in allowed]}}
 
 
 def _context(task, schema) -> dict:
@@ -88,7 +89,16 @@ def show(task_id):
     task = task_for(current_user, task_id)
     if task.status == "terminee":
         return _render_task(task, values=task.data)
-    return _render_task(task, values=_known_identity(task))
+    return _render_task(task, values={**_earlier_answers(task), **(_known_identity(task) or {})})
+
+
+def _earlier_answers(task) -> dict:
+    """The fields a form names in `x-prefill` (the project in a new session, a revised plan) start
+    from what the journey's earlier steps recorded under the same names."""
+    schema, _ui = _form_of(task)
+    names = schema.get("x-prefill") or []
+    data = task_data(task) if names else {}
+    return {name: data[name] for name in names if data.get(name) not in (None, "", [], {})}
 
 
 def _known_identity(task) -> dict | None:
