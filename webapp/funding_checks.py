@@ -48,7 +48,8 @@ def problems(schema: dict, data: dict, context: dict | None, errors: dict) -> di
     found = {}
     props = schema.get("properties", {})
     for name, prop in props.items():
-        if prop.get("x-amount") and name in data and name not in errors and parse_amount(data[name]) is None:
+        if prop.get("x-amount") and data.get(name) not in (None, "") and name not in errors \
+                and parse_amount(data[name]) is None:
             found[name] = AMOUNT_MESSAGE
     for check in schema.get("x-checks", []):
         for name, message in FORM_CHECKS[check](props, data, context or {}).items():
