@@ -65,6 +65,12 @@ _USERS = [
     {"username": "antoine.chevalier", "full_name": "Antoine Chevalier",
      "structure": "cap-emploi-37", "roles": ["conseiller", "conseiller_cep"],
      "password": DEMO_PASSWORD},
+    {"username": "julie.lemaire", "full_name": "Julie Lemaire",
+     "structure": "ft-bourges", "roles": ["conseiller", "conseiller_cep"],
+     "password": DEMO_PASSWORD},
+    {"username": "hugo.renard", "full_name": "Hugo Renard",
+     "structure": "ml-chartres", "roles": ["conseiller", "conseiller_cep"],
+     "password": DEMO_PASSWORD},
     # Local coordinators (Loiret, Indre-et-Loire).
     {"username": "olivier.lambert", "full_name": "Olivier Lambert",
      "structure": "crij-orleans", "roles": ["conseiller", "coordinateur"],

@@ -233,9 +233,13 @@ def demo_people_present() -> bool:
 
 
 def seed_demo_people() -> int:
-    """Create the demo people and their journeys, unless already there; return how many were added."""
-    if demo_people_present():
-        return 0
+    """Create the demo people and their journeys, then the CEP ones (`demo_cep`), each unless
+    already there; return how many were added."""
+    from .demo_cep import seed_demo_cep  # demo_cep builds on this module's steps
+    return (0 if demo_people_present() else _seed_people()) + seed_demo_cep()
+
+
+def _seed_people() -> int:
     end = clock.now()
     demo = _Demo(end.date())
     # Messages are "sent" on the go only where sending means showing them on the « Messages » page.
