@@ -1,5 +1,5 @@
 """Server-rendered screens, in French."""
-from . import (auth, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
+from . import (auth, cep, cep_documents, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
                security, tasks, territories)
 
 
@@ -7,5 +7,5 @@ def init_app(app):
     security.init_app(app)
     errors.init_app(app)
     for module in (auth, home, tasks, journeys, people, referrals, messages, directory, coordination,
-                   territories, decisions):
+                   territories, decisions, cep, cep_documents):
         app.register_blueprint(module.bp)

@@ -1,5 +1,5 @@
 """The person page (dossier) with journeys, open tasks and timeline; identity editing."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..errors import Conflict, Forbidden, InvalidData
@@ -8,7 +8,10 @@ from ..operations import audit
 from ..operations.people import IDENTITY_SCHEMA, identity_schema, update_identity
 from ..operations.person_merge import (MERGED_FIELDS, check_mergeable, differing_fields, merge_people,
                                        merged_target)
+from ..models.funding import PLAN_STATES, REQUEST_STATES
 from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
+from ..money import euros
+from ..queries.cep import STAGES, dossier_cep
 from ..queries.people import completed_tasks, journeys_of, open_tasks, person_for, timeline
 from ..queries.referrals import path_of, person_view, structures_involved
 from ..queries.people_search import followed_people, likely_duplicates, search_people
@@ -34,7 +37,17 @@ def _render(person, values=None, errors=None, status=200):
                            open_tasks=open_tasks(current_user, person),
                            done=[(t, _readable(t)) for t in done],
                            timeline=timeline(current_user, person), identity_fields=fields,
-                           identity_open=bool(errors)), status
+                           identity_open=bool(errors), **_cep_section(person, view)), status
+
+
+def _cep_section(person, view) -> dict:
+    """The « Conseil en évolution professionnelle » section: the structure's CEP journeys; the PDF
+    links only once the documents' blueprint is registered."""
+    endpoints = current_app.view_functions
+    return {"cep": dossier_cep(current_user, person.id) if view.full else [], "cep_stages": STAGES,
+            "plan_states": PLAN_STATES, "request_states": REQUEST_STATES, "euros": euros,
+            "cep_documents": "cep_documents.synthesis" in endpoints,
+            "cep_attestation": "cep_documents.attestation" in endpoints}
 
 
 def _readable(task):

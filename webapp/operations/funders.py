@@ -1,0 +1,100 @@
+"""The funders a CEP funding plan may name: the regional administration adds, edits,
+deactivates and reactivates them. A deactivated funder leaves the forms of new plans; plans
+already made keep their lines (rows point at the funder, which is never deleted)."""
+from sqlalchemy import select
+
+from ..errors import Forbidden, InvalidData, NotFound
+from ..extensions import db
+from ..models import Funder
+from ..models.funding import FUNDER_KINDS
+from ..task_forms import validate
+from . import audit
+
+CODE_PATTERN = r"^[a-z0-9_]+$"
+FRIENDLY = {"code": "Le code ne contient que des lettres minuscules sans accent, des chiffres et « _ »."}
+EDITABLE = ("label", "kind", "needs_request", "position")
+
+
+def funder_schema(new: bool) -> dict:
+    """The form's JSON Schema; the code is set once (task data and plans refer to it)."""
+    properties = {
+        "label": {"type": "string", "title": "Libellé", "maxLength": 160, "minLength": 1},
+        "kind": {"type": "string", "title": "Type de financeur", "enum": list(FUNDER_KINDS),
+                 "x-enumNames": list(FUNDER_KINDS.values())},
+        "needs_request": {"type": "boolean", "title": "Une demande est à déposer auprès de ce financeur",
+                          "description": "Décochez pour la participation de la personne : aucune demande à suivre."},
+        "position": {"type": "integer", "title": "Ordre d'affichage", "minimum": 0, "maximum": 10000},
+    }
+    required = ["label", "kind", "position"]
+    if new:
+        properties = {"code": {"type": "string", "title": "Code", "maxLength": 40, "minLength": 1,
+                               "pattern": CODE_PATTERN,
+                               "description": "Identifiant stable : lettres minuscules, chiffres et « _ », "
+                                              "par exemple abondement_departement."}} | properties
+        required.insert(0, "code")
+    return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
+
+
+def require_admin(actor):
+    if not actor.has_role("admin"):
+        raise Forbidden("La liste des financeurs est gérée par l'administration régionale.")
+
+
+def _checked(data: dict, new: bool) -> dict:
+    data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    errors = validate(funder_schema(new), data)
+    if "label" not in errors and not data.get("label"):
+        errors["label"] = "Indiquez le libellé du financeur."
+    if new and "code" not in errors and db.session.scalar(select(Funder.id).where(Funder.code == data["code"])):
+        errors["code"] = "Ce code est déjà celui d'un autre financeur : choisissez-en un autre."
+    if new and errors.get("code", "").startswith("Format"):
+        errors["code"] = FRIENDLY["code"]
+    if errors:
+        raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
+    return data
+
+
+def funder_by_id(funder_id: int) -> Funder:
+    funder = db.session.get(Funder, funder_id)
+    if funder is None:
+        raise NotFound("Financeur introuvable.")
+    return funder
+
+
+def create_funder(actor, data: dict) -> Funder:
+    require_admin(actor)
+    data = _checked(data, new=True)
+    funder = Funder(code=data["code"], label=data["label"], kind=data["kind"],
+                    needs_request=bool(data.get("needs_request")), position=data["position"], active=True)
+    db.session.add(funder)
+    db.session.flush()
+    audit.record(actor, "funder.created", f"Financeur ajouté : {funder.label} ({funder.code})",
+                 detail={"funder_id": funder.id})
+    return funder
+
+
+def update_funder(actor, funder_id: int, data: dict) -> Funder:
+    require_admin(actor)
+    funder = funder_by_id(funder_id)
+    data = _checked(data, new=False)
+    data["needs_request"] = bool(data.get("needs_request"))
+    changed = {k: [getattr(funder, k), data[k]] for k in EDITABLE if getattr(funder, k) != data[k]}
+    for name, (_old, new) in changed.items():
+        setattr(funder, name, new)
+    db.session.flush()
+    if changed:
+        audit.record(actor, "funder.updated", f"Financeur modifié : {funder.label} ({funder.code})",
+                     detail={"funder_id": funder.id, "changes": changed})
+    return funder
+
+
+def set_funder_active(actor, funder_id: int, active: bool) -> Funder:
+    require_admin(actor)
+    funder = funder_by_id(funder_id)
+    if funder.active != active:
+        funder.active = active
+        db.session.flush()
+        audit.record(actor, "funder.reactivated" if active else "funder.deactivated",
+                     f"Financeur {'réactivé' if active else 'désactivé'} : {funder.label} ({funder.code})",
+                     detail={"funder_id": funder.id})
+    return funder
