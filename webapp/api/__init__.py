@@ -1,6 +1,6 @@
 """JSON API under /api/v1: bearer tokens only, marshmallow schemas, an OpenAPI 3 document."""
 from ..extensions import csrf
-from . import auth, errors, journeys, openapi, people, referrals, tasks  # noqa: F401  (routes register on the blueprint)
+from . import auth, cep, errors, journeys, openapi, people, referrals, tasks  # noqa: F401  (routes register on the blueprint)
 from .blueprint import bp
 
 

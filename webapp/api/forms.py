@@ -1,5 +1,6 @@
 """A task's form as the API publishes it: JSON Schema a client can read alone, every choice
 spelled out as `oneOf: [{"const": value, "title": label}]`."""
+from .. import form_checks
 from ..errors import InvalidData
 from ..extensions import db
 from ..queries.task_choices import partner_options, structure_label
@@ -7,6 +8,13 @@ from ..queries.tasks import task_for
 from ..task_forms import expand
 
 PARTNERS = "partenaires"
+FUNDERS = "financeurs"
+AMOUNT_PATTERN = r"^[0-9]{1,6}(\.[0-9]{1,2})?$"
+AMOUNT_DESCRIPTION = ("Montant en euros, chiffres et point décimal, sans espace ni symbole : "
+                      "« 8400 » ou « 8400.50 ».")
+CERTIFICATION_PATTERN = r"^(RNCP|RS)[0-9]{1,6}$"
+CERTIFICATION_DESCRIPTION = ("Numéro de fiche France Compétences : « RNCP » ou « RS » suivi du "
+                             "numéro, sans espace (ex. RNCP35830, RS5063).")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMAS = ("items", "if", "then", "else", "not", "contains", "additionalProperties")
 
@@ -58,10 +66,44 @@ def _with_partners(schema: dict, one_of: list[dict]) -> dict:
     return schema
 
 
+def _described(prop: dict, text: str) -> str:
+    """The field's own description (if any) followed by the published rule."""
+    own = (prop.get("description") or "").strip()
+    return f"{own} {text}" if own and text not in own else (own or text)
+
+
+def _rome_one_of() -> list[dict]:
+    return [{"const": code, "title": label} for code, label in form_checks.options("rome")]
+
+
+def _with_reference_rules(schema: dict) -> dict:
+    """Amounts, funders' amounts, ROME jobs and RNCP/RS numbers spelled out for an API client:
+    a pattern and a description for amounts and certifications, every ROME job as a choice."""
+    for prop in schema.get("properties", {}).values():
+        if not isinstance(prop, dict):
+            continue
+        if prop.get("x-amount"):
+            prop["pattern"] = AMOUNT_PATTERN
+            prop["description"] = _described(prop, AMOUNT_DESCRIPTION)
+        elif prop.get("type") == "object" and prop.get("x-vocabulary") == FUNDERS:
+            for amount in prop.get("properties", {}).values():
+                amount["pattern"] = AMOUNT_PATTERN
+                amount["description"] = AMOUNT_DESCRIPTION
+            prop["description"] = _described(
+                prop, "Une propriété par financeur actif (son code ; son libellé en « title »), "
+                      "dont la valeur est le montant demandé en euros : « 8400.00 ».")
+        elif prop.get("x-check") == "rome" and prop.get("type") == "string":
+            prop["oneOf"] = _rome_one_of()
+        elif prop.get("x-check") == "certification" and prop.get("type") == "string":
+            prop["pattern"] = CERTIFICATION_PATTERN
+            prop["description"] = _described(prop, CERTIFICATION_DESCRIPTION)
+    return schema
+
+
 def published_form(actor, task) -> dict:
     """{"schema": ..., "ui": ...} of the task as the actor may fill it in."""
     form = task.journey.definition.forms.get(task.form_key or "") or {"schema": {"type": "object"}}
-    schema = _enum_as_one_of(expand(form["schema"]))
+    schema = _with_reference_rules(_enum_as_one_of(expand(form["schema"])))
     if any(p.get("x-source") == PARTNERS for p in schema.get("properties", {}).values()):
         options = partner_options(actor, task, suggest=task.status == "ouverte")
         schema = _with_partners(schema, _partner_one_of(options))
