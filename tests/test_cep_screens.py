@@ -1,6 +1,7 @@
 """CEP advisers' screens: « Mes parcours CEP » by stage, « Demandes de financement » with the late
 ones first, the CEP section of the dossier, and the regional administration's funders list.
 Sophie Marchand (APEC Tours) works the journeys; Thomas Petit (APEC Orléans) must see none of them."""
+import html as html_lib
 import re
 from datetime import timedelta
 
@@ -51,7 +52,7 @@ def signed_in(app, username):
 def page(client, url) -> str:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
+    return html_lib.unescape(response.get_data(as_text=True))
 
 
 def tab_counts(html: str) -> dict[str, int]:
@@ -238,7 +239,7 @@ def test_funder_form_refuses_bad_values_in_french(app):
     client = signed_in(app, ADMIN)
     response = _funder_form(client, "/cep/financeurs/nouveau", code="cpf", label="Encore le CPF")
     assert response.status_code == 422
-    assert "Ce code est déjà celui d'un autre financeur" in response.get_data(as_text=True)
+    assert "Ce code est déjà celui d'un autre financeur" in html_lib.unescape(response.get_data(as_text=True))
     response = _funder_form(client, "/cep/financeurs/nouveau", code="Région-2", label="")
     text = response.get_data(as_text=True)
     assert response.status_code == 422

@@ -47,9 +47,9 @@ def _own_cep(actor):
 
 def _mine(actor):
     """A journey with an open task assigned to the actor, or a task the actor completed."""
-    return exists().where(HumanTask.journey_id == Journey.id, or_(
-        and_(HumanTask.status == "ouverte", HumanTask.assignee_id == actor.id),
-        HumanTask.completed_by_id == actor.id))
+    task = aliased(HumanTask)
+    return exists().where(task.journey_id == Journey.id, or_(
+        and_(task.status == "ouverte", task.assignee_id == actor.id), task.completed_by_id == actor.id))
 
 
 def _in_progress(actor, mine_only: bool):
