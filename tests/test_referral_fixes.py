@@ -1,6 +1,7 @@
 """Referral journeys: the fixes of issue 6 point 3 (reassignment after a redirection, comments
 carried to the sender, urgency, anonymous birth year, the re-choice assigned to the sender,
 abandoned outcomes and dated timeline entries)."""
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -265,11 +266,15 @@ def test_an_abandoned_referral_reads_abandoned_and_an_achieved_one_achieved(ctx)
     assert (achieved.status, achieved.end_label) == ("terminee", "Orientation aboutie")
 
 
-def test_a_journey_started_before_the_outcomes_keeps_its_own_ending(ctx):
+def test_a_journey_started_before_the_outcomes_keeps_its_own_ending(ctx, tmp_path):
     """A journey started on the accueil version without the outcome gateway, then a new version
     published: does it still end on its own version's end event when the orientation is abandoned?"""
     processes = Path(current_app.root_path).parent / "processes"
-    forms = str(processes.parent / "forms")
+    forms = tmp_path / "forms"  # the shipped forms, and the one that old version's CEP wait used
+    shutil.copytree(processes.parent / "forms", forms)
+    for old_form in (Path(__file__).parent / "fixtures" / "accueil_before_cep").glob("*.json"):
+        shutil.copy(old_form, forms)
+    forms = str(forms)
     files = read_folder(str(processes))
     old = {**files, "accueil.bpmn": (Path(__file__).parent / "fixtures" / "accueil_before_outcomes.bpmn").read_bytes()}
     publish(old, forms)

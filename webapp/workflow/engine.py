@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEv
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -281,3 +282,20 @@ class Instance:
             raise
         except Exception as exc:
             raise EngineError(f"Le moteur n'a pas pu avancer : {exc}") from exc
+        self._prune()
+
+    def _prune(self):
+        """Forget the inside of finished iterations of loop and multi-instance sub-processes.
+
+        Their data was merged into the loop when they ended and what their steps recorded lives in
+        the task rows; kept, every revision of a plan would add its whole sub-tree to the stored
+        state, and restoring and dumping it would cost more at each revision."""
+        for owner_id, sub in list(self._wf.subprocesses.items()):
+            if owner_id not in self._wf.subprocesses or not sub.completed:
+                continue  # deleted with the iteration holding it, or still running
+            owner = self._wf.get_task_from_id(owner_id)
+            if owner is None or owner.state != TaskState.COMPLETED or owner.parent is None \
+                    or not isinstance(owner.parent.task_spec, LoopTask):
+                continue
+            self._wf.delete_subprocess(owner)
+            owner.data = {}
