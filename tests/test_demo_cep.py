@@ -97,6 +97,10 @@ def test_sophie_marchand_has_a_cep_journey_at_every_stage(seeded):
     # funded, waiting for a training that starts after today
     funded = next(j for j in journeys if _open_tasks(j) == ["confirmer_entree"])
     assert _plans(funded)[-1].status == "finance" and _plans(funded)[-1].start_date > clock.now().date()
+    # a request sent 25 working days ago still without decision: reminded, late on her screen
+    late = db.session.scalars(select(FundingRequest).where(
+        FundingRequest.structure_id == _structure("apec-tours").id, FundingRequest.status == "deposee")).all()
+    assert any(r.reminded_at is not None and r.remind_at < clock.now() for r in late)
     # and one that ended with the training start
     started = [j for j in journeys if j.end_event == "fin_entree_formation"]
     assert started and _plans(started[0])[-1].status == "entree_confirmee"
