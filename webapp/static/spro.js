@@ -117,4 +117,44 @@
       }
     });
   });
+
+  /* -- funding plan: the total of the funders' amounts against the cost, as it is typed ------- */
+
+  function amount(text) {  // « 8 400,50 € » -> cents; NaN when it is no amount
+    var raw = (text || "").replace(/[\s\u00a0\u202f'€]/g, "").replace(",", ".");
+    if (!raw) { return 0; }
+    if (!/^\d+(\.\d{1,2})?$/.test(raw)) { return NaN; }
+    var parts = raw.split(".");
+    return parseInt(parts[0], 10) * 100 + (parts[1] ? parseInt((parts[1] + "0").slice(0, 2), 10) : 0);
+  }
+
+  function euros(cents) {
+    var sign = cents < 0 ? "-" : "", abs = Math.abs(cents);
+    var units = String(Math.floor(abs / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
+    return sign + units + "," + String(abs % 100).padStart(2, "0") + "\u00a0€";
+  }
+
+  document.querySelectorAll("[data-amounts]").forEach(function (box) {
+    var out = box.querySelector("[data-amounts-total]");
+    var form = box.closest("form");
+    if (!out || !form) { return; }
+    function cost() {
+      var teaching = form.querySelector("[name=cout_pedagogique]");
+      var other = form.querySelector("[name=frais_annexes]");
+      return amount(teaching && teaching.value) + amount(other && other.value);
+    }
+    function update() {
+      var funded = 0;
+      box.querySelectorAll("input").forEach(function (input) { funded += amount(input.value); });
+      var total = cost();
+      if (isNaN(funded) || isNaN(total)) { out.textContent = "Un montant n'est pas lisible (euros et centimes)."; return; }
+      var left = total - funded;
+      out.textContent = "Coût : " + euros(total) + " · prévu : " + euros(funded) + " · " +
+        (left === 0 ? "le plan couvre le coût." : left > 0 ? "reste à financer : " + euros(left) + "."
+          : "le plan dépasse le coût de " + euros(-left) + ".");
+    }
+    out.hidden = false;
+    form.addEventListener("input", update);
+    update();
+  });
 }());
