@@ -114,8 +114,8 @@ def test_a_late_step_is_in_red_and_mine_excludes_colleagues_journeys(app):
 
 
 def test_journeys_page_costs_the_same_statements_for_one_and_several(app):
-    """Does the list read names, steps, advisers and plans in batches (as many statements for one
-    journey as for three)?"""
+    """Do the lists read names, steps, advisers and plans in batches (as many statements for one
+    journey as for three, and for six funding requests as for eight)?"""
     drive(app, to_requests, name="Alice")
     client = signed_in(app, ADVISER)
     url = "/cep/?onglet=financement"
@@ -126,6 +126,11 @@ def test_journeys_page_costs_the_same_statements_for_one_and_several(app):
     html, three = statements_of(app, lambda: page(client, url))
     assert len(rows(html)) == 3
     assert len(three) == len(one)
+    html, requests_one = statements_of(app, lambda: page(client, "/cep/financements"))
+    assert len(rows(html)) == 6
+    drive(app, to_requests, name="Denis")
+    html, requests_more = statements_of(app, lambda: page(client, "/cep/financements"))
+    assert len(rows(html)) == 8 and len(requests_more) == len(requests_one)
 
 
 def test_funding_requests_late_first_then_by_deadline(app):
@@ -295,6 +300,19 @@ def test_the_attestation_step_done_is_read_from_the_task_index(app):
         [item] = dossier_cep(get_user(ADVISER), journey.person_id)
         assert item.attestation_done and item.stage == "financement"
         assert dossier_cep(get_user(OTHER_ADVISER), journey.person_id) == []
+
+
+def test_dossier_links_to_the_synthesis_and_once_done_the_attestation(app):
+    """Does the dossier offer the synthesis PDF, and the attestation PDF only once its step is done?"""
+    journey_id = drive(app, lambda j: (level1(j, demission_reconversion=True), level2(j), validate_project(j)))
+    client = signed_in(app, ADVISER)
+    url = f"/personnes/{person_of(app, journey_id)}"
+    html = page(client, url)
+    assert f'href="/cep/parcours/{journey_id}/synthese.pdf"' in html
+    assert "attestation.pdf" not in html
+    with app.app_context():
+        do(ADVISER, the_task(db.session.get(Journey, journey_id), "attestation_demission"), ATTESTATION)
+    assert f'href="/cep/parcours/{journey_id}/attestation.pdf"' in page(client, url)
 
 
 ATTESTATION = {"demarches_realisees": "Enquêtes métier, immersion de deux jours.",
