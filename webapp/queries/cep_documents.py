@@ -168,7 +168,9 @@ def next_steps(steps: JourneySteps) -> list[str]:
         elif journey.end_label:
             found.append(f"Accompagnement terminé : {journey.end_label}")
     opened = set(steps.open_steps)
-    if opened & {"accueil_individualise", "accompagnement_personnalise"}:
+    if "accueil_individualise" in opened:
+        found.append("Tenir l'entretien d'accueil individualisé (niveau 1)")
+    if "accompagnement_personnalise" in opened:
         found.append("Poursuivre la construction du projet lors de la prochaine séance")
     if "valider_projet" in opened:
         found.append("Valider le projet professionnel avec le conseiller")
