@@ -60,7 +60,7 @@ def _cio_reception(d, p, journey, _arg):
 
 
 def _level1(d, p, journey, suite):
-    data = {**_LEVEL1, "date_entretien": _today(), "situation": p.get("situation", "En poste, souhaite changer de métier."),
+    data = {**_LEVEL1, "date_entretien": _today(), "situation": "En poste, souhaite changer de métier.",
             "demande": p["besoins"], "suite": suite, **p.get("niveau1", {})}
     _do(d, p, _open(journey, "accueil_individualise")[0], data)
     return journey
