@@ -205,7 +205,7 @@ def _funder_form(client, url, **values):
     html = page(client, url)
     data = {"csrf_token": csrf_from(html), "kind": "abondement", "needs_request": "true", "position": "80"}
     data.update(values)
-    return client.post(url, data=data)
+    return client.post(url, data={k: v for k, v in data.items() if v is not None})
 
 
 def test_admin_adds_edits_and_deactivates_a_funder(app):
@@ -222,13 +222,14 @@ def test_admin_adds_edits_and_deactivates_a_funder(app):
         assert funder.kind == "abondement" and funder.needs_request and funder.position == 80
         assert "abondement_departement" in funder_properties()
     response = _funder_form(client, f"/cep/financeurs/{funder_id}/modifier", label="Département d'Indre-et-Loire",
-                            position="85")
+                            position="85", needs_request=None)
     assert response.status_code == 303
     html = page(client, "/cep/financeurs")
     token = csrf_from(html)
     assert client.post(f"/cep/financeurs/{funder_id}/desactiver", data={"csrf_token": token}).status_code == 303
     with app.app_context():
-        assert db.session.get(Funder, funder_id).label == "Département d'Indre-et-Loire"
+        edited = db.session.get(Funder, funder_id)
+        assert (edited.label, edited.position, edited.needs_request) == ("Département d'Indre-et-Loire", 85, False)
         assert "abondement_departement" not in funder_properties()
     assert client.post(f"/cep/financeurs/{funder_id}/reactiver", data={"csrf_token": token}).status_code == 303
     with app.app_context():
