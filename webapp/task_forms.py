@@ -297,7 +297,7 @@ def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | 
             enum = [v for v, _l, _g in picked.get("choices", [])]
             names = [label for _v, label, _g in picked.get("choices", [])]
             groups = {v: g for v, _l, g in picked.get("choices", [])}
-        if prop.get("x-vocabulary"):
+        if prop.get("x-vocabulary") and prop.get("type") != "object":
             groups = {v: g for v, _l, g in vocabularies.options(prop["x-vocabulary"])}
         suggested = {s.structure.id for s in picked.get("suggestions", [])}
         f = Field(
