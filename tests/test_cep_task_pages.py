@@ -66,7 +66,7 @@ def test_the_plan_form_takes_one_amount_per_funder_and_says_why_a_plan_does_not_
     assert short.status_code == 422
     text = html.unescape(short.get_data(as_text=True))
     assert "il manque 200,00\u00a0€" in text
-    assert value_of(short.get_data(as_text=True), "financements.transitions_pro") == "5000.00"  # kept, not lost
+    assert value_of(short.get_data(as_text=True), "financements.transitions_pro") == "5 000,00"  # kept, not lost
     done = post(client, task_id, {**PLAN, **dates, "financements.cpf": "3 200", "financements.transitions_pro": "5 200"})
     assert done.status_code == 303
     with app.app_context():
@@ -78,9 +78,9 @@ def test_the_plan_form_takes_one_amount_per_funder_and_says_why_a_plan_does_not_
         decide(journey, "Transitions", "partiel", "4000")
         revision = the_task(journey, "plan_financement").id
     page = client.get(f"/taches/{revision}").get_data(as_text=True)  # the revision starts from plan n°1
-    assert value_of(page, "financements.cpf") == "3200.00" and value_of(page, "cout_pedagogique") == "8000.00"
+    assert value_of(page, "financements.cpf") == "3 200,00" and value_of(page, "cout_pedagogique") == "8 000,00"
     done_page = client.get(f"/taches/{task_id}").get_data(as_text=True)  # plan n°1 as it was sent
-    assert value_of(done_page, "financements.transitions_pro") == "5200.00"
+    assert value_of(done_page, "financements.transitions_pro") == "5 200,00"
 
 
 def test_a_level_two_session_without_its_date_is_refused_and_loses_nothing(client, app):

@@ -44,6 +44,14 @@ def euros(value: Decimal | None) -> str:
     return f"{sign}{NBSP.join(groups)},{cents}{NBSP}€"
 
 
+def typed_amount(value):
+    """An amount as a French person types it in a form (« 8 400,50 »); anything else unchanged."""
+    amount = parse_amount(value) if isinstance(value, str) else None
+    if amount is None:
+        return value
+    return euros(amount).replace(NBSP, " ").removesuffix(" €")
+
+
 @dataclass
 class PlanFigures:
     """What a plan adds up to, and what is wrong with it (French messages by field)."""

@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import form_checks, funding_checks, vocabularies
 from .form_messages import message as _message
-from .money import euros, parse_amount
+from .money import euros, parse_amount, typed_amount
 
 _INT = re.compile(r"^-?\d+$")
 
@@ -315,6 +315,10 @@ def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | 
             f.datalist = form_checks.options(prop["x-check"])
         if f.kind == "amounts":
             f.options = [(code, p.get("title", code), p.get("x-kind")) for code, p in prop.get("properties", {}).items()]
+            if isinstance(f.value, dict):
+                f.value = {code: typed_amount(v) for code, v in f.value.items()}
+        elif prop.get("x-amount"):
+            f.value = typed_amount(f.value)
         if f.kind == "date" and f.value:
             f.display = form_checks.french_date(f.value)
         rules = branches.get(name)
@@ -324,7 +328,7 @@ def describe(schema: dict, ui: dict, values: dict | None = None, errors: dict | 
                 f.required_when = _spec(rules["required"])
                 f.required_now = _active(rules["required"], values)
                 f.condition = _in_words(props, rules["required"], "Obligatoire")
-            else:
+            elif rules["show"]:
                 f.condition = _in_words(props, rules["show"], "À renseigner seulement")
         fields.append(f)
     _explained(fields, props, values, context)
