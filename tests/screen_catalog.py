@@ -1,5 +1,6 @@
 """Every screen of the app, with the data that fills it: shared by the browser pass
 (test_browser.py) and the screen-text checks (test_accessibility.py)."""
+from cep_steps import decide, level1, open_cep, plan, submit_all, validate_project
 from conftest import get_user
 from sqlalchemy import select
 from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure, welcome
@@ -19,7 +20,17 @@ def stage_screens(app) -> dict:
         db.session.commit()
         choosing = start_referral(person=welcome(prenom="Inès", nom="Dupuis"))  # waits at the partner choice
         bassin = db.session.scalar(select(Territory).where(Territory.kind == "bassin").order_by(Territory.code))
-        return {"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
+        cep = open_cep()  # a CEP at the APEC de Tours: a partial grant, the revised plan to build
+        level1(cep, suite="validation")
+        validate_project(cep)
+        plan(cep, {"cpf": "3200", "transitions_pro": "5200"})
+        submit_all(cep)
+        decide(cep, "CPF", "accorde")
+        decide(cep, "Transitions", "partiel", "4000")
+        session = open_cep()  # another one at its first session
+        level1(session)
+        return {"cep_person": cep.person_id, "cep_plan": open_tasks(cep)[0].id,
+                "cep_session": open_tasks(session)[0].id,"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
                 "choice_task": open_tasks(choosing)[0].id, "other_person": waiting.person_id,
                 "bassin": bassin.code}
@@ -59,4 +70,11 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("nathalie.bernard", "annuaire-modifier", f"/annuaire/{structure}/modifier"),
         ("nathalie.bernard", "annuaire-import", "/annuaire/importer"),
         ("nathalie.bernard", "bassin-admin", f"/territoires/bassins/{scene['bassin']}"),
+        ("nathalie.bernard", "financeurs", "/cep/financeurs"),
+        ("nathalie.bernard", "financeur-nouveau", "/cep/financeurs/nouveau"),
+        ("sophie.marchand", "cep-parcours", "/cep/"),
+        ("sophie.marchand", "cep-financements", "/cep/financements"),
+        ("sophie.marchand", "cep-seance", f"/taches/{scene['cep_session']}"),
+        ("sophie.marchand", "cep-plan-revise", f"/taches/{scene['cep_plan']}"),
+        ("sophie.marchand", "cep-dossier", f"/personnes/{scene['cep_person']}"),
     ]

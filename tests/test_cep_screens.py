@@ -7,13 +7,14 @@ from datetime import timedelta
 
 from cep_steps import ADVISER, decide, level1, level2, open_cep, plan, plans, request_tasks, submit_all, validate_project
 from conftest import csrf_from, get_user, login, statements_of
-from sqlalchemy import select
+from sqlalchemy import func, select
 from test_orientation import do, the_task
 
 from webapp import clock
 from webapp.extensions import db
 from webapp.funding_checks import funder_properties
 from webapp.models import AuditEvent, Funder, FundingRequest, HumanTask, Journey
+from webapp.reference import FUNDERS
 
 OTHER_ADVISER = "thomas.petit"
 ADMIN = "nathalie.bernard"
@@ -212,15 +213,15 @@ def test_admin_adds_edits_and_deactivates_a_funder(app):
     """Can the regional admin add a funder (offered in new plans), rename it, deactivate it (gone
     from new plans' forms) and reactivate it, each change audited?"""
     client = signed_in(app, ADMIN)
-    response = _funder_form(client, "/cep/financeurs/nouveau", code="abondement_departement",
-                            label="Conseil départemental d'Indre-et-Loire")
+    response = _funder_form(client, "/cep/financeurs/nouveau", label="Conseil départemental d'Indre-et-Loire")
     assert response.status_code == 303
     assert "Conseil départemental d'Indre-et-Loire" in page(client, "/cep/financeurs")
     with app.app_context():
-        funder = db.session.scalar(select(Funder).where(Funder.code == "abondement_departement"))
+        funder = db.session.scalar(select(Funder).where(Funder.label == "Conseil départemental d'Indre-et-Loire"))
+        assert funder.code == "conseil_departemental_d_indre_et"  # made from the label, never shown
         funder_id = funder.id
         assert funder.kind == "abondement" and funder.needs_request and funder.position == 80
-        assert "abondement_departement" in funder_properties()
+        assert funder.code in funder_properties()
     response = _funder_form(client, f"/cep/financeurs/{funder_id}/modifier", label="Département d'Indre-et-Loire",
                             position="85", needs_request=None)
     assert response.status_code == 303
@@ -230,10 +231,10 @@ def test_admin_adds_edits_and_deactivates_a_funder(app):
     with app.app_context():
         edited = db.session.get(Funder, funder_id)
         assert (edited.label, edited.position, edited.needs_request) == ("Département d'Indre-et-Loire", 85, False)
-        assert "abondement_departement" not in funder_properties()
+        assert edited.code not in funder_properties()
     assert client.post(f"/cep/financeurs/{funder_id}/reactiver", data={"csrf_token": token}).status_code == 303
     with app.app_context():
-        assert "abondement_departement" in funder_properties()
+        assert edited.code in funder_properties()
         actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("funder.%"))
                                      .order_by(AuditEvent.id)).all()
         assert actions == ["funder.created", "funder.updated", "funder.deactivated", "funder.reactivated"]
@@ -243,17 +244,15 @@ def test_admin_adds_edits_and_deactivates_a_funder(app):
 
 def test_funder_form_refuses_bad_values_in_french(app):
     client = signed_in(app, ADMIN)
-    response = _funder_form(client, "/cep/financeurs/nouveau", code="cpf", label="Encore le CPF")
+    response = _funder_form(client, "/cep/financeurs/nouveau", label="Employeur")
     assert response.status_code == 422
-    assert "Ce code est déjà celui d'un autre financeur" in html_lib.unescape(response.get_data(as_text=True))
-    response = _funder_form(client, "/cep/financeurs/nouveau", code="Région-2", label="")
-    text = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert "lettres minuscules sans accent" in text and "Ce champ est obligatoire." in text
-    response = _funder_form(client, "/cep/financeurs/nouveau", code="long_label", label="x" * 161)
+    assert "Un autre financeur porte déjà ce libellé" in html_lib.unescape(response.get_data(as_text=True))
+    response = _funder_form(client, "/cep/financeurs/nouveau", label="")
+    assert response.status_code == 422 and "Ce champ est obligatoire." in response.get_data(as_text=True)
+    response = _funder_form(client, "/cep/financeurs/nouveau", label="x" * 161)
     assert response.status_code == 422 and "160 caractères au maximum." in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(Funder).where(Funder.code.in_(("long_label", "région-2")))) is None
+        assert db.session.scalar(select(func.count()).select_from(Funder)) == len(FUNDERS)
 
 
 def test_a_plan_made_with_a_funder_keeps_it_after_deactivation(app):

@@ -1,6 +1,9 @@
 """The funders a CEP funding plan may name: the regional administration adds, edits,
 deactivates and reactivates them. A deactivated funder leaves the forms of new plans; plans
 already made keep their lines (rows point at the funder, which is never deleted)."""
+import re
+import unicodedata
+
 from sqlalchemy import select
 
 from ..errors import Forbidden, InvalidData, NotFound
@@ -10,13 +13,11 @@ from ..models.funding import FUNDER_KINDS
 from ..task_forms import validate
 from . import audit
 
-CODE_PATTERN = r"^[a-z0-9_]+$"
-FRIENDLY = {"code": "Le code ne contient que des lettres minuscules sans accent, des chiffres et « _ »."}
 EDITABLE = ("label", "kind", "needs_request", "position")
 
 
-def funder_schema(new: bool) -> dict:
-    """The form's JSON Schema; the code is set once (task data and plans refer to it)."""
+def funder_schema() -> dict:
+    """The form's JSON Schema (the same for a new funder and an edited one)."""
     properties = {
         "label": {"type": "string", "title": "Libellé", "maxLength": 160, "minLength": 1},
         "kind": {"type": "string", "title": "Type de financeur", "enum": list(FUNDER_KINDS),
@@ -26,12 +27,6 @@ def funder_schema(new: bool) -> dict:
         "position": {"type": "integer", "title": "Ordre d'affichage", "minimum": 0, "maximum": 10000},
     }
     required = ["label", "kind", "position"]
-    if new:
-        properties = {"code": {"type": "string", "title": "Code", "maxLength": 40, "minLength": 1,
-                               "pattern": CODE_PATTERN,
-                               "description": "Identifiant stable : lettres minuscules, chiffres et « _ », "
-                                              "par exemple abondement_departement."}} | properties
-        required.insert(0, "code")
     return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
 
 
@@ -40,15 +35,14 @@ def require_admin(actor):
         raise Forbidden("La liste des financeurs est gérée par l'administration régionale.")
 
 
-def _checked(data: dict, new: bool) -> dict:
+def _checked(data: dict, own_id: int | None = None) -> dict:
     data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-    errors = validate(funder_schema(new), data)
+    errors = validate(funder_schema(), data)
     if "label" not in errors and not data.get("label"):
         errors["label"] = "Indiquez le libellé du financeur."
-    if new and "code" not in errors and db.session.scalar(select(Funder.id).where(Funder.code == data["code"])):
-        errors["code"] = "Ce code est déjà celui d'un autre financeur : choisissez-en un autre."
-    if new and errors.get("code", "").startswith("Format"):
-        errors["code"] = FRIENDLY["code"]
+    if "label" not in errors and db.session.scalar(select(Funder.id).where(
+            Funder.label == data["label"], Funder.id != (own_id or 0))):
+        errors["label"] = "Un autre financeur porte déjà ce libellé : précisez-le (territoire, dispositif)."
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     return data
@@ -61,14 +55,25 @@ def funder_by_id(funder_id: int) -> Funder:
     return funder
 
 
+def _new_code(label: str) -> str:
+    """A stable identifier made from the label (plans and task data refer to it; never shown)."""
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "_", plain).strip("_")[:32] or "financeur"
+    code, number = base, 1
+    while db.session.scalar(select(Funder.id).where(Funder.code == code)) is not None:
+        number += 1
+        code = f"{base}_{number}"
+    return code
+
+
 def create_funder(actor, data: dict) -> Funder:
     require_admin(actor)
-    data = _checked(data, new=True)
-    funder = Funder(code=data["code"], label=data["label"], kind=data["kind"],
+    data = _checked(data)
+    funder = Funder(code=_new_code(data["label"]), label=data["label"], kind=data["kind"],
                     needs_request=bool(data.get("needs_request")), position=data["position"], active=True)
     db.session.add(funder)
     db.session.flush()
-    audit.record(actor, "funder.created", f"Financeur ajouté : {funder.label} ({funder.code})",
+    audit.record(actor, "funder.created", f"Financeur ajouté : {funder.label}",
                  detail={"funder_id": funder.id})
     return funder
 
@@ -76,14 +81,14 @@ def create_funder(actor, data: dict) -> Funder:
 def update_funder(actor, funder_id: int, data: dict) -> Funder:
     require_admin(actor)
     funder = funder_by_id(funder_id)
-    data = _checked(data, new=False)
+    data = _checked(data, own_id=funder.id)
     data["needs_request"] = bool(data.get("needs_request"))
     changed = {k: [getattr(funder, k), data[k]] for k in EDITABLE if getattr(funder, k) != data[k]}
     for name, (_old, new) in changed.items():
         setattr(funder, name, new)
     db.session.flush()
     if changed:
-        audit.record(actor, "funder.updated", f"Financeur modifié : {funder.label} ({funder.code})",
+        audit.record(actor, "funder.updated", f"Financeur modifié : {funder.label}",
                      detail={"funder_id": funder.id, "changes": changed})
     return funder
 
@@ -95,6 +100,6 @@ def set_funder_active(actor, funder_id: int, active: bool) -> Funder:
         funder.active = active
         db.session.flush()
         audit.record(actor, "funder.reactivated" if active else "funder.deactivated",
-                     f"Financeur {'réactivé' if active else 'désactivé'} : {funder.label} ({funder.code})",
+                     f"Financeur {'réactivé' if active else 'désactivé'} : {funder.label}",
                      detail={"funder_id": funder.id})
     return funder

@@ -13,7 +13,7 @@ from ..queries.cep import STAGES, all_funders, cep_journeys, funding_requests, s
 from ..task_forms import coerce, describe
 
 bp = Blueprint("cep", __name__, url_prefix="/cep")
-FUNDER_UI = {"ui:order": ["code", "label", "kind", "needs_request", "position"]}
+FUNDER_UI = {"ui:order": ["label", "kind", "needs_request", "position"]}
 
 
 def _require_cep_adviser():
@@ -56,7 +56,7 @@ def funders():
 
 
 def _render_form(funder, values, errors=None, message=None, status=200):
-    fields = describe(funder_schema(funder is None), FUNDER_UI, values, errors)
+    fields = describe(funder_schema(), FUNDER_UI, values, errors)
     return render_template("cep/funder_form.html", funder=funder, fields=fields, message=message), status
 
 
@@ -71,7 +71,7 @@ def new_funder():
 @login_required
 def create_funder_view():
     require_admin(current_user)
-    data = coerce(funder_schema(True), request.form)
+    data = coerce(funder_schema(), request.form)
     try:
         label = create_funder(current_user, data).label
         db.session.commit()
@@ -94,7 +94,7 @@ def edit_funder(funder_id):
 @login_required
 def update_funder_view(funder_id):
     require_admin(current_user)
-    data = coerce(funder_schema(False), request.form)
+    data = coerce(funder_schema(), request.form)
     try:
         label = update_funder(current_user, funder_id, data).label
         db.session.commit()
