@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from conftest import get_user
-from test_orientation import do, open_tasks, structure, the_task, welcome
+from test_orientation import do, open_tasks, the_task, welcome
 from webapp import clock
 from webapp.extensions import db
 from webapp.models import FundingPlan, FundingRequest, Journey

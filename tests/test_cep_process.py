@@ -2,11 +2,10 @@
 save/restore round trip after every step and a fake for the `cep.*` service operations (no
 database): the results are those documented in webapp.operations.cep_services."""
 import itertools
-import json
 
 import pytest
 
-from test_processes import KNOWN_FORMS, specs  # noqa: F401 (pytest fixture)
+from test_processes import KNOWN_FORMS, round_trip, specs  # noqa: F401 (pytest fixture)
 from webapp.operations.cep_services import SERVICES
 from webapp.operations.journey_opening import START_DATA
 from webapp.workflow import Instance
@@ -109,22 +108,6 @@ GRANTED = {"decision_financeur": "accorde", "date_decision": "2026-05-01"}
 PARTIAL = {"decision_financeur": "partiel", "montant_accorde": "3000.00", "date_decision": "2026-05-01"}
 ENTERED = {"entree": "confirmee", "date_entree": "2026-09-01"}
 STOPPED = {"entree": "arret", "motif_arret": "A trouvé un emploi."}
-
-
-def round_trip(spec_json: str, instance: Instance, services) -> Instance:
-    """Dump and restore; check the restored instance is the same, and carry on with it. The
-    restored dump is compared as JSON: after a funder's decision the library writes the keys of a
-    parallel task's data delta in another order, the same data."""
-    state = instance.dump()
-    restored = Instance.restore(spec_json, state, services=services)
-    assert restored.ready_user_tasks() == instance.ready_user_tasks()
-    assert restored.data == instance.data
-    for task in instance.ready_user_tasks():
-        assert restored.task_data(task.uuid) == instance.task_data(task.uuid)
-    assert (restored.completed, restored.end_event(), restored.stalled(), restored.next_timer_at()) == \
-        (instance.completed, instance.end_event(), instance.stalled(), instance.next_timer_at())
-    assert json.loads(restored.dump()) == json.loads(state)
-    return restored
 
 
 # -- driving the instance -----------------------------------------------------------------------

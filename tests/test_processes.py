@@ -351,7 +351,9 @@ def round_trip(spec_json: str, instance: Instance, services) -> Instance:
         assert restored.task_data(task.uuid) == instance.task_data(task.uuid)
     assert (restored.completed, restored.end_event(), restored.stalled(), restored.next_timer_at()) == \
         (instance.completed, instance.end_event(), instance.stalled(), instance.next_timer_at())
-    assert restored.dump() == state
+    # compared as JSON: after a parallel step the library may write a data delta's keys in
+    # another order, the same data
+    assert json.loads(restored.dump()) == json.loads(state)
     return restored
 
 

@@ -1,13 +1,14 @@
 """What every CEP document shares: French formatting, cp1252-safe text and the A4 page layout."""
 import unicodedata
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ..money import euros
+
 NBSP = "\u00a0"
-CENT = Decimal("0.01")
 ENCODING = "windows-1252"
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
@@ -56,14 +57,7 @@ def _printable(char: str) -> str:
 
 def format_euros(amount: Decimal) -> str:
     """« 8 400,00 € »: French grouping with no-break spaces, cents rounded half up."""
-    value = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    units, cents = f"{abs(value):.2f}".split(".")
-    groups = []
-    while units:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    return f"{sign}{NBSP.join(groups)},{cents}{NBSP}€"
+    return euros(amount)
 
 
 def format_date(day: date | None) -> str:
