@@ -223,6 +223,20 @@ def test_a_funder_silent_past_its_deadline_is_signalled_to_the_adviser(now):  # 
     assert len(request_tasks(journey, "decision_financeur")) == 2  # still waiting for the decisions
 
 
+def test_a_request_not_deposited_in_time_is_signalled_to_the_adviser(now):  # noqa: F811
+    """A plan sent on Monday 27 April whose requests are still not deposited 5 working days later
+    (5 May, with 1 May off): the structure is told which funder is waiting for its file."""
+    journey = open_cep()
+    to_plan(journey)
+    plan(journey, {"cpf": "3200", "transitions_pro": "5200"})
+    assert fire_at(now, add_working_days(now.current, 5).replace(hour=10)) == 1
+    subjects = sorted(m.subject for m in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "relance_financement")))
+    assert subjects == ["Demande de financement à déposer : CPF (compte personnel de formation du titulaire)",
+                        "Demande de financement à déposer : Transitions Pro — projet de transition professionnelle (PTP)"]
+    assert len(request_tasks(journey, "preparer_demande")) == 2
+
+
 def test_another_structures_cep_adviser_sees_nothing_of_the_journey(ctx):
     journey = open_cep()
     task = the_task(journey, "accueil_individualise")

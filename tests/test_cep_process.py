@@ -29,11 +29,12 @@ STATUS = {"accorde": "accordee", "partiel": "partielle", "refuse": "refusee"}
 
 class FakeCepServices:
     """The results documented by webapp.operations.cep_services, with no database; records the
-    operations called. `relance` is the funder's decision deadline sent back by `deposer`;
-    `entree` the training start date sent back by `bilan` when the plan is funded."""
+    operations called. `depot` is the deadline to deposit each new request (from
+    `enregistrer_plan`), `relance` the funder's decision deadline sent back by `deposer`; `entree`
+    the training start date sent back by `bilan` when the plan is funded."""
 
-    def __init__(self, relance=FAR, entree=FAR):
-        self.relance, self.entree = relance, entree
+    def __init__(self, relance=FAR, entree=FAR, depot=FAR):
+        self.relance, self.entree, self.depot = relance, entree, depot
         self.calls = []
         self.next_id = 0
         self.decisions = []  # the statuses decided on the current plan
@@ -51,7 +52,7 @@ class FakeCepServices:
                 if code != "personne":  # the person's own share needs no request
                     self.next_id += 1
                     new.append({"id": self.next_id, "financeur": code, "libelle": LABELS[code],
-                                "montant": amount})
+                                "montant": amount, "relance": self.depot})
             return new
         if operation == "deposer":
             return {"relance": self.relance}
@@ -296,6 +297,22 @@ def test_a_funder_without_decision_is_reminded_once(specs):
     assert drive.services.calls.count("relancer_demande") == 1
     assert drive.services.calls[-1] == "relancer_demande"
     assert [(t.bpmn_id, t.detail) for t in drive.ready()] == [("decision_financeur", LABELS["transitions_pro"])]
+    drive.do("decision_financeur", GRANTED)
+    drive.do("confirmer_entree", ENTERED)
+    drive.ended("fin_entree_formation")
+
+
+def test_a_request_not_deposited_in_time_is_reminded_once(specs):
+    """Past the deposit deadline, the reminder is signalled once and the preparation stays to do."""
+    drive = Drive(specs, FakeCepServices(depot=PAST))
+    to_validation(drive)
+    drive.do("plan_financement", plan({"transitions_pro": "8400.00"}))
+    for _ in range(2):
+        drive.instance.fire_timers()
+        drive.instance = drive._round_trip(drive.instance)
+    assert drive.services.calls.count("relancer_depot") == 1
+    assert [(t.bpmn_id, t.detail) for t in drive.ready()] == [("preparer_demande", LABELS["transitions_pro"])]
+    drive.do("preparer_demande", PREPARE)
     drive.do("decision_financeur", GRANTED)
     drive.do("confirmer_entree", ENTERED)
     drive.ended("fin_entree_formation")

@@ -47,8 +47,9 @@ class Config:
     REFERRAL_REMINDER_DAYS = int(os.environ.get("SPRO_REFERRAL_REMINDER_DAYS", "5"))
     REFERRAL_ESCALATION_DAYS = int(os.environ.get("SPRO_REFERRAL_ESCALATION_DAYS", "10"))
     REFERRAL_EXPIRY_DAYS = int(os.environ.get("SPRO_REFERRAL_EXPIRY_DAYS", "30"))
-    # A funding request still without a decision this many working days after it was submitted is
-    # signalled to the CEP adviser.
+    # A funding request still not deposited this many working days after its plan was sent, or still
+    # without a decision this many working days after it was deposited, is signalled to the CEP adviser.
+    FUNDING_DEPOSIT_DAYS = int(os.environ.get("SPRO_FUNDING_DEPOSIT_DAYS", "5"))
     FUNDING_REMINDER_DAYS = int(os.environ.get("SPRO_FUNDING_REMINDER_DAYS", "15"))
     # Links in messages; when unset, the address each request came to (see notifications.public_link).
     PUBLIC_URL = os.environ.get("SPRO_PUBLIC_URL") or None

@@ -120,6 +120,7 @@ def enregistrer_plan(ctx, params, data):
     db.session.add(plan)
     db.session.flush()
     new = []
+    deposit_by = _iso(add_working_days(now, current_app.config["FUNDING_DEPOSIT_DAYS"]))
     for position, (code, amount) in enumerate(figures.lines.items()):
         funder = funders[code]
         line = FundingRequest(plan_id=plan.id, journey_id=ctx.journey.id, structure_id=plan.structure_id,
@@ -135,7 +136,8 @@ def enregistrer_plan(ctx, params, data):
         db.session.add(line)
         db.session.flush()
         if line.status == "a_preparer":
-            new.append({"id": line.id, "financeur": code, "libelle": funder.label, "montant": amount_text(amount)})
+            new.append({"id": line.id, "financeur": code, "libelle": funder.label, "montant": amount_text(amount),
+                        "relance": deposit_by})
     _record(ctx, "cep.plan_saved", f"Plan de financement n°{plan.number} : {euros(plan.total_cost)}, "
             f"{len(new)} demande{'s' if len(new) > 1 else ''} à déposer", {"plan_id": plan.id})
     return new
@@ -150,6 +152,16 @@ def deposer(ctx, params, data):
     _record(ctx, "cep.request_submitted", f"Demande de financement déposée auprès de {request.funder.label} "
             f"({euros(request.amount_requested)})", {"request_id": request.id})
     return {"relance": _iso(request.remind_at)}
+
+
+def relancer_depot(ctx, params, data):
+    request = _request(ctx, data)
+    _record(ctx, "cep.request_reminded", f"Demande de financement à déposer : {request.funder.label}",
+            {"request_id": request.id})
+    _tell_structure(ctx, "relance_financement", f"Demande de financement à déposer : {request.funder.label}",
+                    f"La demande de {euros(request.amount_requested)} auprès de {request.funder.label} prévue au "
+                    f"plan de financement n°{request.plan.number} n'est pas encore déposée.")
+    return True
 
 
 def relancer_demande(ctx, params, data):
@@ -234,5 +246,5 @@ def arreter(ctx, params, data):
 
 
 SERVICES = {f"cep.{fn.__name__}": fn for fn in (
-    operateur, demarrer, valider, enregistrer_plan, deposer, relancer_demande, enregistrer_decision, bilan,
-    rappeler_entree, entree, arreter)}
+    operateur, demarrer, valider, enregistrer_plan, deposer, relancer_depot, relancer_demande,
+    enregistrer_decision, bilan, rappeler_entree, entree, arreter)}
