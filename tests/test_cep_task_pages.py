@@ -5,8 +5,8 @@ the previous one."""
 import html
 import re
 
-from cep_steps import ADVISER, decide, in_days, level1, level2, open_cep, submit_all, today, validate_project
-from conftest import csrf_from, login
+from cep_steps import ADVISER, decide, in_days, level1, level2, open_cep, plan, submit_all, today, validate_project
+from conftest import api_token, csrf_from, login
 from test_orientation import the_task
 
 from webapp.extensions import db
@@ -94,3 +94,25 @@ def test_a_level_two_session_without_its_date_is_refused_and_loses_nothing(clien
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Date de la séance" in page and "Séance sur les stages." in page
+
+
+def test_through_the_api_a_revised_plan_starts_from_the_previous_one(client, app):
+    """A client reading the revision step gets the previous plan under the form's field names, and
+    nothing for a step whose form carries nothing over."""
+    with app.app_context():
+        journey = open_cep()
+        level1(journey, suite="validation")
+        validate_project(journey)
+        plan(journey, {"cpf": "3200", "transitions_pro": "5200"})
+        submit_all(journey)
+        decide(journey, "CPF", "accorde")
+        decide(journey, "Transitions", "partiel", "4000")
+        revision = the_task(journey, "plan_financement").id
+    headers = api_token(client, ADVISER)
+    body = client.get(f"/api/v1/tasks/{revision}", headers=headers).get_json()
+    assert body["start_values"]["financements"] == {"cpf": "3200.00", "transitions_pro": "5200.00"}
+    assert body["start_values"]["cout_pedagogique"] == "8000.00" and "decision_plan" not in body["start_values"]
+    with app.app_context():
+        other = open_cep()
+        first = the_task(other, "accueil_individualise").id
+    assert client.get(f"/api/v1/tasks/{first}", headers=headers).get_json()["start_values"] == {}

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from ..errors import InvalidData
 from ..queries.referrals import person_view
+from ..queries.tasks import earlier_answers
 from .errors import InvalidRequest
 from .forms import published_form
 
@@ -192,6 +193,10 @@ FORM = {"type": "object", "properties": {
 
 class TaskDetailSchema(TaskSchema):
     form = fields.Function(lambda task: published_form(g.api_user, task), metadata=FORM)
+    start_values = fields.Function(earlier_answers, metadata={
+        "type": "object", "description": "Ce que le formulaire reprend des étapes précédentes (le projet lors "
+                                         "d'une nouvelle séance, le plan précédent lors d'une révision), "
+                                         "sous les noms de ses champs ; vide sinon."})
 
 
 class _PageSchema(Schema):

@@ -39,6 +39,17 @@ def task_data(task: HumanTask) -> dict:
         return {}
 
 
+def earlier_answers(task: HumanTask) -> dict:
+    """The fields an open task's form names in `x-prefill` (the project in a new session, a revised
+    plan), as the journey's earlier steps recorded them under the same names."""
+    if task.status != "ouverte":
+        return {}
+    form = task.journey.definition.forms.get(task.form_key) or {}
+    names = (form.get("schema") or {}).get("x-prefill") or []
+    data = task_data(task) if names else {}
+    return {name: data[name] for name in names if data.get(name) not in (None, "", [], {})}
+
+
 def open_tasks_of_journey(actor, journey_id: int) -> list[HumanTask]:
     """The journey's open tasks held by the actor's structure, oldest first."""
     return db.session.scalars(select(HumanTask).where(

@@ -14,7 +14,7 @@ from ..queries.referrals import person_view, referral_for_task
 from ..queries.directory import network_labels
 from ..queries.suggestions import partner_structures, structure_names
 from ..queries.task_choices import partner_options
-from ..queries.tasks import filter_choices, open_tasks_of_journey, task_data, task_for, task_list
+from ..queries.tasks import earlier_answers, filter_choices, open_tasks_of_journey, task_data, task_for, task_list
 from ..task_forms import coerce, describe, expand
 
 bp = Blueprint("tasks", __name__)
@@ -89,16 +89,7 @@ def show(task_id):
     task = task_for(current_user, task_id)
     if task.status == "terminee":
         return _render_task(task, values=task.data)
-    return _render_task(task, values={**_earlier_answers(task), **(_known_identity(task) or {})})
-
-
-def _earlier_answers(task) -> dict:
-    """The fields a form names in `x-prefill` (the project in a new session, a revised plan) start
-    from what the journey's earlier steps recorded under the same names."""
-    schema, _ui = _form_of(task)
-    names = schema.get("x-prefill") or []
-    data = task_data(task) if names else {}
-    return {name: data[name] for name in names if data.get(name) not in (None, "", [], {})}
+    return _render_task(task, values={**earlier_answers(task), **(_known_identity(task) or {})})
 
 
 def _known_identity(task) -> dict | None:
