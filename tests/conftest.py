@@ -10,10 +10,11 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import (ApiToken, AuditEvent, FundingPlan, FundingRequest, HumanTask, Journey,
-                           OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral, User)
+                           OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral, SignInThrottle, User)
 
 # Deleted after each test, in this order (foreign keys).
-TRANSACTIONAL = (OutboxMessage, AuditEvent, HumanTask, Referral, FundingRequest, FundingPlan, Journey, ApiToken, PersonSearchTerm,
+TRANSACTIONAL = (SignInThrottle, OutboxMessage, AuditEvent, HumanTask, Referral, FundingRequest, FundingPlan, Journey,
+                 ApiToken, PersonSearchTerm,
                  PersonAccess, Person)
 DEMO_PASSWORD = "demo-spro-2026"
 

@@ -8,10 +8,11 @@ from .people import Person, PersonAccess, PersonSearchTerm
 from .referrals import Referral
 from .structures import BassinCommune, Structure, Territory
 from .tasks import HumanTask
-from .users import ApiToken, User
+from .users import ApiToken, SignInThrottle, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "BassinCommune", "DefinitionVersion", "Funder", "FundingPlan", "FundingRequest",
     "HumanTask", "Journey",
-    "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "Structure", "Territory", "User",
+    "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "SignInThrottle", "Structure",
+    "Territory", "User",
 ]

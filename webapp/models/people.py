@@ -26,6 +26,7 @@ class Person(db.Model):
     created_by_structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"), index=True)
     # A dossier merged into another keeps its row (nothing is lost) and points to the one kept.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)  # identity and free text removed
 
     created_by_structure = relationship("Structure")
 

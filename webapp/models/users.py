@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -23,6 +23,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     previous_login_at: Mapped[datetime | None] = mapped_column(DateTime)  # « what changed since »
     messages_seen_at: Mapped[datetime | None] = mapped_column(DateTime)  # unread = newer than this
+    # Bumped by logout and password change: a session cookie carrying an older value is refused.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     structure = relationship("Structure")
 
@@ -43,3 +45,14 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
     user = relationship("User")
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins counted per key (« user:<name> » or « ip:<address> »), in the shared database
+    so that every app process sees them."""
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime] = mapped_column(DateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
