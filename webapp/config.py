@@ -61,6 +61,8 @@ class Config:
     SMTP_USERNAME = os.environ.get("SPRO_SMTP_USERNAME") or None
     SMTP_PASSWORD = os.environ.get("SPRO_SMTP_PASSWORD") or None
     MAIL_SENDER = os.environ.get("SPRO_MAIL_SENDER", "SPRO Centre-Val de Loire <ne-pas-repondre@spro.example.org>")
+    # Audit entries older than this are purged by the worker (12 months, as the CNIL recommends for access logs).
+    AUDIT_RETENTION_DAYS = int(os.environ.get("SPRO_AUDIT_RETENTION_DAYS", "365"))
 
 
 class TestConfig(Config):
