@@ -92,18 +92,45 @@ def seed_demo_command(as_json):
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @with_appcontext
 def worker(once):
-    """Fire due timers, then send queued messages, in a loop until stopped."""
+    """Fire due timers, send queued messages, then apply retention, in a loop until stopped."""
     from .operations.notifications import send_pending
     from .operations.timers import fire_due_timers
     interval = current_app.config["WORKER_INTERVAL_SECONDS"]
     while True:
         count = fire_due_timers()
         sent = send_pending()
+        anonymised, purged = _retention_pass()
         if once:
-            click.echo(f"{count} parcours avancé(s), {sent} message(s) envoyé(s).")
+            click.echo(f"{count} parcours avancé(s), {sent} message(s) envoyé(s), {anonymised} dossier(s) "
+                       f"anonymisé(s), {purged} entrée(s) du journal d'audit supprimée(s).")
             return
-        if count == 0 and sent == 0:
+        if count == 0 and sent == 0 and anonymised == 0:
             time.sleep(interval)
+
+
+def _retention_pass() -> tuple[int, int]:
+    """Anonymise inactive people, close ended snapshot accesses, purge old audit entries: each in
+    its own transaction, logged in French; a failure is rolled back and logged, never fatal."""
+    from . import clock
+    from .operations import audit, person_index, retention
+    now = clock.now()
+    results = []
+    steps = [("anonymisation des dossiers inactifs", lambda: retention.anonymise_inactive(now)),
+             ("fin d'accès aux données partagées", lambda: person_index.prune_ended_snapshots(db.session))]
+    if hasattr(audit, "purge_expired"):
+        steps.append(("purge du journal d'audit", lambda: audit.purge_expired(now)))
+    for label, step in steps:
+        try:
+            count = step()
+            db.session.commit()
+        except Exception:  # one failing step must not stop timers and messages
+            db.session.rollback()
+            current_app.logger.exception("Échec de l'étape « %s » du worker.", label)
+            count = 0
+        if count:
+            current_app.logger.info("Worker : %s, %d élément(s).", label, count)
+        results.append(count)
+    return results[0], results[2] if len(results) > 2 else 0
 
 
 @main.group("process")

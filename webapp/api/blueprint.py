@@ -8,3 +8,10 @@ def public(view):
     """Mark a view as reachable without a bearer token (every other view requires one)."""
     view.api_public = True
     return view
+
+
+@bp.after_request
+def _never_cached(response):
+    """Every API answer may carry personal data: no browser or proxy keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -5,12 +5,13 @@ creates or changes what decides them: the person's identity or profile, a journe
 (session events below). Whatever operation writes, the search and the list « Personnes suivies »
 follow, and a receiving structure's words come only from the snapshots shared with it.
 """
-from sqlalchemy import delete, event, insert, inspect, select, update
+from sqlalchemy import delete, event, exists, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import HumanTask, Journey, Person, PersonAccess, PersonSearchTerm, Referral
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
+from ..queries.referrals import snapshot_open
 from ..search_terms import terms_of
 
 def _visible_fields(conn, person_id: int) -> tuple[dict, dict]:
@@ -24,8 +25,10 @@ def _visible_fields(conn, person_id: int) -> tuple[dict, dict]:
     full = {person["created_by_structure_id"]}
     full.update(conn.scalars(select(Journey.structure_id).where(Journey.person_id == person_id)))
     shared: dict[int, dict] = {}
+    # a referral reassigned away or expired opens its snapshot only for a while after it closed
     for to_id, data in conn.execute(select(Referral.to_structure_id, Referral.shared_data)
-                                    .where(Referral.person_id == person_id).order_by(Referral.id)):
+                                    .where(Referral.person_id == person_id, snapshot_open())
+                                    .order_by(Referral.id)):
         if to_id not in full:
             shared.setdefault(to_id, {}).update(data or {})
     return {s: values for s in full}, shared
@@ -50,6 +53,19 @@ def reindex(conn, person_id: int) -> None:
         conn.execute(insert(PersonAccess), access)
     if terms:
         conn.execute(insert(PersonSearchTerm), terms)
+
+
+def prune_ended_snapshots(session) -> int:
+    """Rebuild the people whose receiver-only access rows outlived every snapshot they were
+    given (reassigned away or expired long enough ago); returns how many (run by the worker)."""
+    conn = session.connection()
+    stale = select(PersonAccess.person_id).where(PersonAccess.full.is_(False), ~exists().where(
+        Referral.person_id == PersonAccess.person_id, Referral.to_structure_id == PersonAccess.structure_id,
+        snapshot_open())).distinct()
+    ids = sorted(conn.scalars(stale))
+    for person_id in ids:
+        reindex(conn, person_id)
+    return len(ids)
 
 
 def rebuild_all(session) -> int:

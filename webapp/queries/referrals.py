@@ -1,6 +1,9 @@
 """Referrals as each structure may see them: the path across structures, shared fields only."""
 from dataclasses import dataclass
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -17,10 +20,36 @@ def has_full_access(actor, person: Person) -> bool:
         select(exists().where(Journey.person_id == person.id, Journey.structure_id == actor.structure_id))))
 
 
+# A receiver's access to the snapshot of a referral reassigned away from it, or expired, ends
+# SNAPSHOT_ACCESS_DAYS_AFTER_CLOSE days after the referral closed.
+ENDING_STATES = ("reaffectee", "expiree")
+
+
+def snapshot_cutoff():
+    """Referrals reassigned or expired before this moment no longer open their snapshot."""
+    return clock.now() - timedelta(days=int(current_app.config.get("SNAPSHOT_ACCESS_DAYS_AFTER_CLOSE", 30)))
+
+
+def snapshot_open(referral=Referral, cutoff=None):
+    """SQL condition: the receiving structure may still see this referral's snapshot."""
+    cutoff = cutoff or snapshot_cutoff()
+    return or_(referral.status.not_in(ENDING_STATES), referral.closed_at.is_(None), referral.closed_at > cutoff)
+
+
 def received_referrals(actor, person_id: int) -> list[Referral]:
+    """The referrals of this person sent to the actor's structure whose snapshot it may still see."""
     return db.session.scalars(select(Referral).where(
-        Referral.person_id == person_id, Referral.to_structure_id == actor.structure_id)
+        Referral.person_id == person_id, Referral.to_structure_id == actor.structure_id, snapshot_open())
         .order_by(Referral.sent_at)).all()
+
+
+def may_open_as_receiver(actor, person_id: int) -> bool:
+    """The actor's structure received a referral of this person whose snapshot it may still see, or
+    sent one (a receiver that redirected the person)."""
+    return bool(db.session.scalar(select(exists().where(
+        Referral.person_id == person_id,
+        or_(and_(Referral.to_structure_id == actor.structure_id, snapshot_open()),
+            Referral.from_structure_id == actor.structure_id)))))
 
 
 @dataclass
@@ -201,7 +230,7 @@ def display_names(actor, person_ids) -> dict[int, str]:
         Journey.person_id.in_(ids), Journey.structure_id == mine)))
     shared: dict[int, dict] = {pid: {} for pid in ids}
     for pid, data in db.session.execute(select(Referral.person_id, Referral.shared_data).where(
-            Referral.person_id.in_(ids - full), Referral.to_structure_id == mine)
+            Referral.person_id.in_(ids - full), Referral.to_structure_id == mine, snapshot_open())
             .order_by(Referral.sent_at, Referral.id)):
         shared[pid].update(data or {})
     return {pid: PersonView(person, pid in full, shared[pid]).display_name for pid, person in people.items()}
