@@ -5,12 +5,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .engine import FORM_PROPERTY, dump_specs
 from .errors import DefinitionError, Problem
-from .expressions import check_expression
+from .expression_sites import bpmn_sites, expression_problems
 from .xml import MAX_XML_BYTES, parse_xml
 
 NS = {
@@ -23,8 +22,6 @@ _FORBIDDEN_TASKS = {
     "sendTask": "Tâche d'envoi refusée : non prise en charge.",
     "businessRuleTask": None,
 }
-_EXPRESSION_TAGS = ("conditionExpression", "loopCondition", "completionCondition",
-                    "timeDuration", "timeDate", "timeCycle")
 
 
 @dataclass
@@ -72,10 +69,7 @@ def _static_problems(root, file_name, known_forms, known_services=frozenset()):
         elif tag in ("preScript", "postScript", "script") and (el.text or "").strip() \
                 and _local(el.getparent().tag) != "scriptTask":  # a script task is reported once
             problems.append(Problem("Script refusé : les scripts ne sont pas exécutés.", el_id, file_name))
-        elif tag in _EXPRESSION_TAGS and (el.text or "").strip():
-            reason = check_expression(el.text)
-            if reason:
-                problems.append(Problem(reason, el_id, file_name))
+    problems.extend(expression_problems(bpmn_sites(root), file_name))
     for task in root.iterfind(".//bpmn:userTask", NS):
         props = {p.get("name"): p.get("value")
                  for p in task.iterfind(".//spiffworkflow:property", NS)}
@@ -101,29 +95,31 @@ def _static_problems(root, file_name, known_forms, known_services=frozenset()):
 
 
 def _find_cycle(container):
-    """Return the id of a sequence flow closing a cycle in this (sub)process, if any."""
+    """Return the id of a sequence flow closing a cycle in this (sub)process, if any.
+
+    Iterative depth-first search: a chain of thousands of tasks must not exhaust the stack."""
     edges = defaultdict(list)
     for flow in container.iterfind("bpmn:sequenceFlow", NS):
         edges[flow.get("sourceRef")].append((flow.get("targetRef"), flow.get("id")))
     state = {}
-
-    def visit(node):
-        state[node] = "open"
-        for target, flow_id in edges.get(node, ()):
+    for start in list(edges):
+        if start in state:
+            continue
+        state[start] = "open"
+        stack = [(start, iter(edges.get(start, ())))]
+        while stack:
+            node, pending = stack[-1]
+            step = next(pending, None)
+            if step is None:
+                state[node] = "done"
+                stack.pop()
+                continue
+            target, flow_id = step
             if state.get(target) == "open":
                 return flow_id
             if target not in state:
-                found = visit(target)
-                if found:
-                    return found
-        state[node] = "done"
-        return None
-
-    for node in list(edges):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+                state[target] = "open"
+                stack.append((target, iter(edges.get(target, ()))))
     return None
 
 
@@ -147,6 +143,8 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
             problems.extend(exc.problems)
             continue
         problems.extend(_static_problems(root, file_name, known_forms, known_services))
+        # STRUCTURAL BOUNDS HOOK (issue 7, point 2): enable once webapp/workflow/bounds.py exists.
+        # problems.extend(bounds.structural_problems(root, file_name))
         roots[file_name] = root
     if problems:
         raise DefinitionError(problems)
@@ -165,7 +163,7 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
             parser.add_bpmn_xml(root, file_name)
         except ValidationException as exc:
             problems.append(_from_spiff(exc, file_name))
-        except SpiffWorkflowException:
+        except Exception:  # noqa: BLE001  (the engine's parser must never turn into a traceback)
             problems.append(Problem(_ENGINE_REFUSED, None, file_name))
     if problems:
         raise DefinitionError(problems)
@@ -182,7 +180,10 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
             except ValidationException as exc:
                 problems.append(_from_spiff(exc, file_name))
                 continue
-            except SpiffWorkflowException:
+            except RecursionError:
+                problems.append(Problem(_TOO_LONG, key, file_name))
+                continue
+            except Exception:  # noqa: BLE001
                 problems.append(Problem(_ENGINE_REFUSED, key, file_name))
                 continue
             forms = {p.get("value") for p in root.iterfind(".//spiffworkflow:property", NS)
@@ -207,8 +208,14 @@ _ENGINE_REFUSED = ("Le moteur de parcours ne peut pas exécuter ce diagramme : v
                    "BPMN que chaque tâche est reliée et que les sous-processus appelés existent.")
 
 
+_TOO_LONG = ("Enchaînement trop long pour le moteur de parcours : découpez ce diagramme en "
+             "sous-processus (activités d'appel) de quelques centaines d'étapes au plus.")
+
+
 def _from_spiff(exc: ValidationException, file_name) -> Problem:
     """The engine's (English) refusal told in French: where, and what to do."""
+    if "RecursionError" in str(exc) or isinstance(exc.__cause__, RecursionError):
+        return Problem(_TOO_LONG, getattr(exc, "id", None) or None, file_name)
     line = f" (ligne {exc.line_number})" if getattr(exc, "line_number", "") else ""
     return Problem(f"Le diagramme ne respecte pas la norme BPMN 2.0{line} : ouvrez-le dans un éditeur "
                    "BPMN, corrigez l'élément signalé (lien manquant, élément mal placé ou incomplet) "
