@@ -27,7 +27,8 @@ def _secret_key():
 class Config:
     SECRET_KEY = _secret_key()
     MAX_CONTENT_LENGTH = 3 * 1024 * 1024  # no request body above 3 MB is read
-    SESSION_COOKIE_SECURE = os.environ.get("SPRO_SECURE_COOKIES", "").lower() in ("1", "true", "oui")
+    # Secure cookies and HSTS unless SPRO_SECURE_COOKIES=false (the local demo on http://127.0.0.1).
+    SESSION_COOKIE_SECURE = os.environ.get("SPRO_SECURE_COOKIES", "true").lower() not in ("0", "false", "non", "no")
     SQLALCHEMY_DATABASE_URI = os.environ.get("SPRO_DATABASE_URL") or _default_sqlite_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PROCESSES_DIR = os.environ.get("SPRO_PROCESSES_DIR", str(PROJECT_ROOT / "processes"))
@@ -37,7 +38,13 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
-    LOGIN_RATE_LIMIT = os.environ.get("SPRO_LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_RATE_LIMIT = os.environ.get("SPRO_LOGIN_RATE_LIMIT", "120 per minute")
+    # Sessions and sign-in throttling: a session ends after this many minutes without a request (and
+    # PERMANENT_SESSION_LIFETIME after sign-in); failed sign-ins lock a username with growing delays
+    # (operations/sign_in.py) and an address after this many failures within the window.
+    IDLE_TIMEOUT_MINUTES = int(os.environ.get("SPRO_IDLE_TIMEOUT_MINUTES", "30"))
+    SIGN_IN_ADDRESS_MAX_FAILURES = int(os.environ.get("SPRO_SIGN_IN_ADDRESS_MAX_FAILURES", "300"))
+    SIGN_IN_ADDRESS_WINDOW_MINUTES = 15
     # Several app processes need a shared store (e.g. redis://…) for the login limit to hold.
     RATELIMIT_STORAGE_URI = os.environ.get("SPRO_RATELIMIT_STORAGE_URI", "memory://")
     API_TOKEN_HOURS = 12
@@ -71,3 +78,4 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("SPRO_TEST_DATABASE_URL")  # else a temporary SQLite file
     WTF_CSRF_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"
+    SESSION_COOKIE_SECURE = False  # the test client and the browser tests speak plain http

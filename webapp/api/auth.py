@@ -36,10 +36,20 @@ def _authenticate():
      errors=(400, (401, "Identifiant ou mot de passe incorrect."), 429))
 def token():
     """Échange un identifiant et un mot de passe contre un jeton porteur à durée limitée."""
+    from ..operations import sign_in  # the same per-account throttle as the login screen
+    from ..extensions import db
+    from .errors import error_response
     body = load_body(TokenRequest())
-    user = authenticate(body["username"], body["password"])
+    wait = sign_in.wait_seconds(body["username"], request.remote_addr)
+    user = None if wait else authenticate(body["username"], body["password"])
     if user is None:
+        if not wait:
+            wait = sign_in.record_failure(body["username"], request.remote_addr)
+            db.session.commit()
+        if wait:
+            return error_response(429, sign_in.wait_message(wait), headers=[("Retry-After", str(wait))])
         raise Unauthorized("Identifiant ou mot de passe incorrect.")
+    sign_in.record_success(body["username"])
     with write_transaction():
         value, row = issue_token(user, current_app.config["API_TOKEN_HOURS"])
     return TokenSchema().dump({"token": value, "expires_at": row.expires_at})

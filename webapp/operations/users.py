@@ -1,4 +1,4 @@
-"""Users: password hashing (argon2id), authentication and API tokens."""
+"""Users: password hashing (argon2id), authentication, session ending, password change and API tokens."""
 import hashlib
 import secrets
 from datetime import timedelta
@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from .. import clock
+from ..errors import InvalidData
 from ..extensions import db
 from ..models import ApiToken, User
 
@@ -29,6 +30,34 @@ def authenticate(username: str, password: str) -> User | None:
     if user is None or not user.active:
         return None
     return user
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def end_sessions(user: User) -> None:
+    """End every session of this user: cookies carrying the previous session version are refused."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def change_password(user: User, current: str, new: str, confirmation: str) -> None:
+    """Replace the user's password (argon2id) and end their sessions; French messages per field."""
+    errors = {}
+    try:
+        _HASHER.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        errors["current"] = "Le mot de passe actuel est incorrect."
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        errors["new"] = f"Choisissez un mot de passe d'au moins {MIN_PASSWORD_LENGTH} caractères."
+    elif new == current:
+        errors["new"] = "Choisissez un mot de passe différent de l'actuel."
+    if not errors.get("new") and new != confirmation:
+        errors["confirmation"] = "Les deux saisies du nouveau mot de passe ne correspondent pas."
+    if errors:
+        raise InvalidData("Le mot de passe n'a pas été changé.", errors)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+    db.session.flush()
 
 
 def _digest(token: str) -> str:

@@ -1,8 +1,9 @@
 """Session users, security headers and template helpers."""
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import g, request
-from flask_login import AnonymousUserMixin, current_user
+from flask import current_app, flash, g, redirect, request, session
+from flask_login import AnonymousUserMixin, current_user, login_url
 
 from .. import clock
 from ..extensions import db, login_manager
@@ -12,14 +13,68 @@ from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
 from ..vocabularies import PUBLICS_SPRO, label
 
 PARIS = ZoneInfo("Europe/Paris")
+HSTS = "max-age=31536000; includeSubDomains"
+# What the session carries beyond Flask-Login's keys: the user's session version, the sign-in time
+# and the last request's time (ISO, UTC).
+SESSION_KEYS = ("_session_version", "_signed_in_at", "_last_seen")
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
+def start_session(user) -> None:
+    """Mark the signed-in session with the user's session version and the time (after login_user)."""
+    now = clock.now().isoformat(timespec="seconds")
+    session["_session_version"] = user.session_version or 0
+    session["_signed_in_at"] = session["_last_seen"] = now
+
+
+def _end_reason(user) -> str | None:
+    """Why this session may no longer act for `user` (a French message), or None while it may."""
+    if session.get("_session_version") != (user.session_version or 0):
+        return "Votre session a été fermée : reconnectez-vous."
+    # Flask-Login's "strong" protection only marks a *permanent* session non-fresh when the cookie
+    # comes from another address or browser: refuse it here instead.
+    if session.get("_id") != login_manager._session_identifier_generator():
+        return "Votre session a été fermée : reconnectez-vous."
+    now = clock.now()
+    try:
+        signed_in_at = datetime.fromisoformat(session["_signed_in_at"])
+        last_seen = datetime.fromisoformat(session["_last_seen"])
+    except (KeyError, TypeError, ValueError):
+        return "Votre session a été fermée : reconnectez-vous."
+    lifetime = current_app.permanent_session_lifetime
+    if now - signed_in_at > lifetime:
+        hours = int(lifetime.total_seconds() // 3600)
+        return f"Session expirée après {hours} heures : reconnectez-vous."
+    idle = current_app.config["IDLE_TIMEOUT_MINUTES"]
+    if now - last_seen > timedelta(minutes=idle):
+        return f"Session expirée après {idle} minutes d'inactivité : reconnectez-vous."
+    return None
+
+
 @login_manager.user_loader
 def _load_user(user_id):
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError, OverflowError):
+        user = None
+    if user is None or not user.active:
+        return None
+    reason = _end_reason(user)
+    if reason is not None:
+        for key in ("_user_id", "_fresh", "_id", *SESSION_KEYS):
+            session.pop(key, None)
+        g.session_end_reason = reason
+        return None
+    session["_last_seen"] = clock.now().isoformat(timespec="seconds")
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    """To the login page with the page asked for, saying why the session ended if it did."""
+    flash(g.pop("session_end_reason", None) or login_manager.login_message, "info")
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def _local(value, fmt="%d/%m/%Y %H:%M"):
@@ -76,6 +131,8 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         # The user Flask-Login already loaded, if any: current_user.is_authenticated would
         # read the row again after a commit (one more SELECT on every committing request).
         user = g.get("_login_user")
