@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..errors import Conflict, DomainError
 from ..extensions import db
+from ..views.errors import size_limit
 from .blueprint import bp
 
 HTTP_MESSAGES = {
@@ -16,7 +17,7 @@ HTTP_MESSAGES = {
     403: "Accès refusé.",
     404: "Cette adresse de l'API n'existe pas.",
     405: "Cette méthode n'est pas permise sur cette adresse.",
-    413: "Requête trop volumineuse.",
+    413: "Requête trop volumineuse : rien n'a été enregistré.",
     415: "Envoyez un corps de requête au format JSON.",
     429: "Trop de tentatives : patientez une minute avant de réessayer.",
     500: "Une erreur inattendue est survenue ; rien n'a été enregistré.",
@@ -60,8 +61,11 @@ def _http_error(exc: HTTPException):
     if exc.code is None or exc.code >= 500:
         db.session.rollback()
     status = exc.code or 500
-    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
-    return error_response(status, HTTP_MESSAGES.get(status, f"Erreur HTTP {status}."), headers=headers)
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")]
+    message = HTTP_MESSAGES.get(status, f"Erreur HTTP {status}.")
+    if status == 413:
+        message = f"Requête trop volumineuse ({size_limit()} au plus) : rien n'a été enregistré."
+    return error_response(status, message, headers=headers)
 
 
 def answer_routing_errors():

@@ -1,10 +1,13 @@
 """Marshmallow schemas: request bodies and query strings in, JSON answers out."""
+import json
+import math
 import re
 from datetime import timezone
 
 from flask import g, request
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..converters import ID_DIGITS, MAX_PAGE
 from ..errors import InvalidData
 from ..queries.referrals import person_view
 from ..queries.tasks import earlier_answers
@@ -15,6 +18,28 @@ REQUIRED = {"required": "Ce champ est obligatoire.", "null": "Ce champ ne peut p
 TEXT = {**REQUIRED, "invalid": "Saisissez un texte."}
 INTEGER = {**REQUIRED, "invalid": "Saisissez un nombre entier.", "too_large": "Nombre trop grand."}
 OBJECT = {**REQUIRED, "invalid": "Saisissez un objet JSON."}
+MAX_ID = 10 ** ID_DIGITS - 1
+
+
+class WholeNumber(fields.Integer):
+    """An integer; in a query string, ASCII digits only (int() also reads "١٢٣" and "１２３")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,%d}" % ID_DIGITS, value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Page(**kwargs):
+    """A page number: 1 to MAX_PAGE."""
+    return WholeNumber(load_default=1, error_messages=INTEGER, validate=validate.Range(
+        min=1, max=MAX_PAGE, error=f"La page doit être un nombre entre 1 et {MAX_PAGE}."), **kwargs)
+
+
+def RecordId(**kwargs):
+    """The id of a row: a positive integer a database column holds."""
+    return WholeNumber(strict=True, error_messages=INTEGER, validate=validate.Range(
+        min=1, max=MAX_ID, error="Identifiant invalide : un nombre entier positif est attendu."), **kwargs)
 
 
 class UtcDateTime(fields.DateTime):
@@ -45,8 +70,7 @@ class TaskListArgs(RequestSchema):
                          metadata={"description": "Identifiant BPMN de la tâche"})
     person = fields.String(load_default=None, error_messages=TEXT,
                            metadata={"description": "Numéro de dossier, nom ou prénom"})
-    page = fields.Integer(load_default=1, error_messages=INTEGER, validate=validate.Range(
-        min=1, error="La page doit être un nombre positif."))
+    page = Page()
 
 
 class ReferralListArgs(RequestSchema):
@@ -57,12 +81,11 @@ class ReferralListArgs(RequestSchema):
     status = fields.String(load_default=None, error_messages=TEXT, validate=validate.OneOf(
         ("ouverte", "acceptee", "refusee", "redirigee", "expiree", "aboutie", "abandonnee", "en_cours",
          "en_retard", "escaladees"), error="État inconnu."))
-    page = fields.Integer(load_default=1, error_messages=INTEGER, validate=validate.Range(
-        min=1, error="La page doit être un nombre positif."))
+    page = Page()
 
 
 class ReassignRequest(RequestSchema):
-    user_id = fields.Integer(required=True, strict=True, error_messages=INTEGER)
+    user_id = RecordId(required=True)
 
 
 class CompleteRequest(RequestSchema):
@@ -72,8 +95,8 @@ class CompleteRequest(RequestSchema):
 
 class StartJourneyRequest(RequestSchema):
     process_key = fields.String(required=True, error_messages=TEXT)
-    person_id = fields.Integer(load_default=None, allow_none=True, strict=True, error_messages=INTEGER,
-                               metadata={"description": "Dossier existant ; absent : nouvelle personne"})
+    person_id = RecordId(load_default=None, allow_none=True,
+                         metadata={"description": "Dossier existant ; absent : nouvelle personne"})
 
 
 def _flatten(messages: dict) -> dict:
@@ -119,11 +142,56 @@ def _refuse_unstorable(payload: dict):
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", in_form)
 
 
+MAX_JSON_DEPTH = 32  # forms nest objects and lists a few levels at most
+NOT_JSON = "Le corps de la requête doit être un objet JSON."
+TOO_DEEP = f"Le corps JSON est trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus)."
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("non-finite number")
+    return value
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value) -> int:
+    """How deeply objects and lists nest in `value`, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if deepest > MAX_JSON_DEPTH:
+                break
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def json_body():
+    """The request's JSON: strict JSON only (no NaN, Infinity, numbers beyond a float), nested at most
+    MAX_JSON_DEPTH levels; None when the body is not JSON."""
+    if not request.is_json:
+        return None
+    try:
+        payload = json.loads(request.get_data(cache=True), parse_float=_finite, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise InvalidRequest(TOO_DEEP) from exc
+    except ValueError:
+        return None
+    if _depth(payload) > MAX_JSON_DEPTH:
+        raise InvalidRequest(TOO_DEEP)
+    return payload
+
+
 def load_body(schema: Schema) -> dict:
     """The JSON object body, validated by `schema` (400 when absent, not an object or invalid)."""
-    payload = request.get_json(silent=True)
+    payload = json_body()
     if not isinstance(payload, dict):
-        raise InvalidRequest("Le corps de la requête doit être un objet JSON.")
+        raise InvalidRequest(NOT_JSON)
     _refuse_unstorable(payload)
     return _load(schema, payload)
 
