@@ -141,24 +141,57 @@ def process_group():
 @process_group.command("validate", with_appcontext=False)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 def validate(paths):
-    """Check BPMN files without storing anything: exit 1 with one line per problem.
+    """Check BPMN and DMN files without storing anything: exit 1 with one line per problem.
 
-    The shipped processes are read alongside, so that a call activity to one of them resolves.
+    The shipped processes are read alongside, so that a call activity to one of them resolves;
+    a .dmn file gets the same checks as its upload.
     """
+    from .workflow import DefinitionError
+    try:
+        valid, problems = _validate_files(paths)
+    except DefinitionError as exc:
+        valid, problems = [], exc.problems
+    except Exception as exc:  # noqa: BLE001  (a validator answers in French, never with a traceback)
+        valid, problems = [], [f"Validation interrompue : erreur inattendue ({type(exc).__name__}) ; "
+                               "signalez-la avec le fichier en cause."]
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(1)
+    for key in valid:
+        click.echo(f"Valide : {key}")
+
+
+def _validate_files(paths) -> tuple[list[str], list]:
+    """(valid process and decision keys, problems) of the given files."""
+    from dataclasses import replace
+
     from .config import Config
-    from .operations.definitions import available_forms, read_folder
+    from .operations.definitions import available_forms, check_decision, read_folder
     from .operations.services import SERVICES
     from .workflow import DefinitionError, compile_files
-    given = {Path(p).name: Path(p).read_bytes() for p in paths}
-    try:
-        compiled = compile_files(given, known_forms=available_forms(Config.FORMS_DIR),
-                                 context=read_folder(Config.PROCESSES_DIR), known_services=set(SERVICES))
-    except DefinitionError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(1)
-    for key in sorted(compiled):
-        click.echo(f"Valide : {key}")
+    from .workflow.xml import MAX_XML_BYTES
+
+    def read(path):  # never more than the size limit plus one byte: parsing reports the excess
+        with open(path, "rb") as handle:
+            return handle.read(MAX_XML_BYTES + 1)
+
+    bpmn = {Path(p).name: read(p) for p in paths if not p.lower().endswith(".dmn")}
+    dmn = {Path(p).name: read(p) for p in paths if p.lower().endswith(".dmn")}
+    valid, problems = [], []
+    if bpmn:
+        try:
+            compiled = compile_files(bpmn, known_forms=available_forms(Config.FORMS_DIR),
+                                     context=read_folder(Config.PROCESSES_DIR), known_services=set(SERVICES))
+            valid.extend(sorted(compiled))
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+    for name, content in dmn.items():
+        try:
+            valid.append(check_decision(content)[0])
+        except DefinitionError as exc:
+            problems.extend(replace(p, file_name=name) for p in exc.problems)
+    return valid, problems
 
 
 @main.group("reference")

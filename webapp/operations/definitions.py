@@ -51,9 +51,10 @@ def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
     return created
 
 
-def publish_decision(file_name: str, xml: bytes | str, actor=None,
-                     expected_key: str | None = None) -> DefinitionVersion | None:
-    """Validate a DMN decision table and store it as a new version when it changed."""
+def check_decision(xml: bytes | str, expected_key: str | None = None) -> tuple[str, str]:
+    """Validate a DMN decision table as publishing does; return (decision key, text) or raise DefinitionError.
+
+    Reads no database: `spro process validate` uses it on .dmn files."""
     try:
         text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     except UnicodeDecodeError:
@@ -64,6 +65,13 @@ def publish_decision(file_name: str, xml: bytes | str, actor=None,
     problems = _contract_problems(key, text)
     if problems:
         raise DefinitionError(problems)
+    return key, text
+
+
+def publish_decision(file_name: str, xml: bytes | str, actor=None,
+                     expected_key: str | None = None) -> DefinitionVersion | None:
+    """Validate a DMN decision table and store it as a new version when it changed."""
+    key, text = check_decision(xml, expected_key)
     checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
     current = current_version(key, "dmn")
     if current is not None and current.checksum == checksum:
