@@ -2,6 +2,7 @@
 from flask import current_app, g, request
 
 from ..extensions import limiter
+from ..operations import audit
 from ..operations.users import authenticate, issue_token, user_for_token
 from .blueprint import bp, public
 from .errors import Unauthorized, write_transaction
@@ -52,4 +53,5 @@ def token():
     sign_in.record_success(body["username"])
     with write_transaction():
         value, row = issue_token(user, current_app.config["API_TOKEN_HOURS"])
+        audit.record(user, "token.issued", "Jeton d'accès à l'API délivré", kind="auth", detail={"token_id": row.id})
     return TokenSchema().dump({"token": value, "expires_at": row.expires_at})

@@ -1,6 +1,7 @@
 """Finding people: GET /api/v1/people?q= (search) or the list of people followed."""
 from marshmallow import Schema, fields, validate
 
+from ..operations import audit
 from ..queries.people_search import RESULTS, followed_people, search_people
 from .auth import current_actor
 from .blueprint import bp
@@ -38,6 +39,8 @@ def people():
     actor = current_actor()
     if args["q"] and args["q"].strip():
         rows, more = search_people(actor, args["q"], RESULTS)
+        audit.people_shown(actor, "person.search", "Recherche de personnes (API)", [r.person.id for r in rows])
         return PeopleSchema().dump({"items": rows, "total": None, "more": more})
     rows, total = followed_people(actor, page=args["page"])
+    audit.people_shown(actor, "person.list_read", "Personnes suivies consultées (API)", [r.person.id for r in rows])
     return PeopleSchema().dump({"items": rows, "total": total, "more": total > args["page"] * 25})

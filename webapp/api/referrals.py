@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from ..errors import Forbidden
 from ..models.referrals import REFERRAL_STATES
+from ..operations import audit
 from ..queries.referrals import TABS, structure_referrals, territory_referrals
 from .auth import current_actor
 from .blueprint import bp
@@ -62,4 +63,5 @@ def list_referrals():
     else:
         page = structure_referrals(actor, args["direction"], status=args["status"], page=args["page"],
                                    per_page=per_page)
+    audit.people_shown(actor, "referral.list_read", "Orientations (API)", [r.person_id for r in page.items])
     return ReferralItemPageSchema().dump(page)

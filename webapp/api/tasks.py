@@ -2,6 +2,7 @@
 from flask import current_app
 
 from ..errors import InvalidData
+from ..operations import audit
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
 from ..queries.tasks import task_for, task_list
@@ -24,6 +25,7 @@ def list_tasks():
     args = load_args(TaskListArgs())
     page = task_list(current_actor(), args.pop("scope"), per_page=current_app.config["TASKS_PER_PAGE"],
                      **args)
+    audit.people_shown(current_actor(), "task.list_read", "Liste de tâches (API)", [t.person_id for t in page.items])
     return TaskPageSchema().dump(page)
 
 
@@ -31,7 +33,10 @@ def list_tasks():
 @doc("Lire une tâche et son formulaire", tag=TAG, response=TaskDetailSchema, errors=(404,))
 def show_task(task_id):
     """La tâche, avec le schéma JSON de son formulaire (vocabulaires développés) et son schéma d'UI."""
-    return TaskDetailSchema().dump(task_for(current_actor(), task_id))
+    task = task_for(current_actor(), task_id)
+    audit.defer(current_actor(), "task.read", f"Tâche « {task.title} » consultée (API)", person_id=task.person_id,
+                journey_id=task.journey_id)
+    return TaskDetailSchema().dump(task)
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -11,6 +11,7 @@ from ..queries.definitions import decision_rows
 from ..task_forms import load_form_files
 from ..workflow import DefinitionError, Problem, compile_files, decision_key
 from ..queries.definitions import current_version
+from . import audit
 from .services import SERVICES
 
 
@@ -47,6 +48,8 @@ def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
         )
         db.session.add(version)
         created.append(version)
+        audit.record(actor, "definition.published", f"Parcours « {process.name} » publié (version {last + 1})",
+                     detail={"process_key": key, "version": last + 1})
     db.session.flush()
     return created
 
@@ -85,6 +88,8 @@ def publish_decision(file_name: str, xml: bytes | str, actor=None,
         forms={}, checksum=checksum, is_current=True, published_at=clock.now(),
         published_by_id=getattr(actor, "id", None))
     db.session.add(version)
+    audit.record(actor, "decision.published", f"Table de décision « {key} » publiée (version {last + 1})",
+                 detail={"process_key": key, "version": last + 1})
     db.session.flush()
     return version
 

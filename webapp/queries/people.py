@@ -4,6 +4,7 @@ from sqlalchemy import exists, or_, select
 from ..errors import NotFound
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, Journey, Person, Referral
+from ..operations import audit
 
 
 def person_for(actor, person_id: int) -> Person:
@@ -17,6 +18,7 @@ def person_for(actor, person_id: int) -> Person:
         select(exists().where(Referral.person_id == person.id, or_(
             Referral.to_structure_id == actor.structure_id, Referral.from_structure_id == actor.structure_id))))
     if not involved:
+        audit.denied(actor, "person", person.id, person_id=person.id)
         raise NotFound("Dossier introuvable.")
     return person
 

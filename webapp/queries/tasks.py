@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from ..errors import NotFound
 from ..extensions import db
 from ..models import DefinitionVersion, HumanTask, Journey, Person
+from ..operations import audit
 from ..workflow import EngineError, Instance
 
 
@@ -25,6 +26,8 @@ class Page:
 def task_for(actor, task_id: int) -> HumanTask:
     """A task of the actor's structure, or NotFound (also for other structures' tasks)."""
     task = db.session.get(HumanTask, task_id)
+    if task is not None and task.structure_id != actor.structure_id:
+        audit.denied(actor, "task", task.id, person_id=task.person_id)
     if task is None or task.structure_id != actor.structure_id:
         raise NotFound("Tâche introuvable.")
     return task

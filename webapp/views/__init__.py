@@ -1,4 +1,5 @@
 """Server-rendered screens, in French."""
+from . import audit as audit_trail
 from . import (auth, cep, cep_documents, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
                security, tasks, territories)
 
@@ -9,3 +10,4 @@ def init_app(app):
     for module in (auth, home, tasks, journeys, people, referrals, messages, directory, coordination,
                    territories, decisions, cep, cep_documents):
         app.register_blueprint(module.bp)
+    app.register_blueprint(audit_trail.bp)  # also writes the audit entries kept for the end of each request

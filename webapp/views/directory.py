@@ -5,6 +5,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InvalidData
 from ..extensions import db
+from ..operations import audit
 from ..operations.structures import (MAX_IMPORT_BYTES, create_structure, export_csv, export_json,
                                      import_structures, require_admin, update_structure)
 from ..queries.directory import (CONVENTION_LABELS, antennas, facets, network_labels,
@@ -129,6 +130,7 @@ def update(structure_id):
 @bp.get("/export.csv")
 @login_required
 def export_as_csv():
+    audit.defer(current_user, "directory.exported", "Annuaire exporté (CSV)")
     return Response(export_csv(), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="annuaire-spro.csv"'})
 
@@ -136,6 +138,7 @@ def export_as_csv():
 @bp.get("/export.json")
 @login_required
 def export_as_json():
+    audit.defer(current_user, "directory.exported", "Annuaire exporté (JSON)")
     return Response(export_json(), content_type="application/json; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="annuaire-spro.json"'})
 

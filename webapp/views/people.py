@@ -93,9 +93,11 @@ def index():
     page_number = max(1, request.args.get("page", 1, type=int))
     if text:
         rows, more = search_people(current_user, text)
+        audit.people_shown(current_user, "person.search", "Recherche de personnes", [r.person.id for r in rows])
         return render_template("people/index.html", q=text, rows=rows, more=more, scope=scope)
     rows, total = followed_people(current_user, in_progress_only=scope == "en_cours", page=page_number)
     page = Page(items=rows, total=total, page=page_number, per_page=25)
+    audit.people_shown(current_user, "person.list_read", "Personnes suivies consultées", [r.person.id for r in rows])
     return render_template("people/index.html", q="", rows=rows, page=page, scope=scope)
 
 

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user, login_required
 
 from ..errors import Forbidden
+from ..operations import audit
 from ..queries.referrals import (TABS, display_names, involves, open_task_ids, structure_referrals,
                                  tab_counts, territory_referrals)
 
@@ -56,6 +57,7 @@ def _board(direction: str):
     visible = {r.id for r in page.items if involves(current_user, r)}
     names = display_names(current_user, {r.person_id for r in page.items if r.id in visible})
     tasks = open_task_ids(current_user, {r.journey_id for r in page.items})
+    audit.people_shown(current_user, "referral.list_read", DIRECTIONS[direction], [r.person_id for r in page.items])
     return render_template("referrals/list.html", direction=direction, title=DIRECTIONS[direction],
                            directions=DIRECTIONS, endpoints=ENDPOINTS, tabs=TABS, tab=tab, page=page,
                            counts=tab_counts(current_user, direction), visible=visible, names=names,

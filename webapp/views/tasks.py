@@ -8,6 +8,7 @@ from ..errors import Conflict, InvalidData
 from ..extensions import db
 from ..models import User
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
+from ..operations import audit
 from ..operations.journeys import complete_task
 from ..operations.tasks import claim_task, reassign_task, release_task
 from ..queries.referrals import person_view, referral_for_task
@@ -32,6 +33,7 @@ def task_index():
     filters = {k: request.args.get(k) or None for k in ("journey", "task", "person")}
     page = task_list(current_user, scope, **filters, page=request.args.get("page", 1, type=int),
                      per_page=current_app.config["TASKS_PER_PAGE"])
+    audit.people_shown(current_user, "task.list_read", SCOPE_TITLES[scope], [t.person_id for t in page.items])
     return render_template("tasks.html", scope=scope, title=SCOPE_TITLES[scope], page=page,
                            filters=filters, choices=filter_choices(current_user))
 
@@ -87,6 +89,8 @@ def _render_task(task, values=None, errors=None, message=None, status=200):
 @login_required
 def show(task_id):
     task = task_for(current_user, task_id)
+    audit.defer(current_user, "task.read", f"Tâche « {task.title} » consultée", person_id=task.person_id,
+                journey_id=task.journey_id)
     if task.status == "terminee":
         return _render_task(task, values=task.data)
     return _render_task(task, values={**earlier_answers(task), **(_known_identity(task) or {})})
