@@ -31,6 +31,7 @@ _BPMN_NAMES = {"loopDataInputRef": "collection parcourue", "loopDataOutputRef": 
 # Task properties evaluated as expressions over the task data.
 _EXPRESSION_PROPERTIES = ("structureFromData", "titleFromData")
 _DUE_PROPERTY = "dueInWorkingDays"
+_INPUT = "dmninputexpr"  # what the DMN engine writes for « ? », the column's input value
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 
 
@@ -47,11 +48,17 @@ def _local(tag) -> str:
     return tag.split("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def _names_the_element(el) -> bool:
+    """Whether an element's id is the one a process owner sees (not an event definition's, nor the
+    operation name a service operator carries in its id attribute)."""
+    tag = _local(el.tag)
+    return bool(el.get("id")) and not tag.endswith("EventDefinition") \
+        and tag not in ("serviceTaskOperator", "parameter", "property")
+
+
 def _owner_id(el) -> str | None:
     """The id of the element itself, or of its nearest ancestor that has one."""
-    if el.get("id"):
-        return el.get("id")
-    return next((a.get("id") for a in el.iterancestors() if a.get("id")), None)
+    return next((a.get("id") for a in [el, *el.iterancestors()] if _names_the_element(a)), None)
 
 
 def bpmn_sites(root):
@@ -89,12 +96,15 @@ def dmn_sites(root):
 
 def _entry_problem(text: str) -> str | None:
     """An input entry is an expression, or the end of one after the input (« < 5 », « in ? »)."""
-    text = text.replace("?", "dmninputexpr")
+    text = text.replace("?", _INPUT)
     reason = check_expression(text)
     if reason and reason.startswith("Expression invalide"):
-        prefixed = check_expression(f"dmninputexpr {text}")
-        return None if prefixed is None else reason
-    return reason
+        prefixed = check_expression(f"{_INPUT} {text}")
+        if prefixed is None:
+            return None
+        if not prefixed.startswith("Expression invalide"):
+            reason = prefixed.replace(f"{_INPUT} ", "", 1)
+    return reason.replace(_INPUT, "?") if reason else None
 
 
 def site_problem(site: Site) -> str | None:
