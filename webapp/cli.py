@@ -101,7 +101,7 @@ def worker(once):
         sent = send_pending()
         anonymised, purged = _retention_pass()
         if once:
-            click.echo(f"{count} parcours avancé(s), {sent} message(s) envoyé(s), {anonymised} dossier(s) "
+            click.echo(f"{count} parcours avancé(s), {sent} message(s) envoyé(s). {anonymised} dossier(s) "
                        f"anonymisé(s), {purged} entrée(s) du journal d'audit supprimée(s).")
             return
         if count == 0 and sent == 0 and anonymised == 0:

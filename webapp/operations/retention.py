@@ -15,11 +15,12 @@ import re
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, or_, select
+from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import (AuditEvent, FundingPlan, FundingRequest, HumanTask, Journey, OutboxMessage, Person,
                       Referral)
+from ..queries.person_export import journey_in_progress
 from . import audit
 
 REMOVED_FIELDS = ("prenom", "nom", "annee_naissance", "telephone", "email", "commune")
@@ -42,11 +43,6 @@ def anonymise_after() -> timedelta:
     return timedelta(days=int(current_app.config.get("ANONYMISE_AFTER_DAYS", 730)))
 
 
-def in_progress_clause():
-    """The person has a journey not yet finished (in progress or in incident)."""
-    return exists().where(Journey.person_id == Person.id, Journey.status != "terminee")
-
-
 def anonymise_inactive(now: datetime, limit: int = PER_RUN) -> int:
     """Anonymise up to `limit` people inactive since before the cut-off, in batches flushed one by
     one; the run is audited once with the count. The caller commits (the worker, each pass)."""
@@ -55,7 +51,7 @@ def anonymise_inactive(now: datetime, limit: int = PER_RUN) -> int:
     while done < limit:
         ids = list(db.session.scalars(select(Person.id).where(
             Person.anonymised_at.is_(None), Person.merged_into_id.is_(None), Person.last_contact_at < cutoff,
-            ~in_progress_clause()).order_by(Person.last_contact_at, Person.id).limit(min(BATCH, limit - done))))
+            ~journey_in_progress()).order_by(Person.last_contact_at, Person.id).limit(min(BATCH, limit - done))))
         for person_id in ids:
             anonymise_person(person_id, now)
         db.session.flush()
@@ -179,9 +175,14 @@ def _scrub_state(state: str, fields: dict) -> str:
     return json.dumps(_walk_state(tree, fields))
 
 
+# Where the serialized workflow keeps recorded values: each task's and the workflow's data, the
+# changes a task made (its delta's updates) and the data objects.
+STATE_DATA_KEYS = {"data", "updates", "data_objects"}
+
+
 def _walk_state(node, fields: dict):
     if isinstance(node, dict):
-        return {key: (scrub(item, fields) if key == "data" and isinstance(item, dict)
+        return {key: (scrub(item, fields) if key in STATE_DATA_KEYS and isinstance(item, dict)
                       else _walk_state(item, fields)) for key, item in node.items()}
     if isinstance(node, list):
         return [_walk_state(item, fields) for item in node]
