@@ -54,6 +54,13 @@ ACTION_LABELS = {
     "auth.login": "Connexion",
     "auth.login_failed": "Connexion refusée",
     "auth.logout": "Déconnexion",
+    "auth.password_changed": "Mot de passe changé",
+    "person.exported": "Données de la personne exportées",
+    "retention.anonymised": "Dossiers anonymisés (durée de conservation)",
+    "referral.requested": "Orientation demandée",
+    "referral.abandoned": "Orientation abandonnée",
+    "funder.created": "Financeur ajouté",
+    "funder.updated": "Financeur modifié",
     "audit.read": "Journal des accès consulté",
     "audit.exported": "Journal des accès exporté",
 }
