@@ -1,5 +1,6 @@
 """Server-rendered screens, in French."""
 from . import audit as audit_trail
+from . import rights
 from . import (auth, cep, cep_documents, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
                security, tasks, territories)
 
@@ -11,3 +12,4 @@ def init_app(app):
                    territories, decisions, cep, cep_documents):
         app.register_blueprint(module.bp)
     app.register_blueprint(audit_trail.bp)  # also writes the audit entries kept for the end of each request
+    app.register_blueprint(rights.bp)  # the person's rights: access export, soon anonymised
