@@ -70,6 +70,11 @@ class Config:
     MAIL_SENDER = os.environ.get("SPRO_MAIL_SENDER", "SPRO Centre-Val de Loire <ne-pas-repondre@spro.example.org>")
     # Audit entries older than this are purged by the worker (12 months, as the CNIL recommends for access logs).
     AUDIT_RETENTION_DAYS = int(os.environ.get("SPRO_AUDIT_RETENTION_DAYS", "365"))
+    # The person's rights: a person with no contact for this many days (and no journey in progress) is
+    # anonymised by the worker; a receiver's access to the snapshot of a referral reassigned away from
+    # it or expired ends this many days after the referral closed.
+    ANONYMISE_AFTER_DAYS = int(os.environ.get("SPRO_ANONYMISE_AFTER_DAYS", "730"))
+    SNAPSHOT_ACCESS_DAYS_AFTER_CLOSE = int(os.environ.get("SPRO_SNAPSHOT_ACCESS_DAYS_AFTER_CLOSE", "30"))
 
 
 class TestConfig(Config):
