@@ -58,6 +58,13 @@ class Config:
     # without a decision this many working days after it was deposited, is signalled to the CEP adviser.
     FUNDING_DEPOSIT_DAYS = int(os.environ.get("SPRO_FUNDING_DEPOSIT_DAYS", "5"))
     FUNDING_REMINDER_DAYS = int(os.environ.get("SPRO_FUNDING_REMINDER_DAYS", "15"))
+    # Journeys bounded (workflow/bounds.py): passes of a loop task (loopMaximum), instances of a
+    # multi-instance, repetitions and shortest period of a timer cycle, engine steps of one advance.
+    LOOP_CEILING = int(os.environ.get("SPRO_LOOP_CEILING", "500"))
+    MULTI_INSTANCE_CEILING = int(os.environ.get("SPRO_MULTI_INSTANCE_CEILING", "100"))
+    TIMER_CYCLE_CEILING = int(os.environ.get("SPRO_TIMER_CYCLE_CEILING", "100"))
+    TIMER_MIN_PERIOD_SECONDS = int(os.environ.get("SPRO_TIMER_MIN_PERIOD_SECONDS", "3600"))
+    ENGINE_STEP_BUDGET = int(os.environ.get("SPRO_ENGINE_STEP_BUDGET", "2000"))
     # Links in messages; when unset, the address each request came to (see notifications.public_link).
     PUBLIC_URL = os.environ.get("SPRO_PUBLIC_URL") or None
     # Outgoing mail: "page" (demo: marked sent, read on the messages page) or "smtp".

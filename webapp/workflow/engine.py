@@ -11,12 +11,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEv
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock as _clock  # noqa: F401  (timers follow the application's clock)
+from .bounds import StepBudget, check_instance_count
 from .errors import EngineError, TaskNotReady
 from .expressions import SafeScriptEngine
 
@@ -72,7 +73,41 @@ def _load_specs(spec_json: str):
     registry = _SERIALIZER.registry
     spec = registry.restore(raw["spec"])
     subs = {name: registry.restore(s) for name, s in raw["subprocess_specs"].items()}
+    _bound_multi_instances(spec, subs)
     return spec, subs
+
+
+def _bound_multi_instances(spec, subs):
+    """Make each multi-instance activity count its instances before creating them (bounds.py)."""
+    for process in (spec, *subs.values()):
+        for task_spec in process.task_specs.values():
+            if isinstance(task_spec, MultiInstanceTask) and "_update_hook" not in vars(task_spec):
+                task_spec._update_hook = _counting_hook(task_spec, task_spec._update_hook)
+
+
+def _counting_hook(spec, create_instances):
+    def hook(my_task):
+        inner = my_task.workflow.spec.task_specs.get(spec.task_spec)
+        check_instance_count(spec, _instance_count(spec, my_task), getattr(inner, "bpmn_name", None))
+        return create_instances(my_task)
+    return hook
+
+
+def _instance_count(spec, my_task):
+    """How many instances the activity is about to create; None when the engine will refuse it anyway.
+
+    Read before the task inherits its data (that happens inside the hook): from its parent's."""
+    source = my_task.parent or my_task
+    try:
+        if spec.data_input is not None:
+            collection = spec.data_input.get(source)
+            return len(collection) if hasattr(collection, "__len__") else None
+        cardinality = my_task.workflow.script_engine.evaluate(source, spec.cardinality)
+        return cardinality if isinstance(cardinality, int) else None
+    except EngineError:
+        raise
+    except Exception:
+        return None
 
 
 @dataclass(frozen=True)
@@ -138,6 +173,7 @@ class Instance:
             dct["subprocess_specs"] = {n: _SERIALIZER.registry.convert(s) for n, s in subs.items()}
             _SERIALIZER.migrate(dct)
             wf = _SERIALIZER.from_dict(dct)
+            _bound_multi_instances(wf.spec, wf.subprocess_specs)
         wf.script_engine = _ENGINE
         return cls(wf, spec_json, services)
 
@@ -274,10 +310,15 @@ class Instance:
         self._advance()
 
     def _advance(self):
+        """Run the engine until only people or timers can move the journey, within the step budget.
+
+        Past the budget (or past the instances a multi-instance may create) JourneyBoundExceeded
+        is raised: the caller keeps nothing of this advance (an incident, or a refused step)."""
+        budget = StepBudget()
         try:
-            self._wf.do_engine_steps()
+            self._wf.do_engine_steps(will_complete_task=budget.spend)
             self._wf.refresh_timers()
-            self._wf.do_engine_steps()
+            self._wf.do_engine_steps(will_complete_task=budget.spend)
         except EngineError:
             raise
         except Exception as exc:
