@@ -90,7 +90,7 @@ def record_success(username: str) -> None:
 
 def wait_message(seconds: int) -> str:
     """« Trop de tentatives : réessayez dans 2 minutes. » (rounded up to the minute past 60 s)."""
-    if seconds <= 60:
+    if seconds < 60:
         amount = f"{max(seconds, 1)} seconde{'s' if seconds > 1 else ''}"
     else:
         minutes = math.ceil(seconds / 60)
