@@ -233,7 +233,8 @@ def test_a_former_receiver_loses_the_snapshot_after_the_delay(app, movable, endi
         db.session.commit()
     isabelle = app.test_client()
     login(isabelle, RECEIVER)
-    assert "Durand" in isabelle.get(f"/personnes/{person_id}").get_data(as_text=True)
+    before = isabelle.get(f"/personnes/{person_id}")
+    assert before.status_code == 200 and "Durand" in before.get_data(as_text=True)
 
     movable.current = movable.current + timedelta(days=2)
     with app.app_context():
@@ -244,7 +245,11 @@ def test_a_former_receiver_loses_the_snapshot_after_the_delay(app, movable, endi
         assert search_people(get_user(RECEIVER), "durand")[0] == []
         assert search_people(get_user(SENDER), "durand")[0]  # the sender keeps its dossier
         assert prune_ended_snapshots(db.session) == 0
-    assert "Durand" not in isabelle.get(f"/personnes/{person_id}").get_data(as_text=True)
+    isabelle = app.test_client()  # signed in again: the session's idle timeout follows the clock
+    login(isabelle, RECEIVER)
+    dossier = isabelle.get(f"/personnes/{person_id}")
+    assert dossier.status_code in (200, 404)  # 404 once person_for applies the same rule
+    assert "Durand" not in dossier.get_data(as_text=True)
 
 
 def test_api_answers_are_never_cached(app, client):
@@ -263,3 +268,22 @@ def test_the_worker_pass_anonymises_and_says_so(app, movable):
     assert "1 dossier(s) anonymisé(s)" in result.output and "du journal d'audit supprimée(s)" in result.output
     with app.app_context():
         assert db.session.get(Person, person_id).anonymised_at == movable.current
+
+
+@pytest.mark.xfail(reason="needs queries/people.person_for to count a received referral only while "
+                          "queries.referrals.snapshot_open() holds (change reported to the lead)", strict=False)
+def test_the_former_receiver_gets_404_on_the_dossier_after_the_delay(app, movable):
+    with app.app_context():
+        journey = start_referral()
+        referral = send(journey, "cio-orleans", ("identite", "situation", "demande"))
+        person_id = journey.person_id
+        movable.current = referral.expire_at + timedelta(minutes=1)
+        from webapp.operations.timers import fire_due_timers
+        fire_due_timers()
+        db.session.commit()
+    movable.current = movable.current + timedelta(days=31)
+    isabelle = app.test_client()
+    login(isabelle, RECEIVER)
+    assert isabelle.get(f"/personnes/{person_id}").status_code == 404
+    headers = api_token(isabelle, RECEIVER)
+    assert isabelle.get(f"/api/v1/people/{person_id}", headers=headers).status_code == 404
