@@ -2,13 +2,11 @@
 
 Validation (`check_expression`) refuses what cannot be bounded: long or deep expressions, big
 literals, repetition of anything but a small literal count, wide formats, powers. Evaluation
-(`SafeEnvironment.evaluate`) then bounds what data can still make big: result sizes, integer
-sizes, formats read from data, and a time budget checked at every node.
+(`SafeEnvironment.evaluate`) then runs within the budget of `expression_budget.py`: what data
+can still make big or slow is stopped with an EngineError.
 """
 import ast
 import json
-import re
-import time
 from functools import lru_cache
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression
@@ -16,8 +14,9 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .errors import EngineError
+from .expression_budget import MAX_FORMAT_WIDTH, BudgetedEvaluator, format_problem  # noqa: F401
 
-SAFE_FUNCTIONS = {"len": len, "str": str, "int": int, "min": min, "max": max}
+SAFE_FUNCTIONS = {"len": len, "str": str, "int": int, "min": min, "max": max}  # str is bounded when run
 
 # Static limits, checked at validation (and again before every evaluation).
 MAX_EXPRESSION_CHARS = 2_000   # text of one expression
@@ -27,12 +26,6 @@ MAX_TEXT_LITERAL = 1_000       # characters of one quoted text
 MAX_NUMBER_DIGITS = 15         # digits of one number written in the expression
 MAX_COLLECTION_ITEMS = 50      # elements of one list, tuple, set or dict written in the expression
 MAX_REPEAT = 100               # largest count repeating a text or a list (« "-" * 20 »)
-MAX_FORMAT_WIDTH = 100         # width or precision of a « % » format
-# Run-time limits.
-MAX_RESULT_CHARS = 100_000     # length of a text built during an evaluation
-MAX_RESULT_ITEMS = 10_000      # elements of a list built during an evaluation
-MAX_INT_BITS = 256             # size of an integer built during an evaluation
-EVALUATION_BUDGET_SECONDS = 0.1
 
 _ALLOWED_NODES = (
     ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
@@ -53,23 +46,11 @@ _REFUSED_KINDS = {
     "Pow": "une puissance (« ** »)", "Slice": "un découpage (« [a:b] »)",
     "LShift": "un décalage de bits", "RShift": "un décalage de bits",
 }
-# One « % » conversion: flags, width, precision (the only parts that cost).
-_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
 def _short(expression: str) -> str:
     text = " ".join(expression.split())
     return text if len(text) <= 80 else text[:77] + "…"
-
-
-def format_problem(text: str) -> str | None:
-    """Why a « % » format text would cost too much, or None."""
-    for width, precision in _FORMAT_SPEC.findall(text):
-        for part in (width, precision):
-            if part == "*" or (part and (len(part) > 3 or int(part) > MAX_FORMAT_WIDTH)):
-                return (f"largeur et précision d'un format « % » au plus {MAX_FORMAT_WIDTH}, "
-                        "écrites en chiffres")
-    return None
 
 
 def _depth(tree) -> int:
@@ -174,75 +155,13 @@ def check_expression(expression: str) -> str | None:
     return None
 
 
-# -- run-time bounds ------------------------------------------------------------------------------
-
-def _too_big(value) -> bool:
-    if type(value) is str:
-        return len(value) > MAX_RESULT_CHARS
-    if isinstance(value, (list, tuple, set, dict)):
-        return len(value) > MAX_RESULT_ITEMS
-    if type(value) is int:
-        return value.bit_length() > MAX_INT_BITS
-    return False
-
-
-def _bounded_mult(a, b):
-    for seq, count in ((a, b), (b, a)):
-        if isinstance(seq, (str, list, tuple)) and type(count) is int:
-            limit = MAX_RESULT_CHARS if type(seq) is str else MAX_RESULT_ITEMS
-            if count * len(seq) > limit:
-                raise EngineError(f"Expression trop coûteuse : le résultat dépasserait {limit} éléments.")
-    if type(a) is int and type(b) is int and a.bit_length() + b.bit_length() > MAX_INT_BITS:
-        raise EngineError("Expression trop coûteuse : nombre trop grand.")
-    return a * b
-
-
-def _bounded_add(a, b):
-    if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)) \
-            and len(a) + len(b) > (MAX_RESULT_CHARS if type(a) is str else MAX_RESULT_ITEMS):
-        raise EngineError("Expression trop coûteuse : le texte ou la liste construit serait trop long.")
-    return a + b
-
-
-def _bounded_mod(a, b):
-    if type(a) is str:
-        reason = format_problem(a)
-        if reason:
-            raise EngineError(f"Expression trop coûteuse : {reason}.")
-    return a % b
-
-
-_OPERATORS = {ast.Add: _bounded_add, ast.Mult: _bounded_mult, ast.Mod: _bounded_mod}
-
-
-class _BudgetedEvaluator(EvalWithCompoundTypes):
-    """simpleeval with bounded operators and a deadline checked at every node."""
-
-    def __init__(self, names):
-        super().__init__(names=names, functions=dict(SAFE_FUNCTIONS))
-        self.operators.update(_OPERATORS)
-        self.operators.pop(ast.Pow, None)
-        self._deadline = time.perf_counter() + EVALUATION_BUDGET_SECONDS
-
-    def _eval(self, node):
-        if time.perf_counter() > self._deadline:
-            raise EngineError("Expression trop coûteuse : son évaluation a dépassé le temps permis.")
-        result = super()._eval(node)
-        if _too_big(result):
-            raise EngineError("Expression trop coûteuse : son résultat est trop grand.")
-        return result
-
-    def _check_disallowed_items(self, item):
-        """Names are JSON task data and functions our own: nothing there to refuse, so skip the walk."""
-
-
 def evaluate_bounded(expression: str, names: dict):
     """Check then evaluate an expression within its budget; EngineError when refused or too costly."""
     reason = check_expression(expression)
     if reason:
         raise EngineError(reason)
     try:
-        return _BudgetedEvaluator(names).eval(expression.strip())
+        return BudgetedEvaluator(names).eval(expression.strip())
     except (RecursionError, MemoryError, OverflowError) as exc:
         raise EngineError("Expression trop coûteuse : son évaluation a été arrêtée.") from exc
     except InvalidExpression as exc:

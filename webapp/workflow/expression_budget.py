@@ -1,0 +1,168 @@
+"""The run-time budget of one expression evaluation: what it builds, what it reads, how long it runs.
+
+Validation bounds what an expression writes; task data (texts of 5 000 characters, lists) can
+still make an accepted expression costly. Every evaluation is therefore charged: the memory of
+what it builds (texts, lists, numbers), the characters and elements its comparisons, searches,
+`min`, `max`, `str` and `%` formats go through, and processor time checked at every node. Exceeding
+any of them raises EngineError, which the callers turn into an incident or a refused step.
+"""
+import ast
+import re
+import sys
+import time
+
+from simpleeval import EvalWithCompoundTypes
+
+from .errors import EngineError
+
+MAX_FORMAT_WIDTH = 100         # width or precision of a « % » format (also checked at validation)
+MAX_RESULT_CHARS = 100_000     # length of a text built during an evaluation
+MAX_RESULT_ITEMS = 10_000      # elements of a list built during an evaluation
+MAX_INT_BITS = 256             # size of an integer built during an evaluation
+MAX_ALLOCATED_BYTES = 500_000  # memory of everything one evaluation builds, added up
+MAX_WORK = 1_000_000           # characters and elements one evaluation goes through, added up
+EVALUATION_BUDGET_SECONDS = 0.05  # processor time of the evaluating thread (a busy server's pauses don't count)
+
+# One « % » conversion: mapping key, flags, width, precision (the only parts that cost).
+_FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_COMPARISONS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn)
+_BUILDING_NODES = (ast.BinOp, ast.Call, ast.List, ast.Tuple, ast.Set, ast.Dict)
+_ITEM_WORK = 20   # going through one element of a list costs about as much as 20 characters
+_CHAR_WORK = 50   # so does taking one character out of a text (min, max over a text)
+
+
+def format_problem(text: str) -> str | None:
+    """Why a « % » format text would cost too much, or None."""
+    for width, precision in _FORMAT_SPEC.findall(text):
+        for part in (width, precision):
+            if part == "*" or (part and (len(part) > 3 or int(part) > MAX_FORMAT_WIDTH)):
+                return (f"largeur et précision d'un format « % » au plus {MAX_FORMAT_WIDTH}, "
+                        "écrites en chiffres")
+    return None
+
+
+def text_size(value, limit: int = MAX_RESULT_CHARS) -> int:
+    """About how long str(value) would be, counted without building it; stops past `limit`."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+            total += 4 * len(item) + 2
+        elif isinstance(item, (list, tuple, set)):
+            stack.extend(item)
+            total += 2 * len(item) + 2
+        else:
+            total += len(item) + 2 if isinstance(item, str) else 80
+    return total
+
+
+def _work(value, limit: int) -> int:
+    """What reading all of `value` costs, in characters; stops past `limit`."""
+    total, stack = 0, [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, (list, tuple, set, dict)):
+            stack.extend(item.values() if isinstance(item, dict) else item)
+            total += _ITEM_WORK * len(item)
+        else:
+            total += len(item) if isinstance(item, str) else 1
+    return total
+
+
+def _too_big(value) -> bool:
+    if type(value) is str:
+        return len(value) > MAX_RESULT_CHARS
+    if isinstance(value, (list, tuple, set, dict)):
+        return len(value) > MAX_RESULT_ITEMS
+    if type(value) is int:
+        return value.bit_length() > MAX_INT_BITS
+    return False
+
+
+def _costly(what: str) -> EngineError:
+    return EngineError(f"Expression trop coûteuse : {what}.")
+
+
+def _bounded_mult(a, b):
+    for seq, count in ((a, b), (b, a)):
+        if isinstance(seq, (str, list, tuple)) and type(count) is int:
+            limit = MAX_RESULT_CHARS if type(seq) is str else MAX_RESULT_ITEMS
+            if count * len(seq) > limit:
+                raise _costly(f"le résultat dépasserait {limit} éléments")
+    if type(a) is int and type(b) is int and a.bit_length() + b.bit_length() > MAX_INT_BITS:
+        raise _costly("nombre trop grand")
+    return a * b
+
+
+def _bounded_add(a, b):
+    if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)) \
+            and len(a) + len(b) > (MAX_RESULT_CHARS if type(a) is str else MAX_RESULT_ITEMS):
+        raise _costly("le texte ou la liste construit serait trop long")
+    return a + b
+
+
+def _bounded_mod(a, b):
+    if type(a) is str:
+        reason = format_problem(a)
+        if reason:
+            raise _costly(reason)
+        if len(a) + text_size(b) > MAX_RESULT_CHARS:
+            raise _costly(f"le texte produit dépasserait {MAX_RESULT_CHARS} caractères")
+    return a % b
+
+
+class BudgetedEvaluator(EvalWithCompoundTypes):
+    """simpleeval with bounded operators, charged reads and builds, and a deadline at every node."""
+
+    def __init__(self, names):
+        super().__init__(names=names, functions={
+            "len": len, "int": int, "str": self._str, "min": self._extreme(min), "max": self._extreme(max)})
+        self.operators.update({ast.Add: _bounded_add, ast.Mult: _bounded_mult, ast.Mod: _bounded_mod})
+        for comparison in _COMPARISONS:
+            self.operators[comparison] = self._charged(self.operators[comparison])
+        for refused in (ast.Pow, ast.LShift, ast.RShift):
+            self.operators.pop(refused, None)
+        self._deadline = time.thread_time() + EVALUATION_BUDGET_SECONDS
+        self._allocated = 0
+        self._worked = 0
+
+    def _charge(self, *values, weight: int = 1) -> None:
+        for value in values:
+            self._worked += weight * _work(value, MAX_WORK - self._worked)
+        if self._worked > MAX_WORK:
+            raise _costly("elle parcourt trop de données")
+
+    def _charged(self, compare):
+        def charged(a, b):
+            self._charge(a, b)
+            return compare(a, b)
+        return charged
+
+    def _extreme(self, pick):
+        def extreme(*args):
+            for arg in args:
+                self._charge(arg, weight=_CHAR_WORK if isinstance(arg, str) else 1)
+            return pick(*args)
+        return extreme
+
+    def _str(self, value=""):
+        if isinstance(value, (list, tuple, set, dict)) and text_size(value) > MAX_RESULT_CHARS:
+            raise _costly(f"le texte produit dépasserait {MAX_RESULT_CHARS} caractères")
+        return str(value)
+
+    def _eval(self, node):
+        if time.thread_time() > self._deadline:
+            raise _costly("son évaluation a dépassé le temps permis")
+        result = super()._eval(node)
+        if _too_big(result):
+            raise _costly("son résultat est trop grand")
+        if isinstance(node, _BUILDING_NODES):
+            self._allocated += sys.getsizeof(result)
+            if self._allocated > MAX_ALLOCATED_BYTES:
+                raise _costly("elle construit trop de données")
+        return result
+
+    def _check_disallowed_items(self, item):
+        """Names are JSON task data and the functions are ours: nothing to refuse, so skip the walk."""
