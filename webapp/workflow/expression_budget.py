@@ -88,9 +88,9 @@ def _costly(what: str) -> EngineError:
 def _bounded_mult(a, b):
     for seq, count in ((a, b), (b, a)):
         if isinstance(seq, (str, list, tuple)) and type(count) is int:
-            limit = MAX_RESULT_CHARS if type(seq) is str else MAX_RESULT_ITEMS
+            limit, unit = (MAX_RESULT_CHARS, "caractères") if type(seq) is str else (MAX_RESULT_ITEMS, "éléments")
             if count * len(seq) > limit:
-                raise _costly(f"le résultat dépasserait {limit} éléments")
+                raise _costly(f"le résultat dépasserait {limit} {unit}")
     if type(a) is int and type(b) is int and a.bit_length() + b.bit_length() > MAX_INT_BITS:
         raise _costly("nombre trop grand")
     return a * b

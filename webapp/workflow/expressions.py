@@ -10,6 +10,7 @@ import json
 from functools import lru_cache
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
@@ -190,6 +191,15 @@ class SafeScriptEngine(PythonScriptEngine):
 
     def __init__(self):
         super().__init__(environment=SafeEnvironment())
+
+    def evaluate(self, task, expression, external_context=None):
+        """As the library's, but a refusal or an exceeded budget keeps its French message (EngineError)."""
+        try:
+            return super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as exc:
+            if isinstance(exc.__context__, EngineError):
+                raise exc.__context__ from None
+            raise
 
     def validate(self, expression):
         if len(expression.strip()) <= MAX_EXPRESSION_CHARS:
