@@ -9,8 +9,8 @@ from conftest import DEMO_PASSWORD, get_user, login
 from webapp import clock
 from webapp.config import Config
 from webapp.extensions import db, limiter
-from webapp.models import AuditEvent, User
-from webapp.operations.sign_in import user_lock_seconds
+from webapp.models import AuditEvent, SignInThrottle, User
+from webapp.operations.sign_in import purge_stale, user_lock_seconds
 
 START = datetime(2026, 12, 1, 9, 0)
 OFFICE = {"REMOTE_ADDR": "192.0.2.10"}
@@ -152,3 +152,15 @@ def test_the_api_token_endpoint_shares_the_throttle(app, client, now):
                                                    "password": DEMO_PASSWORD}).status_code == 200
     assert client.post("/api/v1/auth/token", json={"username": "claire.martin",
                                                    "password": "devine"}).status_code == 401
+
+
+def test_stale_counters_are_purged_and_live_ones_kept(app, now):
+    attempt(app, "claire.martin", "devine")
+    for _ in range(5):
+        attempt(app, "sophie.lefebvre", "devine")
+    now["now"] += timedelta(hours=24, minutes=1)
+    attempt(app, "olivier.lambert", "devine", {"REMOTE_ADDR": "198.51.100.4"})
+    with app.app_context():
+        assert purge_stale() == 3  # claire's and sophie's counts, the office address's window
+        db.session.commit()
+        assert sorted(db.session.scalars(select(SignInThrottle.key))) == ["ip:198.51.100.4", "user:olivier.lambert"]

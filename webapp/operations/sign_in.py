@@ -88,6 +88,17 @@ def record_success(username: str) -> None:
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.key == _user_key(username)))
 
 
+def purge_stale() -> int:
+    """Delete the counters that no longer lock nor count (for the worker): how many were deleted."""
+    now = clock.now()
+    _limit, window = _address_limits()
+    table = SignInThrottle.__table__
+    unlocked = (table.c.locked_until.is_(None)) | (table.c.locked_until <= now)
+    stale = ((table.c.key.startswith("user:") & (table.c.last_failure_at < now - FORGET_USER_AFTER))
+             | (table.c.key.startswith("ip:") & (table.c.first_failure_at < now - window)))
+    return db.session.execute(delete(SignInThrottle).where(unlocked & stale)).rowcount
+
+
 def wait_message(seconds: int) -> str:
     """« Trop de tentatives : réessayez dans 2 minutes. » (rounded up to the minute past 60 s)."""
     if seconds < 60:
