@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from . import bounds
 from .engine import FORM_PROPERTY, dump_specs
 from .errors import DefinitionError, Problem
 from .expression_sites import bpmn_sites, expression_problems
@@ -135,19 +136,18 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
     one defining a process id that `files` also defines is left out. Raises DefinitionError
     listing every problem found; nothing is kept on failure.
     """
-    problems, roots = [], {}
+    problems, roots, clean = [], {}, set()
     for file_name, content in files.items():
         try:
             root = parse_xml(content, file_name, max_bytes)
         except DefinitionError as exc:
             problems.extend(exc.problems)
             continue
-        problems.extend(_static_problems(root, file_name, known_forms, known_services))
-        # STRUCTURAL BOUNDS HOOK (issue 7, point 2): enable once webapp/workflow/bounds.py exists.
-        # problems.extend(bounds.structural_problems(root, file_name))
+        static = _static_problems(root, file_name, known_forms, known_services)
+        problems.extend(static)
         roots[file_name] = root
-    if problems:
-        raise DefinitionError(problems)
+        if not static:
+            clean.add(file_name)
     defined = set().union(*(_process_ids(r) for r in roots.values())) if roots else set()
     context_roots = {}
     for file_name, content in (context or {}).items():
@@ -156,6 +156,13 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
         root = parse_xml(content, file_name, max_bytes)
         if not _process_ids(root) & defined:
             context_roots[file_name] = root
+    calls = {}  # process id -> the processes its call activities call, across every file
+    for root in {**context_roots, **roots}.values():
+        calls.update(bounds.called_elements(root))
+    for file_name in clean:  # a file's structure is judged once its contents are acceptable
+        problems.extend(bounds.structural_problems(roots[file_name], file_name, calls))
+    if problems:
+        raise DefinitionError(problems)
 
     parser = SpiffBpmnParser(validator=VALIDATOR)
     for file_name, root in {**context_roots, **roots}.items():
