@@ -5,14 +5,17 @@ from datetime import timedelta
 
 import pytest
 
-from sqlalchemy import select
+from conftest import get_user
+from sqlalchemy import func, select
 from test_orientation import (RECEIVER, answer, do, send, start_referral, structure, the_task,
                               welcome)
 
 from webapp import clock
+from webapp.config import Config
 from webapp.errors import InvalidData
 from webapp.extensions import db
-from webapp.models import Person, Referral
+from webapp.models import AuditEvent, HumanTask, Journey, Person, Referral
+from webapp.operations.journeys import complete_task
 
 
 def _day(offset: int) -> str:
@@ -65,3 +68,20 @@ def test_dates_far_from_today_and_unstorable_text_are_refused_on_their_field(ctx
     with pytest.raises(InvalidData) as refused:
         answer(journey, {"reponse": "refuser", "motif_refus": "autre", "commentaire": "a\x00b"})
     assert "caractère non permis" in refused.value.fields["commentaire"]
+
+
+def test_a_step_that_runs_the_engine_past_its_budget_makes_an_incident_and_keeps_nothing(ctx, monkeypatch):
+    """One advance of the engine has a step budget: past it, the step is refused, nothing it would
+    have written is kept, and the journey is marked as an incident for the process owners."""
+    journey = start_referral()  # waits at the partner choice; sending it runs several engine steps
+    task = the_task(journey, "choisir_partenaire")
+    events = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    monkeypatch.setattr(Config, "ENGINE_STEP_BUDGET", 2, raising=False)
+    with pytest.raises(InvalidData) as refused:
+        complete_task(get_user("claire.martin"), task.id, {"decision": "abandonner", "motif_abandon": "Plus de besoin."})
+    assert "incident" in refused.value.message
+    db.session.expire_all()
+    journey = db.session.get(Journey, journey.id)
+    assert journey.status == "incident" and journey.incident
+    assert db.session.get(HumanTask, task.id).status == "ouverte"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events

@@ -14,7 +14,7 @@ from ..queries.referrals import has_full_access
 from ..queries.task_choices import partner_options
 from ..queries.tasks import task_for
 from ..task_forms import clean, expand, validate
-from ..workflow import EngineError, Instance, TaskNotReady
+from ..workflow import EngineError, Instance, JourneyBoundExceeded, TaskNotReady
 from . import audit
 from .journey_opening import open_journey
 from .services import services_for
@@ -91,6 +91,14 @@ def _completed_summary(title: str, schema: dict, data: dict) -> str:
     return f"« {title} » du {day:%d/%m/%Y} enregistrée"
 
 
+def _record_incident(journey_id: int, reason: str) -> None:
+    """Nothing of the step is kept; the journey is marked as an incident, in a transaction of its own."""
+    db.session.rollback()
+    journey = _lock_journey(journey_id)
+    journey.status, journey.incident = "incident", reason
+    db.session.commit()
+
+
 def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     """Complete an open task with submitted form data; exactly one completion ever wins."""
     task = task_for(actor, task_id)
@@ -125,6 +133,10 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
         instance.complete(task.task_uuid, engine_data)
     except TaskNotReady as exc:
         raise Conflict(str(exc)) from exc
+    except JourneyBoundExceeded as exc:
+        _record_incident(journey.id, str(exc))
+        raise InvalidData(f"Le parcours a dépassé ses limites et ne peut plus avancer : {exc} Il est signalé "
+                          "en incident à l'équipe qui gère les parcours ; rien de cette étape n'a été enregistré.") from exc
     except EngineError as exc:
         raise InvalidData(f"Le parcours n'a pas pu avancer : {exc}") from exc
     now = clock.now()

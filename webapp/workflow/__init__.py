@@ -1,10 +1,11 @@
 """The engine facade: the only package of the application that imports SpiffWorkflow."""
 from .decisions import decide, decision_key
+from .bounds import JourneyBoundExceeded
 from .definitions import CompiledProcess, compile_files
 from .engine import Instance, UserTaskInfo
 from .errors import DefinitionError, EngineError, Problem, TaskNotReady
 
-__all__ = ["CompiledProcess", "DefinitionError", "EngineError", "Instance", "Problem",
+__all__ = ["CompiledProcess", "DefinitionError", "EngineError", "Instance", "JourneyBoundExceeded", "Problem",
            "TaskNotReady", "UserTaskInfo", "compile_files", "decide", "decision_key", "set_clock"]
 
 
