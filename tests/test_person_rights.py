@@ -201,6 +201,7 @@ def test_rectification_is_audited(app):
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "person.updated"))
         assert event.person_id == person_id and event.user_id == get_user(SENDER).id
         assert event.detail["fields"] == ["nom"]
+        assert (event.detail["before"], event.detail["after"]) == ({"nom": "Durand"}, {"nom": "Durand-Petit"})
 
 
 def _receiver_sees(person_id: int) -> bool:

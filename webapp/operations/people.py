@@ -43,6 +43,7 @@ def update_identity(actor, person_id: int, data: dict):
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     changed = sorted(k for k in IDENTITY_SCHEMA["properties"] if getattr(person, k) != data.get(k))
+    before = {k: getattr(person, k) for k in changed}  # the rectification, as the person may ask to see it
     for name in IDENTITY_SCHEMA["properties"]:
         setattr(person, name, data.get(name))
     commune = communes.resolve(data.get("commune"))
@@ -50,5 +51,5 @@ def update_identity(actor, person_id: int, data: dict):
     person.last_contact_at = clock.now()
     if changed:
         audit.record(actor, "person.updated", "Identité mise à jour", person_id=person.id,
-                     detail={"fields": changed})
+                     detail={"fields": changed, "before": before, "after": {k: data.get(k) for k in changed}})
     return person
