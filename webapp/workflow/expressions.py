@@ -9,13 +9,13 @@ import ast
 import json
 from functools import lru_cache
 
-from simpleeval import EvalWithCompoundTypes, InvalidExpression
+from simpleeval import InvalidExpression
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .errors import EngineError
-from .expression_budget import MAX_FORMAT_WIDTH, BudgetedEvaluator, format_problem  # noqa: F401
+from .expression_budget import BudgetedEvaluator, format_problem
 
 SAFE_FUNCTIONS = {"len": len, "str": str, "int": int, "min": min, "max": max}  # str is bounded when run
 
