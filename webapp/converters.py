@@ -1,14 +1,15 @@
 """Numbers read from addresses, query strings and forms: ASCII digits only, bounded to what the
-database stores (a 64-bit integer), so that no odd number reaches a query and turns into a 500."""
+id columns store (PostgreSQL `integer`, 32 bits), so that no odd number reaches a query and turns into a 500."""
 import re
 
 from flask import Request, request
 from werkzeug.datastructures import ImmutableMultiDict
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
 from .errors import DomainError
 
-ID_DIGITS = 18  # 10**18 - 1 < 2**63 - 1: any id of this length fits a BIGINT
+MAX_ID = 2**31 - 1  # ids are `integer` columns on PostgreSQL
+ID_DIGITS = len(str(MAX_ID))
 MAX_PAGE = 1_000_000  # far beyond any list, and (page - 1) * per_page stays a small integer
 _ID = re.compile(rf"[0-9]{{1,{ID_DIGITS}}}")
 
@@ -19,12 +20,14 @@ class InvalidPage(DomainError):
 
 
 class IdConverter(BaseConverter):
-    """`<int:…>` in the app's routes: 1 to 18 ASCII digits, else the address matches nothing (404).
-    Werkzeug's own accepts any Unicode digit ("١٢٣", "１２３") and numbers no database column holds."""
+    """`<int:…>` in the app's routes: ASCII digits up to MAX_ID, else the address matches nothing (404).
+    Werkzeug's own accepts any Unicode digit ("١٢٣", "１２３") and numbers no id column holds."""
     regex = rf"[0-9]{{1,{ID_DIGITS}}}"
     part_isolating = True
 
     def to_python(self, value: str) -> int:
+        if int(value) > MAX_ID:
+            raise ValidationError()
         return int(value)
 
     def to_url(self, value) -> str:
@@ -32,9 +35,9 @@ class IdConverter(BaseConverter):
 
 
 def record_id(text: str) -> int:
-    """An id typed in a form or query string (`type=record_id`): ValueError unless 1 to 18 ASCII digits,
-    so that `request.form.get(name, type=record_id)` gives its default for anything else."""
-    if not isinstance(text, str) or not _ID.fullmatch(text.strip()):
+    """An id typed in a form or query string (`type=record_id`): ValueError unless ASCII digits up to
+    MAX_ID, so that `request.form.get(name, type=record_id)` gives its default for anything else."""
+    if not isinstance(text, str) or not _ID.fullmatch(text.strip()) or int(text) > MAX_ID:
         raise ValueError("not an id")
     return int(text)
 

@@ -7,7 +7,7 @@ from datetime import timezone
 from flask import g, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from ..converters import ID_DIGITS, MAX_PAGE
+from ..converters import MAX_ID, MAX_PAGE
 from ..errors import InvalidData
 from ..queries.referrals import person_view
 from ..queries.tasks import earlier_answers
@@ -18,14 +18,13 @@ REQUIRED = {"required": "Ce champ est obligatoire.", "null": "Ce champ ne peut p
 TEXT = {**REQUIRED, "invalid": "Saisissez un texte."}
 INTEGER = {**REQUIRED, "invalid": "Saisissez un nombre entier.", "too_large": "Nombre trop grand."}
 OBJECT = {**REQUIRED, "invalid": "Saisissez un objet JSON."}
-MAX_ID = 10 ** ID_DIGITS - 1
 
 
 class WholeNumber(fields.Integer):
     """An integer; in a query string, ASCII digits only (int() also reads "١٢٣" and "１２３")."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,%d}" % ID_DIGITS, value):
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]{1,30}", value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
 
