@@ -271,8 +271,6 @@ def test_the_worker_pass_anonymises_and_says_so(app, movable):
         assert db.session.get(Person, person_id).anonymised_at == movable.current
 
 
-@pytest.mark.xfail(reason="needs queries/people.person_for to count a received referral only while "
-                          "queries.referrals.snapshot_open() holds (change reported to the lead)", strict=False)
 def test_the_former_receiver_gets_404_on_the_dossier_after_the_delay(app, movable):
     with app.app_context():
         journey = start_referral()

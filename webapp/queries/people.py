@@ -1,10 +1,11 @@
 """People (dossiers) and their timelines, visible only to the structures involved."""
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import AuditEvent, HumanTask, Journey, Person, Referral
 from ..operations import audit
+from .referrals import snapshot_open
 
 
 def person_for(actor, person_id: int) -> Person:
@@ -16,7 +17,8 @@ def person_for(actor, person_id: int) -> Person:
         select(exists().where(Journey.person_id == person.id,
                               Journey.structure_id == actor.structure_id))) or db.session.scalar(
         select(exists().where(Referral.person_id == person.id, or_(
-            Referral.to_structure_id == actor.structure_id, Referral.from_structure_id == actor.structure_id))))
+            and_(Referral.to_structure_id == actor.structure_id, snapshot_open()),
+            Referral.from_structure_id == actor.structure_id))))
     if not involved:
         audit.denied(actor, "person", person.id, person_id=person.id)
         raise NotFound("Dossier introuvable.")
