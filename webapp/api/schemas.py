@@ -1,6 +1,4 @@
 """Marshmallow schemas: request bodies and query strings in, JSON answers out."""
-import json
-import math
 import re
 from datetime import timezone
 
@@ -13,6 +11,7 @@ from ..queries.referrals import person_view
 from ..queries.tasks import earlier_answers
 from .errors import InvalidRequest
 from .forms import published_form
+from .json_body import NOT_JSON, json_body
 
 REQUIRED = {"required": "Ce champ est obligatoire.", "null": "Ce champ ne peut pas être vide."}
 TEXT = {**REQUIRED, "invalid": "Saisissez un texte."}
@@ -139,51 +138,6 @@ def _refuse_unstorable(payload: dict):
         raise InvalidRequest("La requête contient des erreurs : corrigez les champs signalés.", elsewhere)
     if in_form:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", in_form)
-
-
-MAX_JSON_DEPTH = 32  # forms nest objects and lists a few levels at most
-NOT_JSON = "Le corps de la requête doit être un objet JSON."
-TOO_DEEP = f"Le corps JSON est trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus)."
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("non-finite number")
-    return value
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _depth(value) -> int:
-    """How deeply objects and lists nest in `value`, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, level)
-            if deepest > MAX_JSON_DEPTH:
-                break
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
-def json_body():
-    """The request's JSON: strict JSON only (no NaN, Infinity, numbers beyond a float), nested at most
-    MAX_JSON_DEPTH levels; None when the body is not JSON."""
-    if not request.is_json:
-        return None
-    try:
-        payload = json.loads(request.get_data(cache=True), parse_float=_finite, parse_constant=_refuse_constant)
-    except RecursionError as exc:
-        raise InvalidRequest(TOO_DEEP) from exc
-    except ValueError:
-        return None
-    if _depth(payload) > MAX_JSON_DEPTH:
-        raise InvalidRequest(TOO_DEEP)
-    return payload
 
 
 def load_body(schema: Schema) -> dict:
