@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from marshmallow import Schema, fields, pre_dump
 
 from ..models.funding import PLAN_STATES, REQUEST_STATES
+from ..operations import audit
 from ..queries.cep_documents import funding_plans_of, plan_totals
 from .auth import current_actor
 from .blueprint import bp
@@ -101,5 +102,7 @@ def funding_plan(journey_id):
     """Les plans de financement du parcours (chaque révision, la plus récente d'abord), avec les
     demandes par financeur ; montants en chaînes à deux décimales."""
     journey, plans = funding_plans_of(current_actor(), journey_id)
+    audit.defer(current_actor(), "cep.plan_read", "Plan de financement lu par l'API", person_id=journey.person_id,
+                journey_id=journey.id)
     return JourneyFundingSchema().dump({"journey_id": journey.id, "status": journey.status,
                                         "plans": plans})

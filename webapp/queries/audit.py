@@ -62,6 +62,10 @@ ACTION_LABELS = {
     "funder.created": "Financeur ajouté",
     "funder.updated": "Financeur modifié",
     "audit.read": "Journal des accès consulté",
+    "home.read": "Page d'accueil consultée",
+    "cep.plan_read": "Plan de financement consulté",
+    "message.list_read": "Messages consultés",
+    "coordination.read": "Tableau de coordination consulté",
     "audit.exported": "Journal des accès exporté",
 }
 

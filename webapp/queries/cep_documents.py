@@ -16,6 +16,7 @@ from ..form_checks import parse_date
 from ..models import FundingPlan, FundingRequest, HumanTask, Journey, User
 from ..models.funding import REQUEST_STATES
 from ..money import euros, parse_amount
+from ..operations import audit
 from ..reference_lists import certification_label, rome_label
 
 ZERO = Decimal("0.00")
@@ -37,6 +38,8 @@ class JourneySteps:
 def cep_journey_for(actor, journey_id: int) -> Journey:
     """A CEP journey of the actor's structure, else NotFound (no existence leak)."""
     journey = db.session.get(Journey, journey_id)
+    if journey is not None and journey.process_key == "cep" and journey.structure_id != actor.structure_id:
+        audit.denied(actor, "journey", journey.id, person_id=journey.person_id)
     if journey is None or journey.process_key != "cep" or journey.structure_id != actor.structure_id:
         raise NotFound("Parcours introuvable.")
     return journey

@@ -8,6 +8,7 @@ from ..errors import Conflict, Forbidden, InvalidData
 from ..extensions import db
 from ..models import Structure
 from ..models.referrals import REFERRAL_STATES
+from ..operations import audit
 from ..operations.referrals import reassign_referral
 from ..queries.directory import territory_names
 from ..queries.referrals import territory_referrals
@@ -29,6 +30,8 @@ def index():
                "structure_id": request.args.get("structure", type=int),
                "network": request.args.get("reseau") or None}
     page = territory_referrals(current_user, **filters, page=request.args.get("page", 1, type=int))
+    audit.people_shown(current_user, "coordination.read", "Tableau de coordination",
+                       [r.person_id for r in page.items])
     structures = db.session.scalars(select(Structure).where(Structure.active.is_(True))
                                     .order_by(Structure.departement, Structure.name)).all()
     return render_template("coordination.html", page=page, filters=filters, states=STATES,

@@ -3,6 +3,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..operations import audit
 from ..operations.notifications import KIND_LABELS, STALE_CLAIM_ERROR, STATUS_LABELS, mark_messages_seen
 from ..queries.messages import is_unread, messages_for, openable_dossiers, structure_names, task_links
 
@@ -22,6 +23,7 @@ def message_index():
     tasks = task_links(current_user, page.items)
     dossiers = openable_dossiers(current_user, page.items)
     mark_messages_seen(current_user)
+    audit.people_shown(current_user, "message.list_read", "Messages", [m.person_id for m in page.items])
     page_html = render_template("messages.html", page=page, is_admin=is_admin, structure_id=structure_id,
                                 structures=structure_names() if is_admin else {}, unread=unread,
                                 tasks=tasks, dossiers=dossiers, kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
