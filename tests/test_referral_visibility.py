@@ -250,34 +250,36 @@ def test_coordinator_lists_the_territorys_referrals_with_filters(app, monkeypatc
     moving = MovableClock(datetime(2026, 4, 27, 9, 0))
     monkeypatch.setattr(clock, "now", moving)
     referred(app)
-    olivier = client_for(app, "olivier.lambert")
+    signed_in = {"client": client_for(app, "olivier.lambert")}
 
     def rows(state):
-        response = olivier.get(f"/coordination?etat={state}")
+        response = signed_in["client"].get(f"/coordination?etat={state}")
         assert response.status_code == 200
         return coordination_rows(text(response))
 
     [row] = rows("en_cours")
     assert "Mission Locale de l'Orléanais" in row and "CIO d'Orléans" in row and "Ouverte" in row
     assert rows("en_retard") == [] and rows("escaladees") == []
-    assert "Durand" not in text(olivier.get("/coordination"))
+    assert "Durand" not in text(signed_in["client"].get("/coordination"))
 
     moving.current = datetime(2026, 5, 6, 10, 0)  # past the reminder (5 May), before escalation
+    signed_in["client"] = client_for(app, "olivier.lambert")  # days later: a new session
     [late] = rows("en_retard")
     assert "En retard" in late
     assert rows("escaladees") == []
     moving.current = datetime(2026, 5, 13, 10, 0)
     with app.app_context():
         fire_due_timers()
+    signed_in["client"] = client_for(app, "olivier.lambert")
     [escalated] = rows("escaladees")
     assert "Escaladée" in escalated
     assert len(rows("en_cours")) == 1
 
     with app.app_context():
         cio = structure("cio-orleans").id
-    assert len(coordination_rows(text(olivier.get(f"/coordination?etat=en_cours&structure={cio}")))) == 1
-    assert coordination_rows(text(olivier.get("/coordination?etat=en_cours&reseau=mission_locale"))) == []
-    assert len(coordination_rows(text(olivier.get("/coordination?etat=en_cours&reseau=cio")))) == 1
+    assert len(coordination_rows(text(signed_in["client"].get(f"/coordination?etat=en_cours&structure={cio}")))) == 1
+    assert coordination_rows(text(signed_in["client"].get("/coordination?etat=en_cours&reseau=mission_locale"))) == []
+    assert len(coordination_rows(text(signed_in["client"].get("/coordination?etat=en_cours&reseau=cio")))) == 1
 
     assert coordination_rows(text(client_for(app, "helene.garnier").get("/coordination?etat="))) == []
     for username in (RECEIVER, SENDER):

@@ -8,10 +8,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from conftest import DEMO_PASSWORD, csrf_from, get_user, login
+from conftest import DEMO_PASSWORD, api_token, csrf_from, get_user, login
+from sqlalchemy import select
+
 from webapp import clock
 from webapp.extensions import db
-from webapp.operations.users import hash_password
+from webapp.models import AuditEvent, User
+from webapp.operations.users import change_password, hash_password
 
 START = datetime(2026, 12, 1, 9, 0)
 
@@ -195,3 +198,25 @@ def test_next_after_login_keeps_a_page_of_the_site(app):
         "username": "claire.martin", "password": DEMO_PASSWORD, "csrf_token": csrf_from(page)})
     assert response.headers["Location"] == "/taches?scope=queue"
     assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_an_api_token_can_be_revoked_and_ends_with_a_password_change(app, client):
+    """A client ends its own token (then refused, the revocation audited); a password change ends
+    every token of the account."""
+    headers = api_token(client, "claire.martin")
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 401
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "token.revoked")) is not None
+    other = api_token(client, "claire.martin")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "claire.martin"))
+        original = user.password_hash
+        change_password(user, "demo-spro-2026", "un-nouveau-mot-de-passe", "un-nouveau-mot-de-passe")
+        db.session.commit()
+    assert client.get("/api/v1/tasks", headers=other).status_code == 401
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "claire.martin"))
+        user.password_hash, user.session_version = original, 0
+        db.session.commit()

@@ -112,13 +112,13 @@ def _retention_pass() -> tuple[int, int]:
     """Anonymise inactive people, close ended snapshot accesses, purge old audit entries: each in
     its own transaction, logged in French; a failure is rolled back and logged, never fatal."""
     from . import clock
-    from .operations import audit, person_index, retention
+    from .operations import audit, person_index, retention, sign_in
     now = clock.now()
     results = []
     steps = [("anonymisation des dossiers inactifs", lambda: retention.anonymise_inactive(now)),
-             ("fin d'accès aux données partagées", lambda: person_index.prune_ended_snapshots(db.session))]
-    if hasattr(audit, "purge_expired"):
-        steps.append(("purge du journal d'audit", lambda: audit.purge_expired(now)))
+             ("fin d'accès aux données partagées", lambda: person_index.prune_ended_snapshots(db.session)),
+             ("purge du journal d'audit", lambda: audit.purge_expired(now)),
+             ("oubli des échecs de connexion anciens", sign_in.purge_stale)]
     for label, step in steps:
         try:
             count = step()
@@ -130,7 +130,7 @@ def _retention_pass() -> tuple[int, int]:
         if count:
             current_app.logger.info("Worker : %s, %d élément(s).", label, count)
         results.append(count)
-    return results[0], results[2] if len(results) > 2 else 0
+    return results[0], results[2]
 
 
 @main.group("process")

@@ -1,11 +1,11 @@
 """Bearer-token authentication (the only way into the API) and the token endpoint."""
 from flask import current_app, g, request
 
-from ..extensions import limiter
-from ..operations import audit
-from ..operations.users import authenticate, issue_token, user_for_token
+from ..extensions import db, limiter
+from ..operations import audit, sign_in
+from ..operations.users import authenticate, issue_token, revoke_token, user_for_token
 from .blueprint import bp, public
-from .errors import Unauthorized, write_transaction
+from .errors import Unauthorized, error_response, write_transaction
 from .openapi import doc
 from .schemas import TokenRequest, TokenSchema, load_body
 
@@ -15,16 +15,21 @@ def current_actor():
     return g.api_user
 
 
+def _bearer() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 @bp.before_request
 def _authenticate():
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "api_public", False):
         return
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer()
+    if not token:
         raise Unauthorized("Authentification requise : envoyez un jeton dans l'en-tête "
                            "« Authorization: Bearer … ».")
-    user = user_for_token(token.strip())
+    user = user_for_token(token)
     if user is None:
         raise Unauthorized("Jeton invalide ou expiré : demandez-en un nouveau.")
     g.api_user = user
@@ -37,10 +42,7 @@ def _authenticate():
      errors=(400, (401, "Identifiant ou mot de passe incorrect."), 429))
 def token():
     """Échange un identifiant et un mot de passe contre un jeton porteur à durée limitée."""
-    from ..operations import sign_in  # the same per-account throttle as the login screen
-    from ..extensions import db
-    from .errors import error_response
-    body = load_body(TokenRequest())
+    body = load_body(TokenRequest())  # the same per-account throttle as the login screen
     wait = sign_in.wait_seconds(body["username"], request.remote_addr)
     user = None if wait else authenticate(body["username"], body["password"])
     if user is None:
@@ -55,3 +57,14 @@ def token():
         value, row = issue_token(user, current_app.config["API_TOKEN_HOURS"])
         audit.record(user, "token.issued", "Jeton d'accès à l'API délivré", kind="auth", detail={"token_id": row.id})
     return TokenSchema().dump({"token": value, "expires_at": row.expires_at})
+
+
+@bp.delete("/auth/token")
+@doc("Révoquer son jeton d'accès", tag="Authentification", status=204, errors=(401,))
+def revoke():
+    """Met fin au jeton porteur présenté avant son expiration (par exemple à la fin d'un traitement)."""
+    with write_transaction():
+        row = revoke_token(_bearer())
+        audit.record(g.api_user, "token.revoked", "Jeton d'accès à l'API révoqué", kind="auth",
+                     detail={"token_id": row.id if row else None})
+    return "", 204

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from .. import clock
 from ..errors import InvalidData
@@ -57,6 +57,7 @@ def change_password(user: User, current: str, new: str, confirmation: str) -> No
         raise InvalidData("Le mot de passe n'a pas été changé.", errors)
     user.password_hash = hash_password(new)
     end_sessions(user)
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))  # API tokens end too
     db.session.flush()
 
 
@@ -73,6 +74,15 @@ def issue_token(user: User, hours: int) -> tuple[str, ApiToken]:
     db.session.add(row)
     db.session.flush()
     return token, row
+
+
+def revoke_token(token: str) -> ApiToken | None:
+    """Delete the bearer token presented (its owner ends it before it expires); the row deleted."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is not None:
+        db.session.delete(row)
+        db.session.flush()
+    return row
 
 
 def user_for_token(token: str) -> User | None:
