@@ -306,3 +306,12 @@ def test_multipart_without_a_usable_boundary_is_refused(client, content_type):
     response = client.post("/annuaire/importer", data=b"--b\r\n\r\n", content_type=content_type)
     assert response.status_code == 400
     assert "Erreur interne" not in page_text(response)
+
+
+def test_the_people_list_reads_only_ascii_page_numbers(client):
+    """« ١٢٣ » is no page number for the API's people list: a French 400 naming the field."""
+    headers = api_token(client, "claire.martin")
+    for page in ("١٢٣", "１２", "9" * 20):
+        response = client.get(f"/api/v1/people?page={page}", headers=headers)
+        assert response.status_code == 400, page
+        assert "page" in response.get_data(as_text=True)

@@ -6,7 +6,7 @@ from ..queries.people_search import RESULTS, followed_people, search_people
 from .auth import current_actor
 from .blueprint import bp
 from .openapi import doc
-from .schemas import INTEGER, TEXT, PersonSchema, RequestSchema, UtcDateTime, load_args
+from .schemas import TEXT, Page, PersonSchema, RequestSchema, UtcDateTime, load_args
 
 
 class PeopleArgs(RequestSchema):
@@ -14,8 +14,7 @@ class PeopleArgs(RequestSchema):
         max=200, error="200 caractères au maximum."), metadata={
         "description": "Mots cherchés (nom, prénom, année de naissance, téléphone, courriel, commune) : "
                        "début des mots, sans accents ni ordre. Absent : les personnes suivies."})
-    page = fields.Integer(load_default=1, error_messages=INTEGER, validate=validate.Range(
-        min=1, error="La page doit être un nombre positif."), metadata={"description": "Sans « q » seulement"})
+    page = Page(metadata={"description": "Sans « q » seulement"})
 
 
 class PersonItemSchema(PersonSchema):
