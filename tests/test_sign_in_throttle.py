@@ -164,3 +164,22 @@ def test_stale_counters_are_purged_and_live_ones_kept(app, now):
         assert purge_stale() == 3  # claire's and sophie's counts, the office address's window
         db.session.commit()
         assert sorted(db.session.scalars(select(SignInThrottle.key))) == ["ip:198.51.100.4", "user:olivier.lambert"]
+
+
+def test_behind_a_reverse_proxy_each_client_is_counted_at_its_own_address(tmp_path):
+    """With SPRO_PROXY_COUNT=1 the address the throttle counts is the client's (from the proxy's
+    X-Forwarded-For), not the proxy's own."""
+    from flask import request
+
+    from webapp import create_app
+    from webapp.config import TestConfig
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'proxy.sqlite'}", PROXY_COUNT=1)
+    seen = []
+
+    def address():
+        seen.append(request.remote_addr)
+        return ""
+    app.add_url_rule("/adresse", "adresse", address)
+    app.test_client().get("/adresse", headers={"X-Forwarded-For": "203.0.113.7"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen == ["203.0.113.7"]

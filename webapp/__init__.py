@@ -2,6 +2,7 @@
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, Config
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -26,6 +27,8 @@ def create_app(config: type | None = None, **overrides) -> Flask:
     set_clock(lambda: clock.now())  # BPMN timers follow the application's (replaceable) clock
     views.init_app(app)
     api.init_app(app)
+    if app.config.get("PROXY_COUNT"):  # behind N reverse proxies: the client's address and scheme
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
     return app
 
 

@@ -43,6 +43,9 @@ class Config:
     # PERMANENT_SESSION_LIFETIME after sign-in); failed sign-ins lock a username with growing delays
     # (operations/sign_in.py) and an address after this many failures within the window.
     IDLE_TIMEOUT_MINUTES = int(os.environ.get("SPRO_IDLE_TIMEOUT_MINUTES", "30"))
+    # Number of reverse proxies in front of the app (their X-Forwarded-For/-Proto are trusted), so that
+    # sign-in throttling and session checks see each client's own address. 0 when served directly.
+    PROXY_COUNT = int(os.environ.get("SPRO_PROXY_COUNT", "0"))
     SIGN_IN_ADDRESS_MAX_FAILURES = int(os.environ.get("SPRO_SIGN_IN_ADDRESS_MAX_FAILURES", "300"))
     SIGN_IN_ADDRESS_WINDOW_MINUTES = 15
     # Several app processes need a shared store (e.g. redis://…) for the login limit to hold.
