@@ -1,5 +1,7 @@
 """Publishing process definitions as immutable, numbered versions."""
 import hashlib
+import html
+import re
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -71,6 +73,12 @@ def check_decision(xml: bytes | str, expected_key: str | None = None) -> tuple[s
     return key, text
 
 
+def _decision_name(text: str, key: str) -> str:
+    """The decision's name as the table's owners wrote it (its id when it has none)."""
+    found = re.search(r'<(?:\w+:)?decision\b[^>]*\bname="([^"]+)"', text)
+    return html.unescape(found.group(1)) if found else key
+
+
 def publish_decision(file_name: str, xml: bytes | str, actor=None,
                      expected_key: str | None = None) -> DefinitionVersion | None:
     """Validate a DMN decision table and store it as a new version when it changed."""
@@ -88,7 +96,8 @@ def publish_decision(file_name: str, xml: bytes | str, actor=None,
         forms={}, checksum=checksum, is_current=True, published_at=clock.now(),
         published_by_id=getattr(actor, "id", None))
     db.session.add(version)
-    audit.record(actor, "decision.published", f"Table de décision « {key} » publiée (version {last + 1})",
+    audit.record(actor, "decision.published", f"Table de décision « {_decision_name(text, key)} » publiée "
+                 f"(version {last + 1})",
                  detail={"process_key": key, "version": last + 1})
     db.session.flush()
     return version
