@@ -154,25 +154,27 @@ def deposer(ctx, params, data):
     return {"relance": _iso(request.remind_at)}
 
 
+def _remind(ctx, request, why: str, body: str) -> bool:
+    """Tell the structure a funding request is waiting (« à déposer », « sans décision »)."""
+    subject = f"Demande de financement {why} : {request.funder.label}"
+    _record(ctx, "cep.request_reminded", subject, {"request_id": request.id})
+    _tell_structure(ctx, "relance_financement", subject, body)
+    return True
+
+
 def relancer_depot(ctx, params, data):
     request = _request(ctx, data)
-    _record(ctx, "cep.request_reminded", f"Demande de financement à déposer : {request.funder.label}",
-            {"request_id": request.id})
-    _tell_structure(ctx, "relance_financement", f"Demande de financement à déposer : {request.funder.label}",
-                    f"La demande de {euros(request.amount_requested)} auprès de {request.funder.label} prévue au "
-                    f"plan de financement n°{request.plan.number} n'est pas encore déposée.")
-    return True
+    return _remind(ctx, request, "à déposer",
+                   f"La demande de {euros(request.amount_requested)} auprès de {request.funder.label} prévue au "
+                   f"plan de financement n°{request.plan.number} n'est pas encore déposée.")
 
 
 def relancer_demande(ctx, params, data):
     request = _request(ctx, data)
     request.reminded_at = clock.now()
-    _record(ctx, "cep.request_reminded", f"Demande de financement sans décision : {request.funder.label}",
-            {"request_id": request.id})
-    _tell_structure(ctx, "relance_financement", f"Demande de financement sans décision : {request.funder.label}",
-                    f"La demande de {euros(request.amount_requested)} déposée le {request.submitted_at:%d/%m/%Y} "
-                    f"auprès de {request.funder.label} attend toujours sa décision : relancez le financeur.")
-    return True
+    return _remind(ctx, request, "sans décision",
+                   f"La demande de {euros(request.amount_requested)} déposée le {request.submitted_at:%d/%m/%Y} "
+                   f"auprès de {request.funder.label} attend toujours sa décision : relancez le financeur.")
 
 
 def enregistrer_decision(ctx, params, data):
