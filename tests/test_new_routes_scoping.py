@@ -113,14 +113,15 @@ def _a_funder_id(app) -> int:
         return db.session.scalar(select(Funder.id).where(Funder.active.is_(True)).order_by(Funder.id))
 
 
-@pytest.mark.parametrize("username", [OWNER, NOT_CEP, COORDINATOR, PILOTE])
+@pytest.mark.parametrize("username", [OWNER, NOT_CEP, COORDINATOR, PILOTE, CRIJ_ADMIN])
 def test_funders_pages_refuse_non_admins(app, username):
+    """The funders list is the regional administration's: a structure's admin cannot change it either."""
     client, funder = client_of(app, username), _a_funder_id(app)
     for path in ("/cep/financeurs", "/cep/financeurs/nouveau", f"/cep/financeurs/{funder}/modifier"):
         assert client.get(path).status_code == 403, path
 
 
-@pytest.mark.parametrize("username", [OWNER, NOT_CEP, PILOTE])
+@pytest.mark.parametrize("username", [OWNER, NOT_CEP, PILOTE, CRIJ_ADMIN])
 def test_funders_writes_refuse_non_admins_even_with_a_token(app, username):
     funder = _a_funder_id(app)
     client = client_of(app, username)

@@ -10,6 +10,7 @@ from ..errors import Forbidden, InvalidData, NotFound
 from ..extensions import db
 from ..models import Funder
 from ..models.funding import FUNDER_KINDS
+from ..queries.audit import is_regional_admin
 from ..task_forms import validate
 from . import audit
 
@@ -31,7 +32,7 @@ def funder_schema() -> dict:
 
 
 def require_admin(actor):
-    if not actor.has_role("admin"):
+    if not is_regional_admin(actor):
         raise Forbidden("La liste des financeurs est gérée par l'administration régionale.")
 
 

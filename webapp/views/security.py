@@ -120,8 +120,10 @@ def init_app(app):
         if current_user.is_authenticated and not request.path.startswith("/api/"):
             from ..queries.messages import unread_count
             from ..queries.tasks import counts
+            from ..queries.audit import is_regional_admin
             values["task_counts"] = counts(current_user)
             values["unread_messages"] = unread_count(current_user)
+            values["regional_admin"] = is_regional_admin(current_user)
         return values
 
     @app.after_request
