@@ -1,6 +1,6 @@
 """Database models, one module per noun."""
 from .audit import AuditEvent
-from .definitions import DefinitionVersion
+from .definitions import DefinitionDraft, DefinitionVersion
 from .funding import Funder, FundingPlan, FundingRequest
 from .journeys import Journey
 from .outbox import OutboxMessage
@@ -11,7 +11,7 @@ from .tasks import HumanTask
 from .users import ApiToken, SignInThrottle, User
 
 __all__ = [
-    "ApiToken", "AuditEvent", "BassinCommune", "DefinitionVersion", "Funder", "FundingPlan", "FundingRequest",
+    "ApiToken", "AuditEvent", "BassinCommune", "DefinitionDraft", "DefinitionVersion", "Funder", "FundingPlan", "FundingRequest",
     "HumanTask", "Journey",
     "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "SignInThrottle", "Structure",
     "Territory", "User",
