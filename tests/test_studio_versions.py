@@ -150,7 +150,7 @@ def test_a_draft_with_problems_is_kept_but_cannot_be_published(app, client, rest
     assert no_form != edited_accueil()
     page = html.unescape(_import(client, no_form))
     assert "Brouillon enregistré avec 1 problème(s)" in page
-    assert "« Vérifier le dossier » (verifier)" in page and "Tâche utilisateur sans formulaire" in page
+    assert "« Vérifier le dossier »" in page and "Tâche utilisateur sans formulaire" in page
     token = csrf_from(client.get(PAGE).get_data(as_text=True))
     answer = client.get(f"{PAGE}/brouillon.json").get_json()
     assert answer["xml"] == no_form and [p["element"] for p in answer["problems"]] == ["verifier"]
@@ -218,13 +218,14 @@ def test_compare_lists_the_added_task_and_the_changed_due_date(app, client, rest
     _import(client, edited_accueil())
     _publish(client, "Vérification ajoutée")
     page = html.unescape(client.get(f"{PAGE}/comparer?de={number}&a={number + 1}").get_data(as_text=True))
-    rows = page.split("<tbody>", 1)[1]
-    added = rows.split("Vérifier le dossier", 1)[0].rsplit("<tr", 1)[1]
-    assert "Ajouté" in added
-    changed = rows.split("(analyser_demande)", 1)[1].split("</tr>", 1)[0]
-    assert "Échéance (jours ouvrés) : « vide » → « 3 »" in changed
-    assert "(flux_verifier_analyser)" in rows and "Vers : « analyser_demande » → « verifier »" in rows
-    assert "(accueillir)" not in rows  # unchanged elements are not listed
+    rows = {element: row.split("</tr>", 1)[0] for element, row in
+            (part.split('"', 1) for part in page.split('data-element="')[1:])}
+    assert set(rows) == {"verifier", "flux_verifier_analyser", "analyser_demande",
+                         "flux_accueillir_analyser"}  # unchanged elements are not listed
+    assert "Ajouté" in rows["verifier"] and "Vérifier le dossier" in rows["verifier"]
+    assert "de « Vérifier le dossier » vers « Analyser la demande »" in rows["flux_verifier_analyser"]
+    assert "Modifié" in rows["analyser_demande"] and "Échéance (jours ouvrés) : « vide » → « 3 »" in rows["analyser_demande"]
+    assert "Vers : « Analyser la demande » → « Vérifier le dossier »" in rows["flux_accueillir_analyser"]
 
 
 def test_a_version_exports_as_its_exact_file(app, client):

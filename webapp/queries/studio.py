@@ -3,6 +3,7 @@ from sqlalchemy import func, select
 
 from ..errors import NotFound
 from ..extensions import db
+from ..demo_data import ROLES
 from ..models import DefinitionDraft, DefinitionVersion, Journey, User
 from ..workflow import DefinitionError
 from ..workflow.xml import parse_xml
@@ -21,6 +22,8 @@ ELEMENT_KINDS = {
     "inclusiveGateway": "Passerelle inclusive", "eventBasedGateway": "Passerelle sur événement",
     "sequenceFlow": "Flux", "lane": "Couloir",
 }
+ROLE_NAMES = dict(ROLES)
+REFERENCES = ("Depuis", "Vers", "Attaché à", "Flux par défaut")
 PROPERTY_NAMES = {"formJsonSchemaFilename": "Formulaire", "dueInWorkingDays": "Échéance (jours ouvrés)",
                   "structureFromData": "Structure destinataire", "titleFromData": "Titre"}
 
@@ -39,13 +42,27 @@ def studio_index() -> list[dict]:
     for version in versions:
         entry = entries.setdefault((version.process_key, version.kind), {
             "key": version.process_key, "kind": version.kind, "versions": 0, "current": None,
+            "title": version.process_key,
             "running": {}, "draft": drafts.get((version.process_key, version.kind))})
         entry["versions"] += 1
         if version.is_current:
             entry["current"] = version
+            entry["title"] = display_name(version)
         if running.get(version.id):
             entry["running"][version.version] = running[version.id]
     return list(entries.values())
+
+
+def display_name(version: DefinitionVersion) -> str:
+    """A journey's name, or a decision table's as its owners wrote it in the file."""
+    if version.kind == "bpmn":
+        return version.name
+    try:
+        root = parse_xml(version.bpmn_xml)
+    except DefinitionError:
+        return version.process_key
+    decision = next((e for e in root.iter() if _local(e.tag) == "decision"), None)
+    return (decision.get("name") if decision is not None else None) or version.process_key
 
 
 def running_by_version() -> dict[int, int]:
@@ -105,7 +122,7 @@ def located_problems(kind: str, xml: str, problems: list[dict]) -> list[dict]:
         if kind == "dmn":
             where = place_in_table(xml, element) or ""
         else:
-            where = f"« {names[element]} » ({element})" if element in names else (element or "")
+            where = f"« {names[element]} »" if element in names else (element or "")
         located.append({"element": element, "where": where, "message": problem["message"]})
     return located
 
@@ -116,7 +133,8 @@ def _elements(xml: str) -> dict[str, dict]:
     lanes = {}
     for lane in root.iter(f"{{{BPMN}}}lane"):
         for ref in lane.iterfind(f"{{{BPMN}}}flowNodeRef"):
-            lanes[(ref.text or "").strip()] = lane.get("name") or lane.get("id")
+            role = lane.get("name") or lane.get("id")
+            lanes[(ref.text or "").strip()] = ROLE_NAMES.get(role, role)
     elements = {}
     for el in root.iter():
         kind = _local(el.tag)
@@ -155,6 +173,13 @@ def _elements(xml: str) -> dict[str, dict]:
             facts["Multi-instance"] = " ".join(
                 f"{_local(c.tag)}={(c.text or '').strip()}" for c in multi if isinstance(c.tag, str))
         elements[el.get("id")] = {"kind": ELEMENT_KINDS[kind], "name": el.get("name") or "", "facts": facts}
+    names = {element_id: e["name"] for element_id, e in elements.items() if e["name"]}
+    for element in elements.values():  # references to other elements by their names, as on the diagram
+        for label in REFERENCES:
+            if label in element["facts"]:
+                element["facts"][label] = names.get(element["facts"][label], element["facts"][label])
+        if not element["name"] and "Depuis" in element["facts"]:
+            element["name"] = f"de « {element['facts']['Depuis']} » vers « {element['facts']['Vers']} »"
     return elements
 
 

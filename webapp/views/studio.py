@@ -34,6 +34,15 @@ def _back(section, key):
     return redirect(url_for("studio.show", section=section, key=key)), 303
 
 
+def _not_published(section, key, exc):
+    """Back to the definition's page, saying why nothing was published."""
+    db.session.rollback()
+    lines = _problem_lines(exc.problems) if isinstance(exc, DefinitionError) else [exc.message]
+    for line in lines:
+        flash(f"Rien n'a été publié : {line}", "error")
+    return _back(section, key)
+
+
 @bp.get("/")
 def index():
     return render_template("studio/index.html", entries=studio_q.studio_index(), sections={v: k for k, v in KINDS.items()})
@@ -46,8 +55,9 @@ def show(section, key):
     draft = studio_q.draft_of(key, kind)
     running = studio_q.running_by_version()
     problems = studio_q.located_problems(kind, draft.xml, draft.problems) if draft else []
+    current = next((v for v in versions if v.is_current), versions[0])
     return render_template("studio/show.html", section=section, key=key, kind=kind, versions=versions,
-                           current=next((v for v in versions if v.is_current), None), draft=draft,
+                           current=current, title=studio_q.display_name(current), draft=draft,
                            problems=problems, running=running, authors=studio_q.authors(versions),
                            ext=kind, max_kb=MAX_XML_BYTES // 1000)
 
@@ -88,15 +98,8 @@ def import_file(section, key):
 def publish(section, key):
     try:
         version = studio_ops.publish_draft(current_user, key, KINDS[section], request.form.get("note"))
-    except (InvalidData, Conflict) as exc:
-        db.session.rollback()
-        flash(f"Rien n'a été publié : {exc.message}", "error")
-        return _back(section, key)
-    except DefinitionError as exc:
-        db.session.rollback()
-        for line in _problem_lines(exc.problems):
-            flash(f"Rien n'a été publié : {line}", "error")
-        return _back(section, key)
+    except (InvalidData, Conflict, DefinitionError) as exc:
+        return _not_published(section, key, exc)
     db.session.commit()
     flash(f"Version {version.version} publiée : les nouveaux parcours la suivent, ceux en cours gardent la leur.",
           "success")
@@ -107,15 +110,8 @@ def publish(section, key):
 def republish(section, key, number):
     try:
         version = studio_ops.republish(current_user, key, KINDS[section], number)
-    except (InvalidData, Conflict) as exc:
-        db.session.rollback()
-        flash(f"Rien n'a été publié : {exc.message}", "error")
-        return _back(section, key)
-    except DefinitionError as exc:
-        db.session.rollback()
-        for line in _problem_lines(exc.problems):
-            flash(f"Rien n'a été publié : {line}", "error")
-        return _back(section, key)
+    except (InvalidData, Conflict, DefinitionError) as exc:
+        return _not_published(section, key, exc)
     db.session.commit()
     flash(f"Version {number} republiée comme version {version.version}, désormais en cours.", "success")
     return _back(section, key)
@@ -177,4 +173,5 @@ def compare(key):
     after_n = request.args.get("a", type=int) or numbers[0]
     before, after = studio_q.version_of(key, "bpmn", before_n), studio_q.version_of(key, "bpmn", after_n)
     return render_template("studio/compare.html", key=key, versions=versions, before=before, after=after,
+                           title=versions[0].name,
                            rows=studio_q.compare_versions(before, after))
