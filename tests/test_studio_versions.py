@@ -237,3 +237,38 @@ def test_a_version_exports_as_its_exact_file(app, client):
     table = client.get("/pilotage/tables/orientation_partenaire/version/1.dmn")
     assert table.status_code == 200 and "orientation_partenaire" in table.get_data(as_text=True)
     assert client.get(f"{PAGE}/version/{number}.dmn").status_code == 404
+
+
+def test_a_decision_table_goes_through_a_draft_and_is_published_with_its_note(app, client, restore_versions):
+    table = "/pilotage/tables/orientation_partenaire"
+    dmn = (ROOT / "processes" / "orientation_partenaire.dmn").read_text()
+    with app.app_context():
+        number = current_version("orientation_partenaire", "dmn").version
+    login(client, PILOTE)
+    assert "aucun problème" in html.unescape(_import(client, dmn.replace("<text>60</text>", "<text>70</text>", 1),
+                                                      "table.dmn", table))
+    assert f"Version {number + 1} publiée" in _publish(client, "Poids relevé à 70.", table)
+    with app.app_context():
+        published = current_version("orientation_partenaire", "dmn")
+        assert (published.version, published.change_note) == (number + 1, "Poids relevé à 70.")
+        assert "<text>70</text>" in published.bpmn_xml
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "decision.published")) == 1
+
+
+def test_republishing_the_current_content_publishes_nothing(app, client, restore_versions):
+    number = _current(app)[0]
+    login(client, PILOTE)
+    _import(client, ACCUEIL)
+    assert "Rien n'a été publié : Identique à la version en cours" in _publish(client, "Aucun changement")
+    assert _current(app)[0] == number
+
+
+def test_others_cannot_post_to_the_studio(app, client):
+    login(client, ADVISER)
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    for url in (f"{PAGE}/publier", f"{PAGE}/version/1/republier", f"{PAGE}/brouillon/supprimer"):
+        assert client.post(url, data={"csrf_token": token, "note": "x"}).status_code == 403, url
+    answer = client.post(f"{PAGE}/brouillon.json", json={"xml": ACCUEIL}, headers={"X-CSRFToken": token})
+    assert answer.status_code == 403
+    assert _counts(app)[0] == 0
