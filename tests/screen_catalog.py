@@ -66,6 +66,8 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("olivier.lambert", "coordination", "/coordination"),
         ("olivier.lambert", "orientations-territoire", "/orientations/territoire"),
         ("julien.mercier", "table-decision", "/pilotage/decisions/orientation_partenaire"),
+        ("julien.mercier", "studio", "/pilotage/"),
+        ("julien.mercier", "studio-parcours", "/pilotage/parcours/accueil"),
         ("nathalie.bernard", "annuaire-nouvelle", "/annuaire/nouvelle"),
         ("nathalie.bernard", "annuaire-modifier", f"/annuaire/{structure}/modifier"),
         ("nathalie.bernard", "annuaire-import", "/annuaire/importer"),
