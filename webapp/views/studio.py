@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..errors import Conflict, Forbidden, InvalidData
 from ..extensions import db, login_manager
 from ..operations import studio as studio_ops
+from ..queries import heatmap as heatmap_q
 from ..queries import studio as studio_q
 from ..workflow import DefinitionError
 from ..workflow.xml import MAX_XML_BYTES
@@ -59,7 +60,8 @@ def show(section, key):
     return render_template("studio/show.html", section=section, key=key, kind=kind, versions=versions,
                            current=current, title=studio_q.display_name(current), draft=draft,
                            problems=problems, running=running, authors=studio_q.authors(versions),
-                           ext=kind, max_kb=MAX_XML_BYTES // 1000)
+                           ext=kind, max_kb=MAX_XML_BYTES // 1000,
+                           heatmap=heatmap_q.heatmap_view(key, versions, request.args) if kind == "bpmn" else None)
 
 
 @bp.get(f"/{SECTION}/version/<int:number>.<any(bpmn, dmn):ext>")
