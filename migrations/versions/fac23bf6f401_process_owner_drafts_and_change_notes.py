@@ -1,4 +1,4 @@
-"""Process owners' drafts and the change note of a published version
+"""Process owners' drafts, the change note of a published version, indexes for the map of waits
 
 Revision ID: fac23bf6f401
 Revises: abfd5d014b2f
@@ -37,11 +37,17 @@ def upgrade():
 
     with op.batch_alter_table('definition_version', schema=None) as batch_op:
         batch_op.add_column(sa.Column('change_note', sa.Text(), nullable=True))
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.create_index('ix_human_task_heatmap', ['process_key', 'status', 'bpmn_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_human_task_done', ['process_key', 'status', 'completed_at'], unique=False)
 
     
 
 
 def downgrade():
+    with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_done')
+        batch_op.drop_index('ix_human_task_heatmap')
     
     with op.batch_alter_table('definition_version', schema=None) as batch_op:
         batch_op.drop_column('change_note')

@@ -12,6 +12,9 @@ class HumanTask(db.Model):
     __table_args__ = (
         Index("ix_human_task_queue", "status", "structure_id", "role", "priority", "due_at"),
         Index("ix_human_task_assignee", "status", "assignee_id", "due_at"),
+        # the studio's map of where people wait, and what was completed over a period
+        Index("ix_human_task_heatmap", "process_key", "status", "bpmn_id", "created_at"),
+        Index("ix_human_task_done", "process_key", "status", "completed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journey.id"), index=True)
