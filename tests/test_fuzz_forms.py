@@ -140,12 +140,30 @@ def staged(tmp_path_factory):
         funders[-1].active = False
         db.session.commit()
         scene["funder"] = funders[0].id
+        _stage_studio()
     yield app, scene
     with app.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
     drop()
+
+
+def _stage_studio():
+    """The accueil journey with a second published version and a draft, so that the studio page offers
+    its publish, discard and rollback forms."""
+    from pathlib import Path
+
+    from conftest import get_user
+    from webapp.operations import studio
+    pilot = get_user("julien.mercier")
+    shipped = (Path(__file__).resolve().parent.parent / "processes" / "accueil.bpmn").read_text(encoding="utf-8")
+    edited = shipped.replace('name="Conseil en évolution professionnelle engagé"', 'name="CEP engagé"')
+    assert edited != shipped
+    studio.save_draft(pilot, "accueil", "bpmn", "accueil.bpmn", edited)
+    studio.publish_draft(pilot, "accueil", "bpmn", "Nom de fin raccourci.")
+    studio.save_draft(pilot, "accueil", "bpmn", "accueil.bpmn", shipped)
+    db.session.commit()
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +226,21 @@ def test_logout_with_any_fields_signs_out(staged):
     response = client.post("/logout", data={"csrf_token": token, "next": "\x00" + "9" * 5000, "é\r\n": "x"})
     assert response.status_code in (302, 303)
     assert client.get("/").status_code in (302, 303)
+
+
+@settings(max_examples=EXAMPLES_PER_FORM, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(body=st.one_of(st.text(max_size=300), st.dictionaries(st.sampled_from(["xml", "x", ""]),
+                                                             st.one_of(st.text(max_size=300), st.integers(),
+                                                                       st.none(), st.lists(st.text(), max_size=3)))))
+def test_the_editors_draft_route_answers_any_body_without_a_server_error(staged, reached, body):
+    """The studio's JSON save (the diagram editor's) takes anything a client may send: never a 500."""
+    app, _scene = staged
+    client = signed_in(app, "julien.mercier")
+    token = csrf_from(client.get("/pilotage/parcours/accueil").get_data(as_text=True))
+    response = client.post("/pilotage/parcours/accueil/brouillon.json", json=body, headers={"X-CSRFToken": token})
+    assert response.status_code < 500
+    reached.add("studio.save_draft_json")
 
 
 def test_every_screen_post_route_was_fuzzed(staged, reached):

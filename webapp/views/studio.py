@@ -152,11 +152,11 @@ def draft_json(section, key):
 def save_draft_json(section, key):
     """Save the editor's XML (JSON {"xml": ...}, CSRF token in the X-CSRFToken header)."""
     kind = KINDS[section]
-    body = request.get_json(silent=True) or {}
-    xml = body.get("xml") if isinstance(body.get("xml"), str) else ""
+    body = request.get_json(silent=True)
+    xml = body.get("xml") if isinstance(body, dict) and isinstance(body.get("xml"), str) else ""
     if not xml:
         return jsonify({"saved": False, "problems": [{"element": None, "where": "",
-                                                      "message": "Aucun XML reçu."}]}), 422
+                                                      "message": "Aucun XML reçu : envoyez {\"xml\": \"…\"}."}]}), 422
     try:
         draft = studio_ops.save_draft(current_user, key, kind, f"{key}.{kind}", xml)
     except DefinitionError as exc:
