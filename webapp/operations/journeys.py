@@ -120,9 +120,12 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     data = clean(schema, data)  # jj/mm/aaaa dates, phones and communes in their official spelling
     instance = Instance.restore(version.spec_json, journey.state, services=services_for(journey, actor))
     uses_partners = any(p.get("x-source") == "partenaires" for p in schema.get("properties", {}).values())
-    allowed = {"partenaires": {c[0] for c in partner_options(actor, task, suggest=False)["choices"]}} \
-        if uses_partners else None
-    errors = validate(schema, data, allowed, context=instance.task_data(task.task_uuid))
+    context = instance.task_data(task.task_uuid)
+    allowed = None
+    if uses_partners:
+        options = partner_options(actor, task, suggest=False, data=context)
+        allowed = {"partenaires": {choice[0] for choice in options["choices"]}}
+    errors = validate(schema, data, allowed, context=context)
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
     engine_data = _apply_person_fields(task.person, data)

@@ -1,4 +1,5 @@
 """The structures a task's partner fields (`x-source: "partenaires"`) may take, suggestions first."""
+from functools import cache
 from types import SimpleNamespace
 
 from .referrals import latest_referral, person_view, tried_partners
@@ -11,35 +12,37 @@ def structure_label(structure) -> str:
     return f"{structure.name} ({structure.commune or structure.departement})"
 
 
-def partner_options(actor, task, suggest: bool = True) -> dict:
+def partner_options(actor, task, suggest: bool = True, data: dict | None = None) -> dict:
     """{"suggestions": [Suggestion], "choices": [(id, label, group)]} for the task's partner fields.
 
     Suggestions are ranked with what the actor may see of the person: a receiving structure ranks
     with the fields shared with it only. Structures this journey already tried are not suggested
     (they stay choosable). A receiving structure can only redirect: the structure in charge of the
     journey is then no choice, as the journey refuses to send the person back to it.
-    `suggest=False` skips the ranking (a task already done).
+    `suggest=False` skips the ranking (a task already done). `data`: the task's engine data when the
+    caller already restored the journey (else it is read once, only if needed).
     """
+    journey_data = cache(lambda: task_data(task) if data is None else data)
     excluded = set()
     if task.journey.structure_id != actor.structure_id:
         excluded.add(task.journey.structure_id)
-    cep_only = for_cep(task)
+    cep_only = for_cep(task, journey_data)
     choices = [choice for choice in partner_choices(actor, cep_only) if choice[0] not in excluded]
     if not suggest:
         return {"suggestions": [], "choices": choices}
     view = person_view(actor, task.person)
     if view.full:
-        person, data = task.person, task_data(task)
+        person, seen = task.person, journey_data()
     else:
         person = SimpleNamespace(public=view.get("public"), commune_code=view.get("commune_code"))
-        data = {"thematiques": view.get("thematiques")}
-    suggestions = suggest_partners(actor, person, data, exclude=tried_partners(task.journey_id) | excluded,
+        seen = {"thematiques": view.get("thematiques")}
+    suggestions = suggest_partners(actor, person, seen, exclude=tried_partners(task.journey_id) | excluded,
                                    cep_only=cep_only)
     return {"suggestions": suggestions, "choices": choices}
 
 
-def for_cep(task) -> bool:
+def for_cep(task, journey_data) -> bool:
     """A referral to a CEP operator: the reception answered « CEP » (its earlier attempts say so
     once the partner's answer has replaced that word in the journey's data)."""
     latest = latest_referral(task.journey_id)
-    return latest.purpose == "cep" if latest is not None else task_data(task).get("reponse") == "cep"
+    return latest.purpose == "cep" if latest is not None else journey_data().get("reponse") == "cep"
