@@ -111,8 +111,9 @@ def envoyer(ctx, params, data):
         return None
     if target is None or target.id == sender_id:
         raise EngineError("Choisissez une autre structure du réseau que la vôtre.")
-    cep = (previous.purpose if previous else ("cep" if data.get("reponse") == "cep" else None)) == "cep"
-    if cep and not target.cep_operator:
+    # a reception answered « CEP »: to a CEP operator, through every redirection and reassignment
+    purpose = previous.purpose if previous else ("cep" if data.get("reponse") == "cep" else None)
+    if purpose == "cep" and not target.cep_operator:
         raise EngineError(f"{target.name} n'est pas opérateur du conseil en évolution professionnelle : "
                           "choisissez un opérateur CEP.")
     if previous is not None and target.id == ctx.journey.structure_id:
@@ -126,7 +127,7 @@ def envoyer(ctx, params, data):
         journey_id=ctx.journey.id, person_id=person.id, from_structure_id=sender_id,
         to_structure_id=target.id, previous_id=previous.id if previous else None, status="ouverte",
         motif=data.get("motif"),
-        purpose=previous.purpose if previous else ("cep" if data.get("reponse") == "cep" else None),
+        purpose=purpose,
         shared_fields=fields,
         shared_data=previous.shared_data if previous else _shared_snapshot(person, fields, data),
         person_informed=True,
