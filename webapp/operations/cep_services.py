@@ -15,7 +15,7 @@ from ..money import amount_text, euros, parse_amount, plan_figures
 from ..workdays import add_working_days
 from ..workflow import EngineError
 from . import audit
-from .journey_opening import open_journey
+from .journey_opening import keep_with, open_journey
 from .notifications import public_link, queue_message
 
 GRANTED = ("accordee", "reprise", "sans_objet")
@@ -63,18 +63,14 @@ def operateur(ctx, params, data):
 
 def demarrer(ctx, params, data):
     """Open the CEP journey for the person in the structure in charge."""
-    return start_cep(ctx, ctx.journey.structure_id, data)
+    return start_cep(ctx, ctx.journey.structure_id)
 
 
-def start_cep(ctx, structure_id: int, data: dict) -> int:
+def start_cep(ctx, structure_id: int) -> int:
     """Open a CEP journey for the journey's person in the given structure; returns its id."""
     person = db.session.get(Person, ctx.journey.person_id)
-    start = {"demission_reconversion": None}
-    journey, created = open_journey(ctx.actor, "cep", person, structure_id, ctx.services_for, start)
-    for task in created:  # the adviser who opened it keeps its first step when the role allows
-        if ctx.actor is not None and task.role in (ctx.actor.roles or []) \
-                and task.structure_id == ctx.actor.structure_id:
-            task.assignee_id = ctx.actor.id
+    journey, created = open_journey(ctx.actor, "cep", person, structure_id, ctx.services_for)
+    keep_with(ctx.actor, created)  # the adviser who opened it keeps its first step
     return journey.id
 
 

@@ -10,7 +10,8 @@ from . import audit
 from .task_index import save_state
 
 # What a journey's diagram reads before any step has written it.
-START_DATA = {"cep": {"suite": None, "decision_projet": None, "decision_plan": None, "bilan_plan": None}}
+START_DATA = {"cep": {"suite": None, "decision_projet": None, "decision_plan": None, "bilan_plan": None,
+                      "demission_reconversion": None}}
 
 
 def open_journey(actor, process_key: str, person: Person, structure_id: int, services_factory,
@@ -40,3 +41,10 @@ def open_journey(actor, process_key: str, person: Person, structure_id: int, ser
     audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
                  person_id=person.id, journey_id=journey.id)
     return journey, created
+
+
+def keep_with(actor, new_tasks) -> None:
+    """Who opens or carries a journey on keeps its next steps, when their role allows it."""
+    for task in new_tasks:
+        if actor is not None and task.role in (actor.roles or []) and task.structure_id == actor.structure_id:
+            task.assignee_id = actor.id

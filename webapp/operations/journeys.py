@@ -16,7 +16,7 @@ from ..queries.tasks import task_for
 from ..task_forms import clean, expand, validate
 from ..workflow import EngineError, Instance, JourneyBoundExceeded, TaskNotReady
 from . import audit
-from .journey_opening import open_journey
+from .journey_opening import keep_with, open_journey
 from .services import services_for
 from .task_index import save_state
 
@@ -45,15 +45,8 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
                             "Pour l'accompagner, faites un nouvel accueil à son arrivée.")
         person.last_contact_at = now
     journey, created = open_journey(actor, process_key, person, actor.structure_id, services_for)
-    _keep_with(actor, created)
+    keep_with(actor, created)
     return journey
-
-
-def _keep_with(actor, new_tasks):
-    """Who opens or carries a journey on keeps its next steps, when their role allows it."""
-    for task in new_tasks:
-        if task.role in (actor.roles or []) and task.structure_id == actor.structure_id:
-            task.assignee_id = actor.id
 
 
 def _lock_journey(journey_id: int) -> Journey:
@@ -148,7 +141,7 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     task.data = engine_data
     task.person.last_contact_at = now
     try:
-        _keep_with(actor, save_state(journey, instance, actor))
+        keep_with(actor, save_state(journey, instance, actor))
     except StaleDataError as exc:
         raise Conflict("Le parcours a été modifié en même temps par quelqu'un d'autre ; réessayez.") from exc
     audit.record(actor, "task.completed", _completed_summary(task.title, schema, data),

@@ -275,7 +275,7 @@ def aboutir(ctx, params, data):
                           f"{f' le {referral.first_contact_at:%d/%m/%Y}' if referral.first_contact_at else ''}.",
                           referral, referral.contact_comment), referral)
     if referral.purpose == "cep" and referral.to_structure.cep_operator:  # the operator opens the CEP
-        start_cep(ctx, referral.to_structure_id, data)
+        start_cep(ctx, referral.to_structure_id)
         _record(ctx, referral, f"Conseil en évolution professionnelle ouvert par {referral.to_structure.name}",
                 by_receiver=True, action="cep.opened")
     return "aboutie"
