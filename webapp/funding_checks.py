@@ -1,6 +1,5 @@
 """Form rules for amounts and CEP funding plans: `x-amount` fields, the funders' amounts object
 (`x-vocabulary: "financeurs"`) and whole-form checks named in the schema's `x-checks`."""
-from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -88,7 +87,3 @@ def _decision(props: dict, data: dict, context: dict) -> dict:
 
 FORM_CHECKS = {"plan_financement": _plan, "decision_financement": _decision}
 
-
-def total(values) -> Decimal:
-    """The sum of amounts stored as text."""
-    return sum((parse_amount(v) or Decimal("0.00") for v in values), Decimal("0.00"))

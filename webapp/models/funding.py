@@ -69,6 +69,16 @@ class FundingPlan(db.Model):
     requests = relationship("FundingRequest", back_populates="plan", order_by="FundingRequest.position")
     structure = relationship("Structure")
 
+    @property
+    def granted(self) -> Decimal:
+        """What the funders granted so far (the person's own share counts as granted)."""
+        return sum((r.amount_granted or Decimal("0") for r in self.requests), Decimal("0.00"))
+
+    @property
+    def remaining(self) -> Decimal:
+        """« Reste à financer »: the cost not yet covered by a grant."""
+        return self.total_cost - self.granted
+
 
 class FundingRequest(db.Model):
     """One funder's line of a plan: the amount asked, then the request's progress and decision."""

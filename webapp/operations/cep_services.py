@@ -200,16 +200,12 @@ def bilan(ctx, params, data):
     if not funded:
         plan.closed_at = clock.now()
         _record(ctx, "cep.plan_to_revise", f"Plan de financement n°{plan.number} à réviser : "
-                f"{euros(plan.total_cost - granted_total(plan))} restent à financer", {"plan_id": plan.id})
+                f"{euros(plan.remaining)} restent à financer", {"plan_id": plan.id})
         return {"issue": "a_reviser", "entree": None}
     _record(ctx, "cep.plan_funded", f"Formation financée : plan n°{plan.number}, {euros(plan.total_cost)}",
             {"plan_id": plan.id})
     start = datetime.combine(plan.start_date, time(8, 0))
     return {"issue": "finance", "entree": _iso(start)}
-
-
-def granted_total(plan: FundingPlan):
-    return sum((r.amount_granted or 0 for r in plan.requests), parse_amount("0"))
 
 
 def rappeler_entree(ctx, params, data):

@@ -212,12 +212,6 @@ class DossierJourney:
     plans: list = field(default_factory=list)  # latest first
     attestation_done: bool = False
 
-    def granted(self, plan) -> Decimal:
-        return sum((r.amount_granted or Decimal("0") for r in plan.requests), Decimal("0.00"))
-
-    def remaining(self, plan) -> Decimal:
-        return plan.total_cost - self.granted(plan)
-
 
 def dossier_cep(actor, person_id: int) -> list[DossierJourney]:
     """The person's CEP journeys held by the actor's structure, with their funding plans."""

@@ -157,8 +157,7 @@ def plan_totals(plan: FundingPlan) -> tuple[Decimal, Decimal, Decimal]:
     """(requested, granted, remaining) of a plan: remaining = total cost − granted."""
     live = [r for r in plan.requests if r.status != "annulee"]
     requested = sum((r.amount_requested for r in live), ZERO)
-    granted = sum((_granted(r) or ZERO for r in live), ZERO)
-    return requested, granted, plan.total_cost - granted
+    return requested, plan.granted, plan.remaining
 
 
 def next_steps(steps: JourneySteps) -> list[str]:
