@@ -42,13 +42,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-# Front-end packages from the npm registry (package-lock.json): axe-core for the browser tests.
+# Front-end packages from the npm registry (package-lock.json): bpmn-js and dmn-js for the studio's
+# editors, axe-core for the browser tests.
 $(NODE_STAMP): package.json package-lock.json
 	@bash scripts/ensure_node.sh
 	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
-run: venv ## Migrate, seed the demo data (prints the logins), start the worker and serve on 127.0.0.1:5000
+run: venv $(NODE_STAMP) ## Migrate, seed the demo data (prints the logins), start the worker and serve on 127.0.0.1:5000
 	@mkdir -p instance
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro db upgrade
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' $(BIN)/spro seed-demo

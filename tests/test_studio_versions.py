@@ -272,3 +272,18 @@ def test_others_cannot_post_to_the_studio(app, client):
     answer = client.post(f"{PAGE}/brouillon.json", json={"xml": ACCUEIL}, headers={"X-CSRFToken": token})
     assert answer.status_code == 403
     assert _counts(app)[0] == 0
+
+
+def test_restarting_the_app_keeps_what_the_studio_published(app, client, restore_versions):
+    """The shipped folder is published again at every `spro db upgrade`: a journey version published
+    in the studio since must stay current, and a rollback to the shipped content stays possible."""
+    from webapp.operations.definitions import sync_from_folder
+    number = _current(app)[0]
+    login(client, PILOTE)
+    _import(client, edited_accueil())
+    assert f"Version {number + 1} publiée" in _publish(client, "Vérification du dossier.")
+    with app.app_context():
+        created = sync_from_folder(app.config["PROCESSES_DIR"], app.config["FORMS_DIR"])
+        db.session.commit()
+        assert created == []
+    assert _current(app)[:2] == (number + 1, edited_accueil())

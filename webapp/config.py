@@ -33,6 +33,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PROCESSES_DIR = os.environ.get("SPRO_PROCESSES_DIR", str(PROJECT_ROOT / "processes"))
     FORMS_DIR = os.environ.get("SPRO_FORMS_DIR", str(PROJECT_ROOT / "forms"))
+    # The npm packages (package.json) whose built files the studio's editors load: bpmn-js, dmn-js.
+    VENDOR_DIR = os.environ.get("SPRO_VENDOR_DIR", str(PROJECT_ROOT / "node_modules"))
     MAX_BPMN_BYTES = 1_000_000
     PERMANENT_SESSION_LIFETIME = 8 * 3600
     SESSION_COOKIE_HTTPONLY = True

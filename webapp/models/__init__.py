@@ -1,6 +1,6 @@
 """Database models, one module per noun."""
 from .audit import AuditEvent
-from .definitions import DefinitionDraft, DefinitionVersion
+from .definitions import DefinitionDraft, DefinitionVersion, JourneyMigration
 from .funding import Funder, FundingPlan, FundingRequest
 from .journeys import Journey
 from .outbox import OutboxMessage
@@ -12,7 +12,7 @@ from .users import ApiToken, SignInThrottle, User
 
 __all__ = [
     "ApiToken", "AuditEvent", "BassinCommune", "DefinitionDraft", "DefinitionVersion", "Funder", "FundingPlan", "FundingRequest",
-    "HumanTask", "Journey",
+    "HumanTask", "Journey", "JourneyMigration",
     "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "SignInThrottle", "Structure",
     "Territory", "User",
 ]

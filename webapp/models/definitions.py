@@ -2,7 +2,7 @@
 process owners work on before publishing."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -37,5 +37,28 @@ class DefinitionDraft(db.Model):
     xml: Mapped[str] = mapped_column(Text)
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("definition_version.id"))
     problems: Mapped[list] = mapped_column(JSON, default=list)  # [{"element": id, "message": French}]
+    # Forms edited in the studio for this journey: file name -> {schema, ui}; they replace the
+    # version's forms of the same name when the draft is published.
+    forms: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class JourneyMigration(db.Model):
+    """A process owner's move of the journeys waiting on one version to a newer version of the same
+    journey. It runs journey by journey (each all or nothing), in order of journey id; `last_journey_id`
+    is how far it got, so an interrupted run resumes where it stopped."""
+    __tablename__ = "journey_migration"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(80), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
+    status: Mapped[str] = mapped_column(String(20), default="en_cours")  # en_cours | terminee
+    total: Mapped[int] = mapped_column(Integer, default=0)   # journeys waiting on the old version at the start
+    moved: Mapped[int] = mapped_column(Integer, default=0)   # now on the new version
+    kept: Mapped[int] = mapped_column(Integer, default=0)    # left on the old version, with their reason
+    last_journey_id: Mapped[int] = mapped_column(Integer, default=0)
+    kept_reasons: Mapped[dict] = mapped_column(JSON, default=dict)  # reason (French) -> count
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)

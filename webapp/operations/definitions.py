@@ -26,8 +26,16 @@ def available_forms(forms_dir: str) -> set:
     return {p.name for p in Path(forms_dir).glob("*.schema.json")}
 
 
-def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
-    """Compile the files and store a new version of every process whose content changed."""
+def _published_before(key: str, checksum: str) -> bool:
+    return db.session.scalar(select(DefinitionVersion.id).where(
+        DefinitionVersion.process_key == key, DefinitionVersion.checksum == checksum).limit(1)) is not None
+
+
+def publish(files: dict, forms_dir: str, actor=None, once: bool = False) -> list[DefinitionVersion]:
+    """Compile the files and store a new version of every process whose content changed.
+
+    With `once`, content that any earlier version already had is not published again: the shipped
+    folder then never undoes what process owners published in the studio since."""
     compiled = compile_files(files, known_forms=available_forms(forms_dir), known_services=set(SERVICES))
     created = []
     for key, process in compiled.items():
@@ -37,7 +45,7 @@ def publish(files: dict, forms_dir: str, actor=None) -> list[DefinitionVersion]:
             raise DefinitionError([Problem(f"Formulaire illisible : {exc}", key)]) from exc
         checksum = process.checksum_with(forms)
         current = current_version(key)
-        if current is not None and current.checksum == checksum:
+        if current is not None and current.checksum == checksum or once and _published_before(key, checksum):
             continue
         last = db.session.scalar(select(func.max(DefinitionVersion.version))
                                  .where(DefinitionVersion.process_key == key)) or 0
@@ -80,12 +88,13 @@ def _decision_name(text: str, key: str) -> str:
 
 
 def publish_decision(file_name: str, xml: bytes | str, actor=None,
-                     expected_key: str | None = None) -> DefinitionVersion | None:
-    """Validate a DMN decision table and store it as a new version when it changed."""
+                     expected_key: str | None = None, once: bool = False) -> DefinitionVersion | None:
+    """Validate a DMN decision table and store it as a new version when it changed (with `once`,
+    only when no earlier version had this content)."""
     key, text = check_decision(xml, expected_key)
     checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
     current = current_version(key, "dmn")
-    if current is not None and current.checksum == checksum:
+    if current is not None and current.checksum == checksum or once and _published_before(key, checksum):
         return None
     last = db.session.scalar(select(func.max(DefinitionVersion.version))
                              .where(DefinitionVersion.process_key == key)) or 0
@@ -104,10 +113,13 @@ def publish_decision(file_name: str, xml: bytes | str, actor=None,
 
 
 def sync_from_folder(processes_dir: str, forms_dir: str) -> list[DefinitionVersion]:
-    """Publish what changed in the shipped processes/ folder (used by db upgrade and seed-demo)."""
-    created = publish(read_folder(processes_dir), forms_dir)
+    """Publish what is new in the shipped processes/ folder (used by db upgrade and seed-demo).
+
+    A file whose content was published before is left alone, so that restarting the app keeps the
+    versions process owners published in the studio; a changed file is published as the next version."""
+    created = publish(read_folder(processes_dir), forms_dir, once=True)
     for name, xml in read_folder(processes_dir, "*.dmn").items():
-        version = publish_decision(name, xml)
+        version = publish_decision(name, xml, once=True)
         if version is not None:
             created.append(version)
     return created
