@@ -56,7 +56,7 @@ def check_journey_file(key: str, content: bytes | str) -> tuple[str, list[dict]]
         problems = []
     except DefinitionError as exc:
         problems = exc.problems
-    refused = [p for p in problems if not p.message.startswith(UNFINISHED_WORK)]
+    refused = [p for p in problems if not (p.unfinished or p.message.startswith(UNFINISHED_WORK))]
     if refused:
         raise DefinitionError(refused)
     text = _text(content)

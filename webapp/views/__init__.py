@@ -2,14 +2,16 @@
 from . import audit as audit_trail
 from . import rights
 from . import (auth, cep, cep_documents, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
-               security, studio, tasks, territories, vendor)
+               security, studio, studio_diagram, studio_editor, studio_forms, studio_migrations, tasks, territories,
+               vendor)
 
 
 def init_app(app):
     security.init_app(app)
     errors.init_app(app)
     for module in (auth, home, tasks, journeys, people, referrals, messages, directory, coordination,
-                   territories, decisions, cep, cep_documents, studio, vendor):
+                   territories, decisions, cep, cep_documents, studio, studio_editor, studio_migrations, studio_diagram,
+                   studio_forms, vendor):
         app.register_blueprint(module.bp)
     app.register_blueprint(audit_trail.bp)  # also writes the audit entries kept for the end of each request
     app.register_blueprint(rights.bp)  # the person's rights: access export, soon anonymised

@@ -18,7 +18,8 @@ SECTION = "<any(parcours, tables):section>/<key>"
 
 
 @bp.before_request
-def _pilote_only():
+def pilote_only():
+    """The studio's screens are for process owners only (every studio blueprint uses this guard)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.has_role("pilote"):

@@ -8,6 +8,7 @@ class Problem:
     message: str
     element_id: str | None = None
     file_name: str | None = None
+    unfinished: bool = False  # work left to do in the editor (a draft may keep it), not a reason to refuse
 
     def __str__(self):
         where = f"[{self.element_id}] " if self.element_id else ""
