@@ -9,11 +9,11 @@ from sqlalchemy import delete, select
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import (ApiToken, AuditEvent, FundingPlan, FundingRequest, HumanTask, Journey,
+from webapp.models import (ApiToken, AuditEvent, FundingPlan, FundingRequest, HumanTask, Journey, JourneyMigration,
                            OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral, SignInThrottle, User)
 
 # Deleted after each test, in this order (foreign keys).
-TRANSACTIONAL = (SignInThrottle, OutboxMessage, AuditEvent, HumanTask, Referral, FundingRequest, FundingPlan, Journey,
+TRANSACTIONAL = (JourneyMigration, SignInThrottle, OutboxMessage, AuditEvent, HumanTask, Referral, FundingRequest, FundingPlan, Journey,
                  ApiToken, PersonSearchTerm,
                  PersonAccess, Person)
 DEMO_PASSWORD = "demo-spro-2026"

@@ -4,7 +4,6 @@ Funding plans and requests are rows (`models/funding.py`): the diagram carries o
 gateways and timers read (the new requests to prepare, the plan's outcome, the deadlines)."""
 from datetime import date, datetime, time, timezone
 
-from flask import current_app
 from sqlalchemy import select
 
 from .. import clock
@@ -13,6 +12,7 @@ from ..models import Funder, FundingPlan, FundingRequest, Person
 from ..models.funding import REQUEST_STATES
 from ..money import amount_text, euros, parse_amount, plan_figures
 from ..workdays import add_working_days
+from .service_params import delay_days
 from ..workflow import EngineError
 from . import audit
 from .journey_opening import keep_with, open_journey
@@ -116,7 +116,7 @@ def enregistrer_plan(ctx, params, data):
     db.session.add(plan)
     db.session.flush()
     new = []
-    deposit_by = _iso(add_working_days(now, current_app.config["FUNDING_DEPOSIT_DAYS"]))
+    deposit_by = _iso(add_working_days(now, delay_days(params, "jours_relance", "FUNDING_DEPOSIT_DAYS")))
     for position, (code, amount) in enumerate(figures.lines.items()):
         funder = funders[code]
         line = FundingRequest(plan_id=plan.id, journey_id=ctx.journey.id, structure_id=plan.structure_id,
@@ -144,7 +144,7 @@ def deposer(ctx, params, data):
     request.status = "deposee"
     request.submitted_at = date.fromisoformat(data["date_depot"]) if data.get("date_depot") else clock.now().date()
     request.reference = data.get("reference_dossier")
-    request.remind_at = add_working_days(clock.now(), current_app.config["FUNDING_REMINDER_DAYS"])
+    request.remind_at = add_working_days(clock.now(), delay_days(params, "jours_relance", "FUNDING_REMINDER_DAYS"))
     _record(ctx, "cep.request_submitted", f"Demande de financement déposée auprès de {request.funder.label} "
             f"({euros(request.amount_requested)})", {"request_id": request.id})
     return {"relance": _iso(request.remind_at)}

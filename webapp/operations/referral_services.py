@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from flask import current_app
 from sqlalchemy import select
 
 from .. import clock
@@ -15,6 +14,7 @@ from ..extensions import db
 from ..models import Journey, Person, Referral, Structure, User
 from ..models.referrals import DECLINE_REASONS, SHARED_FIELDS
 from ..workdays import add_working_days
+from .service_params import delay_days
 from ..workflow import EngineError
 from . import audit
 from .cep_services import start_cep
@@ -119,7 +119,7 @@ def envoyer(ctx, params, data):
     if previous is not None and target.id == ctx.journey.structure_id:
         raise EngineError("La structure émettrice ne peut pas recevoir la redirection : refusez plutôt "
                           "l'orientation, elle choisira un autre partenaire.")
-    cfg, now = current_app.config, clock.now()
+    now = clock.now()
     fields = previous.shared_fields if previous else [f for f in data.get("donnees_partagees") or []
                                                       if f in SHARED_FIELDS]
     person = db.session.get(Person, ctx.journey.person_id)
@@ -133,9 +133,9 @@ def envoyer(ctx, params, data):
         person_informed=True,
         information_mode=("coordination" if reassigned else "redirection") if previous else data.get("mode_information"),
         informed_by_id=getattr(ctx.actor, "id", None), informed_at=now, sent_at=now,
-        remind_at=add_working_days(now, cfg["REFERRAL_REMINDER_DAYS"]),
-        escalate_at=add_working_days(now, cfg["REFERRAL_ESCALATION_DAYS"]),
-        expire_at=add_working_days(now, cfg["REFERRAL_EXPIRY_DAYS"]),
+        remind_at=add_working_days(now, delay_days(params, "jours_relance", "REFERRAL_REMINDER_DAYS")),
+        escalate_at=add_working_days(now, delay_days(params, "jours_escalade", "REFERRAL_ESCALATION_DAYS")),
+        expire_at=add_working_days(now, delay_days(params, "jours_expiration", "REFERRAL_EXPIRY_DAYS")),
         urgent=bool(previous.urgent) if previous else data.get("urgence") == "prioritaire",
     )
     if previous is None and data.get("message_partenaire"):
@@ -169,7 +169,7 @@ def accepter(ctx, params, data):
     # the receiver is asked to confirm the first contact if it has not some working days after it
     start = max(referral.first_appointment_at or referral.answered_at, referral.answered_at)
     return {"referral_id": referral.id,
-            "relance": _iso(add_working_days(start, current_app.config["REFERRAL_REMINDER_DAYS"]))}
+            "relance": _iso(add_working_days(start, delay_days(params, "jours_relance", "REFERRAL_REMINDER_DAYS")))}
 
 
 def refuser(ctx, params, data):

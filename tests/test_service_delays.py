@@ -1,0 +1,59 @@
+"""The referral's delays are set in the diagram, on the service task that sends it: a process owner
+changes them in the studio, and the referral and its timers follow."""
+from pathlib import Path
+
+import pytest
+from test_orientation import send, start_referral
+from test_studio_versions import restore_versions  # noqa: F401  (fixture)
+
+from conftest import get_user
+from webapp.extensions import db
+from webapp.operations import studio as studio_ops
+from webapp.operations.service_params import delay_defaults
+from webapp.workdays import add_working_days
+from webapp.errors import InvalidData
+
+ORIENTATION = (Path(__file__).resolve().parent.parent / "processes" / "orientation.bpmn").read_text()
+SEND_PARAMETER = ('<spiffworkflow:parameter id="destinataire" type="any" value="partenaire_redirection_id if '
+                  'issue_tentative == &quot;redirigee&quot; else partenaire_id" />')
+
+
+def publish_orientation(app, escalation: str):
+    """Publish orientation with « jours_escalade » set on « Envoyer l'orientation »."""
+    assert SEND_PARAMETER in ORIENTATION
+    xml = ORIENTATION.replace(SEND_PARAMETER, SEND_PARAMETER +
+                              f'<spiffworkflow:parameter id="jours_escalade" type="any" value="{escalation}" />')
+    with app.app_context():
+        pilote = get_user("julien.mercier")
+        studio_ops.save_draft(pilote, "orientation", "bpmn", "orientation.bpmn", xml)
+        studio_ops.publish_draft(pilote, "orientation", "bpmn", f"Escalade à {escalation} jours ouvrés")
+        db.session.commit()
+
+
+def test_a_delay_set_in_the_diagram_dates_the_referral_and_its_escalation(app, restore_versions):
+    publish_orientation(app, "8")
+    with app.app_context():
+        referral = send(start_referral())
+        cfg = app.config
+        assert referral.escalate_at == add_working_days(referral.sent_at, 8)
+        # the delays the diagram does not set keep their settings
+        assert referral.remind_at == add_working_days(referral.sent_at, cfg["REFERRAL_REMINDER_DAYS"])
+        assert referral.expire_at == add_working_days(referral.sent_at, cfg["REFERRAL_EXPIRY_DAYS"])
+
+
+@pytest.mark.parametrize("value", ["0", "251", "2.5", '"huit"'])
+def test_a_delay_out_of_bounds_stops_the_step_with_a_clear_message(app, restore_versions, value):
+    publish_orientation(app, value)
+    with app.app_context():
+        journey = start_referral()
+        with pytest.raises(InvalidData, match="jours_escalade.*nombre entier de jours ouvrés entre 1 et 250"):
+            send(journey)
+
+
+def test_the_editor_knows_each_delay_and_its_setting(app):
+    with app.app_context():
+        defaults = delay_defaults()
+    assert defaults["orientation.envoyer"] == {"jours_relance": app.config["REFERRAL_REMINDER_DAYS"],
+                                               "jours_escalade": app.config["REFERRAL_ESCALATION_DAYS"],
+                                               "jours_expiration": app.config["REFERRAL_EXPIRY_DAYS"]}
+    assert defaults["cep.deposer"] == {"jours_relance": app.config["FUNDING_REMINDER_DAYS"]}
