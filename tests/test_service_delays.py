@@ -41,7 +41,7 @@ def test_a_delay_set_in_the_diagram_dates_the_referral_and_its_escalation(app, r
         assert referral.expire_at == add_working_days(referral.sent_at, cfg["REFERRAL_EXPIRY_DAYS"])
 
 
-@pytest.mark.parametrize("value", ["0", "251", "2.5", '"huit"'])
+@pytest.mark.parametrize("value", ["0", "251", "2.5", "&quot;huit&quot;"])
 def test_a_delay_out_of_bounds_stops_the_step_with_a_clear_message(app, restore_versions, value):
     publish_orientation(app, value)
     with app.app_context():
