@@ -4,7 +4,9 @@ immutable version with a change note, and earlier versions published again (roll
 Hostile or broken files (DOCTYPE or entities, oversized, invalid XML, scripts, code in expressions,
 unknown service operations, unbounded loops) are refused whole: nothing is stored. A draft may keep
 the problems of unfinished work (a task without its form, a lane that is not a role, a diagram the
-engine cannot run yet), listed per element; it cannot be published until they are fixed."""
+engine cannot run yet; in a decision table, a mistyped cell), listed per element; it cannot be
+published until they are fixed. A journey's draft may also carry forms edited in the studio: they are
+published with it, over the current versions' stored forms, which come before the forms folder."""
 from flask import current_app
 from sqlalchemy import select
 
@@ -16,7 +18,7 @@ from ..queries.definitions import current_version
 from ..queries.studio import BPMN, draft_of, version_of
 from ..workflow import DefinitionError, Problem, compile_files
 from ..workflow.xml import parse_xml
-from .definitions import available_forms, check_decision, publish, publish_decision
+from .definitions import available_forms, check_decision_draft, publish, publish_decision
 from .services import SERVICES
 
 # Problems of unfinished work, which a draft may keep; any other problem refuses the file.
@@ -47,11 +49,30 @@ def _text(content: bytes | str) -> str:
                                        "depuis l'éditeur.")]) from None
 
 
+def journey_forms(key: str, edited: dict | None = None) -> dict:
+    """{form name: {schema, ui}} a new version of journey `key` takes its forms from, before the
+    forms folder: the current versions' stored forms (the journey's own winning), then `edited`
+    (the draft's forms), so that a form edited in an earlier studio version is never reverted."""
+    versions = db.session.scalars(select(DefinitionVersion).where(
+        DefinitionVersion.kind == "bpmn", DefinitionVersion.is_current.is_(True))).all()
+    pool = {}
+    for version in sorted(versions, key=lambda v: v.process_key == key):
+        pool.update(version.forms or {})
+    pool.update(edited or {})
+    return pool
+
+
+def known_forms(key: str) -> set[str]:
+    """The form names a task of journey `key` may use: its draft's, the current versions', the folder's."""
+    draft = draft_of(key, "bpmn")
+    return available_forms(_forms_dir()) | set(journey_forms(key, draft.forms if draft else None))
+
+
 def check_journey_file(key: str, content: bytes | str) -> tuple[str, list[dict]]:
     """(XML text, problems of unfinished work) of a BPMN file for journey `key`; DefinitionError
     when the file must be refused whole."""
     try:
-        compile_files({f"{key}.bpmn": content}, known_forms=available_forms(_forms_dir()),
+        compile_files({f"{key}.bpmn": content}, known_forms=known_forms(key),
                       context=_published_files(key), known_services=set(SERVICES))
         problems = []
     except DefinitionError as exc:
@@ -71,8 +92,8 @@ def check_journey_file(key: str, content: bytes | str) -> tuple[str, list[dict]]
 def check_file(key: str, kind: str, content: bytes | str) -> tuple[str, list[dict]]:
     """(XML text, problems a draft may keep) of a file for definition `key`, or DefinitionError."""
     if kind == "dmn":
-        _key, text = check_decision(content, expected_key=key)
-        return text, []
+        _key, text, problems = check_decision_draft(content, expected_key=key)
+        return text, [{"element": p.element_id, "message": p.message} for p in problems]
     return check_journey_file(key, content)
 
 
@@ -111,17 +132,20 @@ def _checked_note(note: str | None) -> str:
     return note
 
 
-def _publish_xml(actor, key: str, kind: str, file_name: str, xml: str, note: str) -> DefinitionVersion:
+def _publish_xml(actor, key: str, kind: str, file_name: str, xml: str, note: str,
+                 forms: dict | None = None) -> DefinitionVersion:
     """Publish the XML as the definition's next version, made current, with its note.
 
-    Journeys go through the same compile path as the shipped folder (forms stored with the version;
-    the journeys that call this one follow with a version of their own); tables through
-    publish_decision. Both write the audit entry."""
+    Journeys go through the same compile path as the shipped folder (forms stored with the version:
+    `forms` first, then the current versions' ones, then the forms folder; the journeys that call
+    this one follow with a version of their own); tables through publish_decision. Both write the
+    audit entry."""
     if kind == "dmn":
         version = publish_decision(file_name, xml, actor, expected_key=key)
         created = [version] if version else []
     else:
-        created = publish({**_published_files(key), f"{key}.bpmn": xml}, _forms_dir(), actor)
+        created = publish({**_published_files(key), f"{key}.bpmn": xml}, _forms_dir(), actor,
+                          stored_forms=journey_forms(key, forms))
     version = next((v for v in created if v.process_key == key), None)
     if version is None:
         raise Conflict("Identique à la version en cours : rien à publier.")
@@ -142,7 +166,7 @@ def publish_draft(actor, key: str, kind: str, note: str | None) -> DefinitionVer
     if draft.problems:
         raise Conflict(f"Le brouillon a encore {len(draft.problems)} problème(s) : corrigez-les avant de publier.")
     try:
-        version = _publish_xml(actor, key, kind, draft.file_name, draft.xml, note)
+        version = _publish_xml(actor, key, kind, draft.file_name, draft.xml, note, draft.forms)
     except DefinitionError:
         db.session.rollback()
         raise
@@ -155,4 +179,4 @@ def republish(actor, key: str, kind: str, number: int) -> DefinitionVersion:
     """Rollback: publish version `number` again as the next version, with the note « Retour à la version n »."""
     old = version_of(key, kind, number)
     return _publish_xml(actor, key, kind, old.name if kind == "dmn" else f"{key}.bpmn", old.bpmn_xml,
-                        f"Retour à la version {number}")
+                        f"Retour à la version {number}", old.forms if kind == "bpmn" else None)
