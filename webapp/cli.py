@@ -93,11 +93,13 @@ def seed_demo_command(as_json):
 @with_appcontext
 def worker(once):
     """Fire due timers, send queued messages, then apply retention, in a loop until stopped."""
+    from .operations.journey_migrations import run_pending_migrations
     from .operations.notifications import send_pending
     from .operations.timers import fire_due_timers
     interval = current_app.config["WORKER_INTERVAL_SECONDS"]
     while True:
         count = fire_due_timers()
+        run_pending_migrations(batch=200)
         sent = send_pending()
         anonymised, purged = _retention_pass()
         if once:

@@ -4,9 +4,11 @@ from .bounds import JourneyBoundExceeded
 from .definitions import CompiledProcess, compile_files
 from .engine import Instance, UserTaskInfo
 from .errors import DefinitionError, EngineError, Problem, TaskNotReady
+from .migration import Obstacle, VersionDiff, version_diff
 
-__all__ = ["CompiledProcess", "DefinitionError", "EngineError", "Instance", "JourneyBoundExceeded", "Problem",
-           "TaskNotReady", "UserTaskInfo", "compile_files", "decide", "decision_key", "set_clock"]
+__all__ = ["CompiledProcess", "DefinitionError", "EngineError", "Instance", "JourneyBoundExceeded", "Obstacle", "Problem",
+           "TaskNotReady", "UserTaskInfo", "VersionDiff", "compile_files", "decide", "decision_key", "set_clock",
+           "version_diff"]
 
 
 def set_clock(provider) -> None:
