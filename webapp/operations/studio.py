@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import DefinitionDraft, DefinitionVersion
 from ..queries.definitions import current_version
 from ..queries.studio import BPMN, draft_of, version_of
+from ..queries.studio_forms import journey_forms
 from ..workflow import DefinitionError, Problem, compile_files
 from ..workflow.xml import parse_xml
 from .definitions import available_forms, check_decision_draft, publish, publish_decision
@@ -47,19 +48,6 @@ def _text(content: bytes | str) -> str:
     except UnicodeDecodeError:
         raise DefinitionError([Problem("Le fichier n'est pas un texte UTF-8 : enregistrez-le de nouveau "
                                        "depuis l'éditeur.")]) from None
-
-
-def journey_forms(key: str, edited: dict | None = None) -> dict:
-    """{form name: {schema, ui}} a new version of journey `key` takes its forms from, before the
-    forms folder: the current versions' stored forms (the journey's own winning), then `edited`
-    (the draft's forms), so that a form edited in an earlier studio version is never reverted."""
-    versions = db.session.scalars(select(DefinitionVersion).where(
-        DefinitionVersion.kind == "bpmn", DefinitionVersion.is_current.is_(True))).all()
-    pool = {}
-    for version in sorted(versions, key=lambda v: v.process_key == key):
-        pool.update(version.forms or {})
-    pool.update(edited or {})
-    return pool
 
 
 def known_forms(key: str) -> set[str]:

@@ -1,0 +1,74 @@
+/* The studio's form editor: the preview follows the schema as it is typed (the server renders it
+   with the task pages' own renderer, ~400 ms after typing stops), and a list of the fields. */
+(function () {
+  "use strict";
+  var form = document.getElementById("fe-form");
+  if (!form) { return; }
+  var schemaBox = document.getElementById("fe-schema");
+  var uiBox = document.getElementById("fe-ui");
+  var preview = document.getElementById("fe-apercu");
+  var state = document.getElementById("fe-etat");
+  var token = form.querySelector("input[name=csrf_token]").value;
+  var url = form.getAttribute("data-preview-url");
+  var timer = null;
+  var sent = 0;
+
+  var TYPES = { string: "texte", integer: "nombre entier", boolean: "oui / non", array: "cases à cocher",
+    object: "montants" };
+
+  function listFields() {
+    var box = document.getElementById("fe-champs");
+    var list = document.getElementById("fe-champs-liste");
+    var schema;
+    try { schema = JSON.parse(schemaBox.value); } catch (e) { box.hidden = true; return; }
+    var props = schema && typeof schema.properties === "object" && schema.properties ? schema.properties : {};
+    var required = Array.isArray(schema.required) ? schema.required : [];
+    list.textContent = "";
+    Object.keys(props).forEach(function (name) {
+      var prop = props[name] || {};
+      var item = document.createElement("li");
+      var code = document.createElement("code");
+      code.textContent = name;
+      item.appendChild(code);
+      var kind = prop.format === "date" ? "date" : (TYPES[prop.type] || prop.type || "type manquant");
+      if (prop.enum) { kind = "choix parmi " + prop.enum.length; }
+      item.appendChild(document.createTextNode(" — " + (prop.title || "sans titre") + " (" + kind +
+        (required.indexOf(name) !== -1 ? ", obligatoire" : "") + ")"));
+      list.appendChild(item);
+    });
+    box.hidden = Object.keys(props).length === 0;
+  }
+
+  function refresh() {
+    var ticket = ++sent;
+    state.textContent = "Mise à jour de l'aperçu…";
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify({ schema: schemaBox.value, ui: uiBox.value })
+    }).then(function (response) {
+      return response.text().then(function (html) { return { ok: response.ok, status: response.status, html: html }; });
+    }).then(function (answer) {
+      if (ticket !== sent) { return; }  // a later keystroke's answer will follow
+      if (answer.ok || answer.status === 422) {
+        preview.innerHTML = answer.html;  // rendered and escaped by the server's templates
+        preview.dispatchEvent(new Event("change"));  // spro.js shows the branches chosen
+        state.textContent = answer.ok ? "Aperçu à jour." : "Aperçu impossible : voir le message.";
+      } else {
+        state.textContent = "L'aperçu n'a pas pu être mis à jour (erreur " + answer.status + ").";
+      }
+    }).catch(function () {
+      if (ticket === sent) { state.textContent = "L'aperçu n'a pas pu être mis à jour : connexion perdue ?"; }
+    });
+  }
+
+  function later() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { listFields(); refresh(); }, 400);
+  }
+
+  schemaBox.addEventListener("input", later);
+  uiBox.addEventListener("input", later);
+  listFields();
+})();
