@@ -9,14 +9,16 @@ ids are assumed unique across a journey and the processes it calls (true of the 
 The workflow states are never read: a constant number of statements whatever the number of journeys.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 
 from .. import clock
 from ..extensions import db
 from ..models import DefinitionVersion, HumanTask, Journey
-from .studio import element_names
+from ..workflow.xml import parse_xml
+from .studio import BPMN, element_names
 
 PERIOD_DAYS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
@@ -30,6 +32,7 @@ class ElementLoad:
     median_wait: timedelta | None = None
     longest_wait: timedelta | None = None
     completed: int = 0  # tasks completed there within [since, until)
+    left: int = 0  # distinct journeys that completed a task there within [since, until)
 
 
 def _scope(stmt, process_key: str, version_id: int | None):
@@ -80,10 +83,12 @@ def element_load(process_key: str, version_id: int | None = None, since: datetim
         period.append(HumanTask.completed_at >= since)
     if until is not None:
         period.append(HumanTask.completed_at < until)
-    done = db.session.execute(_scope(select(HumanTask.bpmn_id, func.count()).where(and_(*period)),
+    done = db.session.execute(_scope(select(HumanTask.bpmn_id, func.count(),
+                                            func.count(func.distinct(HumanTask.journey_id))).where(and_(*period)),
                                      process_key, version_id).group_by(HumanTask.bpmn_id))
-    for bpmn_id, completed in done:
-        loads.setdefault(bpmn_id, ElementLoad(bpmn_id)).completed = completed
+    for bpmn_id, completed, left in done:
+        load = loads.setdefault(bpmn_id, ElementLoad(bpmn_id))
+        load.completed, load.left = completed, left
     return loads
 
 
@@ -135,3 +140,190 @@ def heatmap_view(process_key: str, versions: list[DefinitionVersion], args) -> d
     shown = chosen or next((v for v in versions if v.is_current), versions[0])
     return {"rows": heatmap_rows(process_key, shown, chosen.id if chosen else None, days),
             "version": chosen.version if chosen else None, "days": days, "periods": PERIOD_DAYS}
+
+
+# --- The map drawn on the diagram (« carte »): steps, flows passed, and the period asked for ----------
+
+PARIS = ZoneInfo("Europe/Paris")
+REPEATED = ("standardLoopCharacteristics", "multiInstanceLoopCharacteristics")
+LEVELS = 3  # colour classes heat-1..3 / flow-1..3; 0 means none
+NOT_MEASURED = {
+    "automatic": "relie des éléments automatiques (passerelle, service, appel, sous-processus) : "
+                 "leur passage n'est pas enregistré",
+    "repeated": "touche une étape répétée (boucle) : le registre ne dit pas quel passage est le premier ou le dernier",
+}
+MEASURES = {"entered": "parcours entrés dans « {} »", "left": "parcours sortis de « {} »",
+            "ended": "parcours terminés sur « {} »"}
+
+
+@dataclass
+class DiagramShape:
+    """What a version's diagram says about its flows, as far as the task index can follow them."""
+    flows: list[dict]  # {id, name, source, target}
+    user_tasks: set[str]
+    repeated: set[str]  # user tasks with loop or multi-instance characteristics
+    top_ends: set[str]  # end events of the journey's own process (journey.end_event)
+    names: dict[str, str]
+
+
+def diagram_shape(xml: str, process_key: str) -> DiagramShape:
+    """Flows, user tasks and end events of a BPMN file, read with the hardened parser."""
+    root = parse_xml(xml)
+    processes = list(root.iter(f"{{{BPMN}}}process"))
+    top = next((p for p in processes if p.get("id") == process_key), processes[0] if processes else None)
+    user_tasks, repeated = set(), set()
+    for task in root.iter(f"{{{BPMN}}}userTask"):
+        user_tasks.add(task.get("id"))
+        if any(task.find(f"{{{BPMN}}}{loop}") is not None for loop in REPEATED):
+            repeated.add(task.get("id"))
+    flows = [{"id": f.get("id"), "name": f.get("name") or "", "source": f.get("sourceRef"),
+              "target": f.get("targetRef")} for f in root.iter(f"{{{BPMN}}}sequenceFlow") if f.get("id")]
+    top_ends = {e.get("id") for e in top.iterfind(f"{{{BPMN}}}endEvent")} if top is not None else set()
+    names = {e.get("id"): e.get("name") for e in root.iter() if isinstance(e.tag, str) and e.get("id")
+             and e.get("name")}
+    return DiagramShape(flows, user_tasks, repeated, top_ends, names)
+
+
+def flow_measure(flow: dict, shape: DiagramShape, incoming: dict, outgoing: dict) -> tuple[str | None, str]:
+    """How the flow's passages can be counted: ("left", task), ("entered", task), ("ended", end event),
+    or (None, reason) when the task index cannot tell."""
+    source, target = flow["source"], flow["target"]
+    touches_loop = False
+    if source in shape.user_tasks and outgoing.get(source) == 1:
+        if source not in shape.repeated:
+            return "left", source
+        touches_loop = True
+    if target in shape.user_tasks and incoming.get(target) == 1:
+        if target not in shape.repeated:
+            return "entered", target
+        touches_loop = True
+    if target in shape.top_ends and incoming.get(target) == 1:
+        return "ended", target
+    return None, "repeated" if touches_loop or target in shape.repeated or source in shape.repeated else "automatic"
+
+
+def _period(stmt, column, since: datetime, until: datetime):
+    return stmt.where(column >= since, column < until)
+
+
+def _entered(process_key: str, version_id: int | None, since: datetime, until: datetime) -> dict[str, int]:
+    """{bpmn_id: distinct journeys that got a task there within the period} (whatever became of it)."""
+    stmt = _scope(select(HumanTask.bpmn_id, func.count(func.distinct(HumanTask.journey_id))),
+                  process_key, version_id)
+    return dict(db.session.execute(_period(stmt, HumanTask.created_at, since, until)
+                                   .group_by(HumanTask.bpmn_id)).all())
+
+
+def _ended(process_key: str, version_id: int | None, since: datetime, until: datetime) -> dict[str, int]:
+    """{end event id: journeys that ended on it within the period}."""
+    stmt = select(Journey.end_event, func.count()).where(Journey.process_key == process_key,
+                                                          Journey.end_event.is_not(None))
+    if version_id is not None:
+        stmt = stmt.where(Journey.definition_version_id == version_id)
+    return dict(db.session.execute(_period(stmt, Journey.ended_at, since, until)
+                                   .group_by(Journey.end_event)).all())
+
+
+def scale(values) -> list[tuple[int, int]]:
+    """The ranges of the colour classes 1..LEVELS for counts up to max(values): [(low, high), ...]."""
+    top = max([v for v in values if v] or [0])
+    bounds = sorted({-(-top * i // LEVELS) for i in range(1, LEVELS + 1)})
+    ranges, low = [], 1
+    for high in bounds:
+        if high >= low:
+            ranges.append((low, high))
+            low = high + 1
+    return ranges
+
+
+def level(value: int | None, ranges: list[tuple[int, int]]) -> int:
+    if not value:
+        return 0
+    return next((i for i, (_, high) in enumerate(ranges, start=1) if value <= high), len(ranges))
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return int(delta.total_seconds()) if delta is not None else None
+
+
+def diagram_figures(process_key: str, shown: DefinitionVersion, version_id: int | None,
+                    since: datetime, until: datetime) -> dict:
+    """Per step of the journeys (of one version, or all when version_id is None): waiting now, median and
+    longest wait, completed over [since, until); per flow of `shown`'s diagram: journeys that passed it
+    over the period when the task index can tell, else None with the reason. A constant number of statements."""
+    loads = element_load(process_key, version_id, since, until)
+    entered = _entered(process_key, version_id, since, until)
+    ended = _ended(process_key, version_id, since, until)
+    shape = diagram_shape(shown.bpmn_xml, process_key)
+    titles = element_titles(shown)
+    for task_id in shape.user_tasks:
+        loads.setdefault(task_id, ElementLoad(task_id))
+    step_scale = scale(load.waiting for load in loads.values())
+    steps = [{"id": load.bpmn_id, "title": titles.get(load.bpmn_id, load.bpmn_id),
+              "on_diagram": load.bpmn_id in shape.user_tasks, "waiting": load.waiting, "journeys": load.journeys,
+              "median": french_duration(load.median_wait), "median_seconds": _seconds(load.median_wait),
+              "longest": french_duration(load.longest_wait), "longest_seconds": _seconds(load.longest_wait),
+              "completed": load.completed, "level": level(load.waiting, step_scale)}
+             for load in loads.values()]
+    steps.sort(key=lambda s: (-s["waiting"], not s["on_diagram"], -s["completed"], s["title"]))
+    incoming, outgoing = {}, {}
+    for flow in shape.flows:
+        incoming[flow["target"]] = incoming.get(flow["target"], 0) + 1
+        outgoing[flow["source"]] = outgoing.get(flow["source"], 0) + 1
+    counted = {"entered": entered, "left": {i: load.left for i, load in loads.items()}, "ended": ended}
+    flows = []
+    for flow in shape.flows:
+        measure, about = flow_measure(flow, shape, incoming, outgoing)
+        source, target = (shape.names.get(flow[end], flow[end]) for end in ("source", "target"))
+        flows.append({"id": flow["id"], "title": flow["name"] or f"de « {source} » vers « {target} »",
+                      "source": source, "target": target, "measure": measure,
+                      "passed": counted[measure].get(about, 0) if measure else None,
+                      "how": MEASURES[measure].format(shape.names.get(about, about)) if measure
+                      else f"non mesuré : ce flux {NOT_MEASURED[about]}"})
+    flow_scale = scale(f["passed"] for f in flows)
+    for flow in flows:
+        flow["level"] = level(flow["passed"], flow_scale)
+    return {"steps": steps, "flows": flows, "step_scale": step_scale, "flow_scale": flow_scale}
+
+
+def _day(raw: str, label: str, errors: list[str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(f"La date {label} « {raw[:20]} » n'est pas une date : choisissez-la dans le calendrier "
+                      "ou écrivez-la AAAA-MM-JJ.")
+        return None
+
+
+def utc_midnight(day: date) -> datetime:
+    """Midnight in Paris on `day`, as the naive UTC datetime the database stores."""
+    return datetime.combine(day, time(), PARIS).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def map_request(versions: list[DefinitionVersion], args) -> dict:
+    """The map's parameters from GET `version` (a number, « tous »; the current version when absent),
+    `depuis` and `jusqu` (dates, both included; the last 30 days when absent). What cannot be read is
+    said in `errors` and replaced by its default."""
+    errors: list[str] = []
+    current = next((v for v in versions if v.is_current), versions[0])
+    raw_version = (args.get("version") or "").strip()
+    chosen = current
+    if raw_version in ("tous", "toutes"):
+        chosen = None
+    elif raw_version:
+        chosen = next((v for v in versions if raw_version.isdecimal() and v.version == int(raw_version)), None)
+        if chosen is None:
+            errors.append(f"La version « {raw_version[:20]} » n'existe pas pour ce parcours : "
+                          "choisissez-en une dans la liste.")
+            chosen = current
+    today = clock.now().replace(tzinfo=ZoneInfo("UTC")).astimezone(PARIS).date()
+    last = _day((args.get("jusqu") or "").strip(), "de fin", errors) or today
+    first = _day((args.get("depuis") or "").strip(), "de début", errors) or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last:
+        errors.append("La date de début est après la date de fin : inversez-les.")
+        last, first = today, today - timedelta(days=DEFAULT_DAYS - 1)
+    return {"version": chosen.version if chosen else None, "version_id": chosen.id if chosen else None,
+            "shown": chosen or current, "depuis": first, "jusqu": last, "errors": errors,
+            "since": utc_midnight(first), "until": utc_midnight(last + timedelta(days=1))}
