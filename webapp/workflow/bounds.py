@@ -10,10 +10,14 @@ any advance that runs more engine steps than its budget (`JourneyBoundExceeded`)
 
 The limits are settings (`webapp/config.py`, environment `SPRO_…`), read when used.
 """
+import ast
 import re
 from datetime import datetime
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
 from .errors import EngineError, Problem
+from .expressions import check_expression, evaluate_bounded
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -159,11 +163,24 @@ def _recursion_problems(root, file_name, known_processes):
 
 
 # -- timers -------------------------------------------------------------------------------------
+# The engine evaluates a timer's text as an expression, then reads the result with its own ISO 8601
+# parsers (TimerEventDefinition): a literal must be quoted, and is refused here exactly when those
+# parsers refuse it, or would misread it (a fraction before the last unit, weeks mixed with days).
 
 def duration_seconds(text: str) -> tuple[float, float] | None:
-    """The shortest and longest length, in seconds, of an ISO 8601 duration (« P1D », « PT2H »)."""
-    match = _DURATION.fullmatch(text.strip())
-    if match is None or not any(match.groups()) or text.strip().upper().endswith("T"):
+    """The shortest and longest length, in seconds, of an ISO 8601 duration (« P1D », « PT2H »), or
+    None when the engine cannot read it as written."""
+    text = text.strip()
+    match = _DURATION.fullmatch(text)
+    if match is None or not any(match.groups()) or text.upper().endswith("T"):
+        return None
+    given = [value for value in match.groups() if value]
+    weeks = match.group(3)
+    if any(re.search(r"[.,]", value) for value in given[:-1]) or (weeks and len(given) > 1):
+        return None  # the engine would drop a fractional unit or refuse weeks beside other units
+    try:
+        TimerEventDefinition.parse_iso_duration(text)
+    except Exception:  # noqa: BLE001  (the engine's parser raises a bare Exception)
         return None
     shortest = longest = 0.0
     for value, (low, high) in zip(match.groups(), _UNIT_SECONDS):
@@ -180,11 +197,11 @@ def _literal(expression: str) -> str | None:
 
 
 def _is_date(text: str) -> bool:
+    """Whether the engine reads this text as a date (ISO 8601, week dates included)."""
     try:
-        datetime.fromisoformat(text)
-    except ValueError:
+        return isinstance(TimerEventDefinition.parse_time_or_duration(text.strip()), datetime)
+    except (ValueError, TypeError, AttributeError, OverflowError):
         return False
-    return True
 
 
 def _duration_problem(text: str) -> str | None:
@@ -200,8 +217,9 @@ def _cycle_problem(text: str) -> str | None:
     ceiling, min_period = limit("TIMER_CYCLE_CEILING"), limit("TIMER_MIN_PERIOD_SECONDS")
     parts = text.split("/")
     count = parts[0].upper()
+    unreadable = f"le cycle « {text} » n'est pas lisible (ex. \"R3/PT24H\" : 3 fois, toutes les 24 heures)."
     if len(parts) not in (2, 3) or not count.startswith("R"):
-        return f"le cycle « {text} » n'est pas lisible (ex. \"R3/PT24H\" : 3 fois, toutes les 24 heures)."
+        return unreadable
     if count == "R":
         return (f"le cycle « {text} » se répète sans fin : indiquez le nombre de répétitions "
                 f"(R<n>, au plus {ceiling}).")
@@ -210,10 +228,14 @@ def _cycle_problem(text: str) -> str | None:
     periods = [p for p in parts[1:] if p.upper().startswith("P")]
     others = [p for p in parts[1:] if not p.upper().startswith("P")]
     if len(periods) != 1 or not all(_is_date(p) for p in others):
-        return f"le cycle « {text} » n'est pas lisible (ex. \"R3/PT24H\" : 3 fois, toutes les 24 heures)."
+        return unreadable
     problem = _duration_problem(periods[0])
     if problem:
         return problem
+    try:
+        TimerEventDefinition.parse_iso_recurring_interval(text)
+    except Exception:  # noqa: BLE001
+        return unreadable
     if duration_seconds(periods[0])[0] < min_period:
         return (f"le cycle « {text} » se répète trop souvent : une période d'au moins "
                 f"{_human_seconds(min_period)} est exigée.")
@@ -228,6 +250,8 @@ def _human_seconds(seconds: int) -> str:
     return f"{seconds} seconde{'s' if seconds >= 2 else ''}"
 
 
+_EXAMPLES = {"timeDate": '"2026-03-16T09:00:00"', "timeDuration": '"P5D"', "timeCycle": '"R3/PT24H"'}
+_WHAT = {"timeDate": "la date", "timeDuration": "la durée", "timeCycle": "le cycle"}
 _NOT_LITERAL = {
     "timeCycle": ("le cycle doit être écrit dans le diagramme, entre guillemets (ex. \"R3/PT24H\") : calculé "
                   "depuis les données, son nombre de répétitions et sa période ne seraient pas bornés."),
@@ -237,31 +261,81 @@ _NOT_LITERAL = {
 }
 
 
-def _timer_problems(root, file_name):
+def _literal_problem(kind: str, text: str) -> str | None:
+    """Why the engine cannot use this text (unquoted) as the literal of a timer of this kind, or None."""
+    if kind == "timeCycle":
+        return _cycle_problem(text)
+    if kind == "timeDuration":
+        return _duration_problem(text)
+    return None if _is_date(text) else (
+        f"la date « {text} » n'est pas une date ISO 8601 lisible (ex. \"2026-03-16T09:00:00\").")
+
+
+def _unquoted(kind: str, text: str) -> str:
+    """The advice for a literal written without quotes (as other modelers do)."""
+    advice = (f"écrivez {_WHAT[kind]} entre guillemets : \"{text}\" (ici, le texte d'un minuteur est une "
+              "expression : sans guillemets, il serait lu comme le nom d'une donnée).")
+    lengths = duration_seconds(text) if kind == "timeDuration" else None
+    if lengths and lengths[0] >= 86400 and lengths[0] % 86400 == 0:
+        advice += (f" \"{text}\" compte {int(lengths[0] // 86400)} jours calendaires, week-ends et jours fériés "
+                   "compris ; pour un délai en jours ouvrés, faites calculer la date par l'opération de service "
+                   "qui précède et donnez-la au minuteur en date (timeDate), comme les relances de l'orientation.")
+    return advice
+
+
+def _computed_problem(kind: str, expression: str) -> tuple[str, bool] | None:
+    """(why a timer expression is refused, whether a draft may keep it), or None when it may run."""
+    if _literal_problem(kind, expression) is None:
+        return _unquoted(kind, expression), True
+    reason = check_expression(expression)
+    if reason:
+        return reason, False
+    if not any(isinstance(node, ast.Name) for node in ast.walk(ast.parse(expression.strip(), mode="eval"))):
+        try:
+            value = evaluate_bounded(expression, {})
+        except Exception:  # noqa: BLE001  (a refusal of the evaluator, said below)
+            value = None
+        if not isinstance(value, str):
+            return (f"l'expression « {expression[:80]} » ne donne pas un texte : écrivez {_WHAT[kind]} entre "
+                    f"guillemets (ex. {_EXAMPLES[kind]})."), False
+        return _literal_problem(kind, value), False
+    if kind == "timeDate":
+        return None  # a date computed from the data: read as a date when it runs
+    return _NOT_LITERAL[kind], False
+
+
+def timer_problems(root, file_name, is_foreign=lambda text: False) -> list[Problem]:
+    """Every timer whose text the engine could not read, one Problem each naming the event.
+    Texts `is_foreign` recognises (another engine's expression language) are left to its caller."""
+    problems = []
     for definition in root.iter(_q("timerEventDefinition")):
         event = _owner_with_id(definition.getparent() if definition.getparent() is not None else definition)
         where = f"Minuteur {_label(event)}"
-        for child in definition:
+        children = [c for c in definition if _local(c.tag) in _WHAT]
+        if not children:
+            problems.append(Problem(f"{where} : indiquez quand il se déclenche : une date, une durée (ex. \"P5D\") "
+                                    "ou un cycle (panneau « Type de minuteur »).", event.get("id"), file_name,
+                                    unfinished=True))
+        for child in children:
             kind, expression = _local(child.tag), (child.text or "").strip()
-            if kind not in ("timeCycle", "timeDuration", "timeDate") or not expression:
+            if not expression:
+                pronoun = "le" if kind == "timeCycle" else "la"
+                problems.append(Problem(f"{where} : {_WHAT[kind]} est vide : indiquez-{pronoun} "
+                                        f"(ex. {_EXAMPLES[kind]}).", event.get("id"), file_name, unfinished=True))
                 continue
-            text = _literal(expression)
+            if is_foreign(expression):
+                continue
+            text, unfinished = _literal(expression), False
+            problem = _literal_problem(kind, text) if text is not None else None
             if text is None:
-                if kind == "timeDate":
-                    continue  # a date computed from the data: read as a date when it runs
-                problem = _NOT_LITERAL[kind]
-            elif kind == "timeCycle":
-                problem = _cycle_problem(text)
-            elif kind == "timeDuration":
-                problem = _duration_problem(text)
-            else:
-                problem = None if _is_date(text) else (
-                    f"la date « {text} » n'est pas une date ISO 8601 lisible (ex. \"2026-03-16T09:00:00\").")
+                problem, unfinished = _computed_problem(kind, expression) or (None, False)
             if problem:
-                yield Problem(f"{where} : {problem}", event.get("id"), file_name)
+                problems.append(Problem(f"{where} : {problem}", event.get("id"), file_name, unfinished=unfinished))
+    return problems
 
 
-def structural_problems(root, file_name, known_processes: dict | None = None) -> list[Problem]:
+def structural_problems(root, file_name, known_processes: dict | None = None, timers: bool = True
+                        ) -> list[Problem]:
     """Everything in one BPMN file that could make a journey run without end, one Problem each.
 
     `root` is the lxml root of the file (`xml.parse_xml`). `known_processes` is the call graph
@@ -269,9 +343,11 @@ def structural_problems(root, file_name, known_processes: dict | None = None) ->
     `called_elements(root)` over every other file being compiled and every context file (the
     published processes); the file's own processes are added here. Without it, only recursion
     inside this file is found. Each Problem names the element (its id, and its name in the text).
+    `timers=False` leaves the timers out (`compile_files` checks them with the file's contents).
     """
     return [*_loop_problems(root, file_name), *_multi_instance_problems(root, file_name),
-            *_recursion_problems(root, file_name, known_processes), *_timer_problems(root, file_name)]
+            *_recursion_problems(root, file_name, known_processes),
+            *(timer_problems(root, file_name) if timers else ())]
 
 
 # -- run time -----------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 """Validating and compiling BPMN files into storable process specs."""
 import hashlib
 import json
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import bounds
+from . import bounds, foreign
 from .engine import FORM_PROPERTY, dump_specs
 from .errors import DefinitionError, Problem
-from .expression_sites import bpmn_sites, expression_problems
+from .expression_sites import bpmn_sites, expression_problems, timer_sites
 from .xml import MAX_XML_BYTES, parse_xml
 
 NS = {
@@ -51,8 +52,65 @@ def _service_problem(task, known_services, file_name):
     name = operator.get("id") if operator is not None else None
     if name and name in known_services:
         return None
-    return Problem(f"Tâche de service refusée : opération « {name or 'non précisée'} » inconnue "
-                   f"(autorisées : {', '.join(sorted(known_services)) or 'aucune'}).", task.get("id"), file_name)
+    allowed = ", ".join(sorted(known_services)) or "aucune"
+    if not name:
+        if foreign.has_foreign(task, foreign.IMPLEMENTATION_SETTINGS):
+            return None  # foreign.py says what replaces the other engine's implementation
+        return Problem(f"Tâche de service « {task.get('name') or task.get('id')} » : choisissez son opération "
+                       f"dans le panneau « Opération » parmi : {allowed}.", task.get("id"), file_name,
+                       unfinished=True)
+    return Problem(f"Tâche de service refusée : opération « {name} » inconnue (autorisées : {allowed}).",
+                   task.get("id"), file_name)
+
+
+def _role_like(name: str | None) -> str | None:
+    """The role a lane name probably means (« Conseillers » -> conseiller), if any."""
+    plain = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower().strip()
+    plain = plain.rstrip("s").replace(" ", "_").replace("-", "_")
+    if len(plain) < 4:
+        return None
+    return next((role for role in KNOWN_ROLES if role == plain), None) or next(
+        (role for role in KNOWN_ROLES if role.startswith(plain) or plain.startswith(role[:5])), None)
+
+
+def _lane_problem(lane, file_name):
+    name = lane.get("name")
+    guess = _role_like(name)
+    hint = f" Renommez-le « {guess} » s'il s'agit de ce rôle." if guess else ""
+    return Problem(f"Couloir « {name} » : le nom d'un couloir doit être un rôle ({', '.join(KNOWN_ROLES)}).{hint}",
+                   lane.get("id"), file_name, unfinished=True)
+
+
+def lanes_of(root):
+    """A function giving the name of the lane a flow node is in (its own, or its sub-process's), or None."""
+    direct = {(ref.text or "").strip(): lane.get("name")
+              for lane in root.iterfind(".//bpmn:lane", NS) for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
+
+    def lane_of(node):
+        for el in [node, *node.iterancestors()]:
+            if el.get("id") in direct:
+                return direct[el.get("id")]
+            if _local(el.tag) == "process":
+                return None
+        return None
+    return lane_of
+
+
+def _user_task_problems(root, file_name, known_forms, lane_of):
+    for task in root.iterfind(".//bpmn:userTask", NS):
+        props = {p.get("name"): p.get("value")
+                 for p in task.iterfind(".//spiffworkflow:property", NS)}
+        form = props.get(FORM_PROPERTY)
+        if not form and not foreign.has_foreign(task, foreign.FORM_SETTINGS):
+            yield Problem("Tâche utilisateur sans formulaire (propriété formJsonSchemaFilename).",
+                          task.get("id"), file_name, unfinished=True)
+        elif form and known_forms is not None and form not in known_forms:
+            yield Problem(f"Formulaire introuvable : {form}.", task.get("id"), file_name, unfinished=True)
+        process = next(task.iterancestors("{%s}process" % NS["bpmn"]), None)
+        if process is not None and process.find(".//bpmn:lane", NS) is not None and lane_of(task) is None:
+            yield Problem(f"Tâche « {task.get('name') or task.get('id')} » hors de tout couloir : placez-la dans le "
+                          f"couloir du rôle qui la traite ({', '.join(KNOWN_ROLES)}).", task.get("id"), file_name,
+                          unfinished=True)
 
 
 def _static_problems(root, file_name, known_forms, known_services=frozenset()):
@@ -65,26 +123,21 @@ def _static_problems(root, file_name, known_forms, known_services=frozenset()):
     for el in root.iter():
         tag = _local(el.tag)
         el_id = el.get("id") or next((a.get("id") for a in el.iterancestors() if a.get("id")), None)
-        if tag in _FORBIDDEN_TASKS and _FORBIDDEN_TASKS[tag]:
+        if tag in _FORBIDDEN_TASKS and _FORBIDDEN_TASKS[tag] and el.tag.startswith("{%s}" % NS["bpmn"]):
             problems.append(Problem(_FORBIDDEN_TASKS[tag], el.get("id"), file_name))
         elif tag in ("preScript", "postScript", "script") and (el.text or "").strip() \
                 and _local(el.getparent().tag) != "scriptTask":  # a script task is reported once
             problems.append(Problem("Script refusé : les scripts ne sont pas exécutés.", el_id, file_name))
-    problems.extend(expression_problems(bpmn_sites(root), file_name))
-    for task in root.iterfind(".//bpmn:userTask", NS):
-        props = {p.get("name"): p.get("value")
-                 for p in task.iterfind(".//spiffworkflow:property", NS)}
-        form = props.get(FORM_PROPERTY)
-        if not form:
-            problems.append(Problem("Tâche utilisateur sans formulaire (propriété formJsonSchemaFilename).",
-                                    task.get("id"), file_name))
-        elif known_forms is not None and form not in known_forms:
-            problems.append(Problem(f"Formulaire introuvable : {form}.", task.get("id"), file_name))
-    for lane in root.iterfind(".//bpmn:lane", NS):
-        if lane.get("name") not in KNOWN_ROLES:
-            problems.append(Problem(
-                f"Couloir « {lane.get('name')} » : le nom d'un couloir doit être un rôle "
-                f"({', '.join(KNOWN_ROLES)}).", lane.get("id"), file_name))
+    sites = list(bpmn_sites(root))
+    problems.extend(expression_problems((s for s in sites if not foreign.is_foreign_expression(s.text)),
+                                        file_name))
+    problems.extend(bounds.timer_problems(root, file_name, foreign.is_foreign_expression))
+    lane_of = lanes_of(root)
+    problems.extend(_user_task_problems(root, file_name, known_forms, lane_of))
+    problems.extend(_lane_problem(lane, file_name) for lane in root.iterfind(".//bpmn:lane", NS)
+                    if lane.get("name") not in KNOWN_ROLES)
+    problems.extend(foreign.foreign_problems(root, file_name, KNOWN_ROLES, lane_of, known_services,
+                                             [*sites, *timer_sites(root)]))
     for container in root.iter("{%s}process" % NS["bpmn"], "{%s}subProcess" % NS["bpmn"]):
         cycle_at = _find_cycle(container)
         if cycle_at:
@@ -93,6 +146,21 @@ def _static_problems(root, file_name, known_forms, known_services=frozenset()):
                 "par une tâche en boucle (standardLoopCharacteristics) ou un parcours séparé.",
                 cycle_at, file_name))
     return problems
+
+
+def _call_problems(root, file_name, known_ids):
+    """Call activities naming no process, or one that exists neither in these files nor among the others."""
+    for call in root.iter("{%s}callActivity" % NS["bpmn"]):
+        target, label = call.get("calledElement"), call.get("name") or call.get("id")
+        if not target:
+            if foreign.has_foreign(call, {"calledElement"}):
+                continue  # foreign.py says where the other engine wrote it
+            yield Problem(f"Appel de processus « {label} » : choisissez le parcours appelé (panneau « Parcours "
+                          "appelé », attribut calledElement).", call.get("id"), file_name, unfinished=True)
+        elif target not in known_ids:
+            yield Problem(f"Appel de processus « {label} » : le processus « {target} » n'existe pas ici. Choisissez "
+                          f"l'un des parcours connus ({', '.join(sorted(known_ids)) or 'aucun'}) ou publiez-le "
+                          "d'abord.", call.get("id"), file_name, unfinished=True)
 
 
 def _find_cycle(container):
@@ -159,8 +227,11 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
     calls = {}  # process id -> the processes its call activities call, across every file
     for root in {**context_roots, **roots}.values():
         calls.update(bounds.called_elements(root))
+    known_ids = defined.union(*(_process_ids(r) for r in context_roots.values()))
+    for file_name, root in roots.items():
+        problems.extend(_call_problems(root, file_name, known_ids))
     for file_name in clean:  # a file's structure is judged once its contents are acceptable
-        problems.extend(bounds.structural_problems(roots[file_name], file_name, calls))
+        problems.extend(bounds.structural_problems(roots[file_name], file_name, calls, timers=False))
     if problems:
         raise DefinitionError(problems)
 

@@ -11,7 +11,8 @@ from .expressions import check_expression
 
 MAX_DUE_DAYS = 365
 
-# BPMN elements whose text the engine evaluates, and what they are called in a message.
+# BPMN elements whose text the engine evaluates, and what they are called in a message. Timer texts
+# are checked with their meaning (a date, a duration, a cycle) by `bounds.timer_problems`.
 _BPMN_TEXTS = {
     "conditionExpression": "condition du flux",
     "loopCondition": "condition de la boucle",
@@ -19,18 +20,18 @@ _BPMN_TEXTS = {
     "completionCondition": "condition de fin",
     "condition": "condition de l'événement",
     "activationCondition": "condition d'activation",
-    "timeDate": "date du minuteur",
-    "timeDuration": "durée du minuteur",
-    "timeCycle": "cycle du minuteur",
     "formalExpression": "expression de corrélation",
     "messagePayload": "contenu du message",
     "expression": "expression de corrélation",
 }
+TIMER_TEXTS = {"timeDate": "date du minuteur", "timeDuration": "durée du minuteur", "timeCycle": "cycle du minuteur"}
 # Elements naming a data item (multi-instance collections): a plain name, never an expression.
 _BPMN_NAMES = {"loopDataInputRef": "collection parcourue", "loopDataOutputRef": "collection produite"}
 # Task properties evaluated as expressions over the task data.
 _EXPRESSION_PROPERTIES = ("structureFromData", "titleFromData")
 _DUE_PROPERTY = "dueInWorkingDays"
+_READ_NAMESPACES = ("http://www.omg.org/spec/BPMN/20100524/MODEL",  # what the engine reads; another
+                    "http://spiffworkflow.org/bpmn/schema/1.0/core")  # engine's elements: foreign.py
 _INPUT = "dmninputexpr"  # what the DMN engine writes for « ? », the column's input value
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,99}")
 
@@ -61,9 +62,15 @@ def _owner_id(el) -> str | None:
     return next((a.get("id") for a in [el, *el.iterancestors()] if _names_the_element(a)), None)
 
 
+def _read_by_the_engine(el) -> bool:
+    return isinstance(el.tag, str) and el.tag.startswith(tuple(f"{{{ns}}}" for ns in _READ_NAMESPACES))
+
+
 def bpmn_sites(root):
-    """Every expression, data name and due delay of a BPMN tree."""
+    """Every expression, data name and due delay of a BPMN tree (timers apart: see `_BPMN_TEXTS`)."""
     for el in root.iter():
+        if not _read_by_the_engine(el):
+            continue
         tag = _local(el.tag)
         text = (el.text or "").strip()
         if tag in _BPMN_TEXTS and text:
@@ -76,6 +83,14 @@ def bpmn_sites(root):
             yield Site(_owner_id(el.getparent()), f"propriété {el.get('name')}", el.get("value") or "")
         elif tag == "property" and el.get("name") == _DUE_PROPERTY:
             yield Site(_owner_id(el.getparent()), f"propriété {_DUE_PROPERTY}", el.get("value") or "", "days")
+
+
+def timer_sites(root):
+    """The text of every timer of a BPMN tree (kind "timer"), named after its event."""
+    for el in root.iter(*(f"{{{_READ_NAMESPACES[0]}}}{tag}" for tag in TIMER_TEXTS)):
+        text = (el.text or "").strip()
+        if text:
+            yield Site(_owner_id(el), TIMER_TEXTS[_local(el.tag)], text, "timer")
 
 
 def dmn_sites(root):
