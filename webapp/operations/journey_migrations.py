@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
-from ..errors import Conflict
+from ..errors import Conflict, InvalidData
 from ..extensions import db
 from ..models import DefinitionVersion, Journey, JourneyMigration, User
 from ..queries.journey_migrations import (INCIDENT, WAITING, migration_versions, reason_for, running_migration,
@@ -42,6 +42,8 @@ def start_migration(actor, key: str, from_number, to_number) -> JourneyMigration
                        "se termine ou reprenez-la depuis sa page.")
     total = db.session.scalar(select(func.count(Journey.id)).where(
         Journey.definition_version_id == source.id, Journey.status.in_(WAITING)))
+    if not total:
+        raise InvalidData(f"Aucun parcours n'attend sur la version {source.version} : il n'y a rien à migrer.")
     migration = JourneyMigration(process_key=key, from_version_id=source.id, to_version_id=target.id,
                                  status="en_cours", total=total, moved=0, kept=0, last_journey_id=0,
                                  kept_reasons={}, started_at=clock.now(), started_by_id=actor.id)

@@ -34,6 +34,7 @@ class Obstacle:
     name: str
     waiting: bool
     change: str
+    person_step: bool = False  # a user task, the step people know by its name
 
 
 class VersionDiff:
@@ -74,11 +75,12 @@ class VersionDiff:
         task_spec = spec.task_specs.get(spec_name) if spec is not None else None
         name = (getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", None)
                 or (spec.name if spec is not None and spec_name == "Start" else spec_name))
-        return Obstacle(name=name, waiting=bool(state & WAITING_AT), change=change)
+        return Obstacle(name=name, waiting=bool(state & WAITING_AT), change=change,
+                        person_step=bool(getattr(task_spec, "manual", False)))
 
     def _first(self, found: list[Obstacle]) -> Obstacle | None:
-        """The obstacle to name: a step the instance waits at before a step it completed."""
-        return next((o for o in found if o.waiting), found[0] if found else None)
+        """The obstacle to name: where the instance waits before what it passed, a person's step first."""
+        return min(found, key=lambda o: (not o.waiting, not o.person_step), default=None)
 
     def obstacle_in_state(self, state: str) -> Obstacle | None:
         """The first obstacle of a stored state, read from its JSON alone (nothing restored)."""
