@@ -6,6 +6,8 @@ renderer would ignore or crash on), within size limits; every refusal says in Fr
 import json
 import re
 
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from werkzeug.datastructures import MultiDict
 
 from .. import clock, form_checks, task_forms
@@ -75,6 +77,10 @@ def _json_reason(msg: str) -> str:
     return next((french for english, french in reasons.items() if msg.startswith(english)), msg)
 
 
+def _one_of(value, allowed) -> bool:
+    return isinstance(value, str) and value in allowed
+
+
 def _is_text(value, limit: int = 2000) -> bool:
     return isinstance(value, str) and len(value) <= limit and "\x00" not in value
 
@@ -89,7 +95,7 @@ def _field_problem(name: str, prop, names: set) -> str | None:
     if unknown:
         return f"mot-clé non pris en charge « {unknown[0]} » (permis : {', '.join(sorted(FIELD_KEYWORDS))})"
     kind = prop.get("type")
-    if kind not in TYPES:
+    if not _one_of(kind, TYPES):
         return (f"type « {kind} » non pris en charge (permis : {', '.join(sorted(TYPES))} ; "
                 "pour un montant : string avec \"x-amount\": true)")
     for key in ("title", "description"):
@@ -105,7 +111,7 @@ def _field_problem(name: str, prop, names: set) -> str | None:
         return "seul le format « date » (sur un champ de type string) est pris en charge"
     if "x-date" in prop and prop["x-date"] not in ("past", "future"):
         return "« x-date » vaut « past » ou « future »"
-    if "x-check" in prop and prop["x-check"] not in form_checks.CHECKS:
+    if "x-check" in prop and not _one_of(prop["x-check"], form_checks.CHECKS):
         return f"« x-check » inconnu (permis : {', '.join(sorted(form_checks.CHECKS))})"
     if "x-show" in prop and prop["x-show"] != "always":
         return "« x-show » ne peut valoir que « always »"
@@ -114,7 +120,7 @@ def _field_problem(name: str, prop, names: set) -> str | None:
     if "x-source" in prop and (prop["x-source"] != "partenaires" or kind != "integer"):
         return "« x-source » ne peut valoir que « partenaires », sur un champ de type integer"
     vocabulary = prop.get("x-vocabulary")
-    if vocabulary is not None and vocabulary not in VOCABULARIES:
+    if vocabulary is not None and not _one_of(vocabulary, VOCABULARIES):
         return f"« x-vocabulary » inconnu (permis : {', '.join(sorted(VOCABULARIES))})"
     if kind == "object" and vocabulary != "financeurs":
         return "un champ de type object n'est pris en charge qu'avec \"x-vocabulary\": \"financeurs\""
@@ -222,7 +228,7 @@ def schema_problem(schema: dict, ui: dict) -> str | None:
     if "x-prefill" in schema and not _names_list(schema["x-prefill"], names):
         return "« x-prefill » ne nomme que des champs du formulaire."
     if "x-checks" in schema and not (isinstance(schema["x-checks"], list)
-                                     and all(c in FORM_CHECKS for c in schema["x-checks"])):
+                                     and all(_one_of(c, FORM_CHECKS) for c in schema["x-checks"])):
         return f"« x-checks » : contrôles connus : {', '.join(sorted(FORM_CHECKS))}."
     branches = list(schema.get("allOf", []) if isinstance(schema.get("allOf", []), list) else [None])
     if len(branches) > MAX_BRANCHES:
@@ -243,7 +249,7 @@ def _ui_problem(ui: dict, names: set) -> str | None:
                 return "Schéma d'affichage : « ui:order » ne nomme que des champs du formulaire."
         elif key not in names:
             return f"Schéma d'affichage : « {key[:60]} » n'est pas un champ du formulaire."
-        elif not isinstance(value, dict) or set(value) - {"ui:widget"} or value.get("ui:widget") not in WIDGETS:
+        elif not isinstance(value, dict) or set(value) - {"ui:widget"} or not _one_of(value.get("ui:widget"), WIDGETS):
             return (f"Schéma d'affichage, champ « {key} » : seul « ui:widget » est pris en charge "
                     f"({', '.join(sorted(WIDGETS))}).")
     return None
@@ -256,6 +262,12 @@ def checked_form(schema_text, ui_text) -> tuple[dict, dict]:
     problem = schema_problem(schema, ui)
     if problem:
         raise FormRefused(problem)
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(str(p) for p in exc.path) or "racine"
+        raise FormRefused(f"Schéma JSON non conforme à la norme JSON Schema (à l'endroit « {where} ») : "
+                          "vérifiez les valeurs (nombres positifs, listes sans doublon).") from None
     try:  # the renderer's own paths, as a task page and its submission take them
         expanded = task_forms.expand(schema)
         task_forms.describe(expanded, ui, {})
