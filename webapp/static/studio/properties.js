@@ -89,14 +89,12 @@
       h("strong", { text: KIND_NAMES[bo.$type] || bo.$type.replace("bpmn:", "") }), " · ", h("code", { text: bo.id })]));
     if (isA(bo, "bpmn:Lane")) this.laneFields(element);
     else this.nameField(element);
+    if (["bpmn:Task", "bpmn:UserTask", "bpmn:ServiceTask"].indexOf(bo.$type) >= 0) this.taskTypeField(element);
     if (isA(bo, "bpmn:UserTask")) this.userTaskFields(element);
     if (isA(bo, "bpmn:ServiceTask")) this.serviceFields(element);
     if (isA(bo, "bpmn:CallActivity")) this.callFields(element);
     if (timerOf(bo)) this.timerFields(element);
     if (isA(bo, "bpmn:SequenceFlow") && isA(bo.sourceRef, "bpmn:Gateway")) this.conditionField(element);
-    if (bo.$type === "bpmn:Task") {
-      this.container.appendChild(h("p", { "class": "help", text: "Précisez le type de la tâche (tâche utilisateur ou tâche de service) avec la clé à molette du diagramme." }));
-    }
     var again = focused && document.getElementById(focused);
     if (again) again.focus();
   };
@@ -207,6 +205,18 @@
     this.field("Nom", this.input("name", element.businessObject.name, function (value) {
       modeling.updateLabel(element, value);
     }));
+  };
+
+  Panel.prototype.taskTypeField = function (element) {
+    var self = this;
+    var choices = [["bpmn:UserTask", "Tâche utilisateur (une personne remplit un formulaire)"],
+                   ["bpmn:ServiceTask", "Tâche de service (une opération de l'application)"]];
+    if (element.businessObject.$type === "bpmn:Task") choices.unshift(["bpmn:Task", "— Type à préciser —"]);
+    this.field("Type d'étape", this.select("type-etape", choices, element.businessObject.$type, function (value) {
+      if (value === "bpmn:Task") return;
+      var replaced = self.service("bpmnReplace").replaceElement(element, { type: value });
+      self.service("selection").select(replaced);
+    }, function (v) { return v; }));
   };
 
   Panel.prototype.laneFields = function (element) {
