@@ -51,6 +51,11 @@ def _service_problem(task, known_services, file_name):
     operator = task.find(".//spiffworkflow:serviceTaskOperator", NS)
     name = operator.get("id") if operator is not None else None
     if name and name in known_services:
+        if operator.find("spiffworkflow:parameters", NS) is None:  # the engine's schema requires the list
+            return Problem(f"Tâche de service « {task.get('name') or task.get('id')} » : l'opération « {name} » "
+                           "doit avoir sa liste de paramètres (spiffworkflow:parameters), même vide : choisissez de "
+                           "nouveau l'opération dans le panneau « Opération ».", task.get("id"), file_name,
+                           unfinished=True)
         return None
     allowed = ", ".join(sorted(known_services)) or "aucune"
     if not name:
