@@ -1,5 +1,6 @@
 """Validating definitions: `spro process validate` and publishing refuse hostile or broken BPMN."""
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from webapp.cli import main
 from webapp.extensions import db
 from webapp.models import DefinitionVersion
 from webapp.operations.definitions import publish
-from webapp.workflow import DefinitionError
+from webapp.workflow import DefinitionError, Instance, compile_files
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -272,3 +273,210 @@ def test_refused_expressions_are_explained_without_python_names():
         message = check_expression(expression)
         assert words in message and "Construction interdite" in message
         assert not any(name in message for name in ("Attribute", "ListComp", "Lambda", "ast."))
+
+
+# -- every rule, through compile_files (`spro process validate`, the studio's import and the editor's save) --
+
+FORM_FILES = {p.name for p in FORMS.glob("*.schema.json")}
+SHIPPED = {p.name: p.read_bytes() for p in PROCESSES.glob("*.bpmn")}
+
+
+def after_saisir(node: str, node_id: str, in_lane: bool = True, **knobs) -> str:
+    """The small process with one more element between « Saisir » and the end (flows f2 in, f3 out)."""
+    xml = bpmn(**knobs).replace(
+        '<bpmn:sequenceFlow id="f2" sourceRef="saisir" targetRef="fin" />',
+        f'<bpmn:sequenceFlow id="f2" sourceRef="saisir" targetRef="{node_id}" />'
+        f'<bpmn:sequenceFlow id="f3" sourceRef="{node_id}" targetRef="fin" />{node}')
+    xml = xml.replace("<bpmn:endEvent id=\"fin\"><bpmn:incoming>f2</bpmn:incoming>",
+                      "<bpmn:endEvent id=\"fin\"><bpmn:incoming>f3</bpmn:incoming>")
+    if in_lane:
+        xml = xml.replace("<bpmn:flowNodeRef>fin</bpmn:flowNodeRef>",
+                          f"<bpmn:flowNodeRef>{node_id}</bpmn:flowNodeRef><bpmn:flowNodeRef>fin</bpmn:flowNodeRef>")
+    return xml
+
+
+def service(extension: str = "") -> str:
+    return (f'<bpmn:serviceTask id="service" name="Envoyer"><bpmn:extensionElements>{extension}'
+            '</bpmn:extensionElements><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>'
+            "</bpmn:serviceTask>")
+
+
+def operator(name: str, parameters: str = "<spiffworkflow:parameters />") -> str:
+    return f'<spiffworkflow:serviceTaskOperator id="{name}">{parameters}</spiffworkflow:serviceTaskOperator>'
+
+
+def call(attributes: str) -> str:
+    return (f'<bpmn:callActivity id="appel" name="Orienter" {attributes}><bpmn:incoming>f2</bpmn:incoming>'
+            "<bpmn:outgoing>f3</bpmn:outgoing></bpmn:callActivity>")
+
+
+def timer(definition: str) -> str:
+    return ('<bpmn:intermediateCatchEvent id="attente" name="Attendre"><bpmn:incoming>f2</bpmn:incoming>'
+            f'<bpmn:outgoing>f3</bpmn:outgoing><bpmn:timerEventDefinition id="attente_def">{definition}'
+            "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>")
+
+
+def other_task(tag: str, inner: str = "") -> str:
+    return (f'<bpmn:{tag} id="autre" name="Autre">{inner}<bpmn:incoming>f2</bpmn:incoming>'
+            f"<bpmn:outgoing>f3</bpmn:outgoing></bpmn:{tag}>")
+
+
+ORIENTATION_FORM = '<spiffworkflow:property name="formJsonSchemaFilename" value="pec_seance.schema.json" />'
+RULES = {
+    # rule: (XML, element named, words of the French message, whether a draft may keep it)
+    "parse: invalid XML": (bpmn()[:-40], None, "XML mal formé", False),
+    "parse: a flow to nothing": (bpmn().replace('targetRef="fin" />', 'targetRef="nulle_part" />'), "f2",
+                                 "Flux « f2 » : il mène à « nulle_part », qui n'est pas une étape", True),
+    "parse: an element the standard does not allow there": (
+        bpmn().replace("<bpmn:incoming>f1</bpmn:incoming>", "<bpmn:outgoing>f2</bpmn:outgoing><bpmn:incoming>f1"
+                       "</bpmn:incoming>", 1), "saisir", "ne respecte pas la norme BPMN 2.0", True),
+    "lane: not a role": (bpmn(lane="Conseillers"), "lane_essai",
+                         "Couloir « Conseillers » : le nom d'un couloir doit être un rôle", True),
+    "lane: a user task outside every lane": (
+        after_saisir(other_task("userTask", "<bpmn:extensionElements><spiffworkflow:properties>"
+                                + ORIENTATION_FORM + "</spiffworkflow:properties></bpmn:extensionElements>"),
+                     "autre", in_lane=False), "autre", "Tâche « Autre » hors de tout couloir", True),
+    "form: none": (bpmn(form=None), "saisir", "Tâche utilisateur sans formulaire", True),
+    "form: unknown": (bpmn(form="inconnu.schema.json"), "saisir", "Formulaire introuvable : inconnu.schema.json",
+                      True),
+    "script: script task": (after_saisir(other_task("scriptTask", "<bpmn:script>x = 1</bpmn:script>"), "autre"),
+                            "autre", "Tâche de script refusée", False),
+    "script: pre-script": (bpmn(task_extra="<spiffworkflow:preScript>x = 1</spiffworkflow:preScript>"), "saisir",
+                           "Script refusé", False),
+    "script: send task": (after_saisir(other_task("sendTask"), "autre"), "autre", "Tâche d'envoi refusée", False),
+    "expression: code in a condition": (
+        bpmn().replace('targetRef="fin" />', 'targetRef="fin"><bpmn:conditionExpression>'
+                       "__import__('os').system('id')</bpmn:conditionExpression></bpmn:sequenceFlow>"),
+        "f2", "Appel de fonction interdit", False),
+    "expression: an attribute in a title": (
+        bpmn(task_extra="").replace(ORIENTATION_FORM, ORIENTATION_FORM
+                                    + '<spiffworkflow:property name="titleFromData" value="personne.nom" />'),
+        "saisir", "Construction interdite", False),
+    "service: no operation chosen": (after_saisir(service(), "service"), "service",
+                                     "Tâche de service « Envoyer » : choisissez son opération", True),
+    "service: unknown operation": (after_saisir(service(operator("os.system")), "service"), "service",
+                                   "opération « os.system » inconnue", False),
+    "service: operation without its parameter list": (after_saisir(service(operator("orientation.ouvrir", "")),
+                                                                   "service"), "service",
+                                                      "doit avoir sa liste de paramètres", True),
+    "loop: a cycle of flows": (bpmn().replace('targetRef="fin" />', 'targetRef="fin" /><bpmn:sequenceFlow '
+                                              'id="retour" sourceRef="saisir" targetRef="saisir" />'),
+                               "retour", "Boucle de flux refusée", False),
+    "loop: a loop task without maximum": (
+        bpmn().replace("<bpmn:outgoing>f2</bpmn:outgoing>", "<bpmn:outgoing>f2</bpmn:outgoing>"
+                       "<bpmn:standardLoopCharacteristics><bpmn:loopCondition>encore</bpmn:loopCondition>"
+                       "</bpmn:standardLoopCharacteristics>", 1), "saisir", "fixez son nombre maximal", False),
+    "call: a process that does not exist": (after_saisir(call('calledElement="inexistant"'), "appel"), "appel",
+                                            "le processus « inexistant » n'existe pas ici", True),
+    "call: no process named": (after_saisir(call(""), "appel"), "appel",
+                               "Appel de processus « Orienter » : choisissez le parcours appelé", True),
+    "call: itself": (after_saisir(call('calledElement="essai"'), "appel"), "appel", "s'appelle lui-même", False),
+    "timer: unreadable duration": (after_saisir(timer('<bpmn:timeDuration>"P1W2D"</bpmn:timeDuration>'), "attente"),
+                                   "attente", "la durée « P1W2D » n'est pas une durée ISO 8601 lisible", False),
+    "timer: literal without quotes": (after_saisir(timer("<bpmn:timeDuration>P10D</bpmn:timeDuration>"), "attente"),
+                                      "attente", 'écrivez la durée entre guillemets : "P10D"', True),
+    "timer: no value": (after_saisir(timer("<bpmn:timeDate />"), "attente"), "attente",
+                        "la date est vide", True),
+    "timer: no kind": (after_saisir(timer(""), "attente"), "attente", "indiquez quand il se déclenche", True),
+}
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_each_validation_rule_names_the_element_in_french(rule):
+    """One refusal per rule: the element it names, its French message, and whether a draft may keep it
+    (unfinished work) or the file is refused whole."""
+    xml, element_id, words, unfinished = RULES[rule]
+    with pytest.raises(DefinitionError) as refused:
+        compile_files({"regle.bpmn": xml}, known_forms=FORM_FILES, known_services={"orientation.ouvrir"},
+                      context=SHIPPED)
+    [problem] = refused.value.problems
+    assert (problem.element_id, problem.file_name) == (element_id, "regle.bpmn"), problem
+    assert words in problem.message, problem.message
+    assert problem.unfinished is unfinished
+    assert not any(word in problem.message for word in ("Traceback", "Error", "None"))
+
+
+@pytest.mark.parametrize("node, node_id", [
+    (service(operator("orientation.ouvrir")), "service"),
+    (call('calledElement="orientation"'), "appel"),
+    (timer('<bpmn:timeDuration>"P10D"</bpmn:timeDuration>'), "attente"),
+    (timer('<bpmn:timeDate>envoi["relance"]</bpmn:timeDate>'), "attente"),
+])
+def test_what_the_rules_accept(node, node_id):
+    """The same elements done right pass (so each refusal above has one cause)."""
+    compiled = compile_files({"regle.bpmn": after_saisir(node, node_id)}, known_forms=FORM_FILES,
+                             known_services={"orientation.ouvrir"}, context=SHIPPED)
+    assert set(compiled) == {"essai"}
+
+
+# -- timers: validation reads them as the engine does --------------------------------------------
+
+@pytest.fixture
+def engine_clock(monkeypatch):
+    """The time the engine's timers see: Monday 2 March 2026, 09:00 UTC."""
+    monkeypatch.setattr("webapp.workflow.clock._provider", lambda: datetime(2026, 3, 2, 9, 0))
+
+
+def timer_spec(definition: str) -> str:
+    xml = after_saisir(timer(definition), "attente")
+    return compile_files({"minuteur.bpmn": xml}, known_forms=FORM_FILES)["essai"].spec_json
+
+
+@pytest.mark.parametrize("definition, data, due", [
+    ('<bpmn:timeDuration>"P10D"</bpmn:timeDuration>', {}, datetime(2026, 3, 12, 9, 0)),
+    ('<bpmn:timeDuration>"P2W"</bpmn:timeDuration>', {}, datetime(2026, 3, 16, 9, 0)),
+    ('<bpmn:timeDuration>"P1M"</bpmn:timeDuration>', {}, datetime(2026, 4, 2, 9, 0)),
+    ('<bpmn:timeDuration>"PT1.5H"</bpmn:timeDuration>', {}, datetime(2026, 3, 2, 10, 30)),
+    ('<bpmn:timeDuration>"P1DT2H"</bpmn:timeDuration>', {}, datetime(2026, 3, 3, 11, 0)),
+    ('<bpmn:timeDate>"2026-03-16T09:00:00Z"</bpmn:timeDate>', {}, datetime(2026, 3, 16, 9, 0)),
+    ('<bpmn:timeDate>"2026-03-16T10:00:00+01:00"</bpmn:timeDate>', {}, datetime(2026, 3, 16, 9, 0)),
+    ('<bpmn:timeDate>"2026-W12-1T09:00:00Z"</bpmn:timeDate>', {}, datetime(2026, 3, 16, 9, 0)),
+    ('<bpmn:timeDate>"2026-03-" + "20T09:00:00Z"</bpmn:timeDate>', {}, datetime(2026, 3, 20, 9, 0)),
+    ('<bpmn:timeDate>envoi["relance"]</bpmn:timeDate>', {"envoi": {"relance": "2026-03-09T08:00:00Z"}},
+     datetime(2026, 3, 9, 8, 0)),
+])
+def test_each_timer_validation_accepts_is_scheduled_by_the_engine(engine_clock, definition, data, due):
+    """A timer that validation accepts: does the engine, once the task before it is done, wait until the
+    date validation read in it?"""
+    instance = Instance.start(timer_spec(definition))
+    [task] = instance.ready_user_tasks()
+    instance.complete(task.uuid, data)
+    assert not instance.stalled()
+    assert instance.next_timer_at() == due
+
+
+@pytest.mark.parametrize("definition, words, unfinished", [
+    # the engine refuses these when the timer starts: validation refuses them first
+    ('<bpmn:timeDuration>"P1W2D"</bpmn:timeDuration>', "n'est pas une durée ISO 8601 lisible", False),
+    ('<bpmn:timeDate>"2026-W12"</bpmn:timeDate>', "n'est pas une date ISO 8601 lisible", False),
+    ('<bpmn:timeDate>"P3D"</bpmn:timeDate>', "n'est pas une date ISO 8601 lisible", False),
+    ('<bpmn:timeDate>"2026-02-30"</bpmn:timeDate>', "n'est pas une date ISO 8601 lisible", False),
+    ("<bpmn:timeDate>5</bpmn:timeDate>", "ne donne pas un texte", False),
+    ('<bpmn:timeDuration>"P" + "1X"</bpmn:timeDuration>', "la durée « P1X » n'est pas une durée", False),
+    ("<bpmn:timeDuration />", "la durée est vide", True),
+    # the engine would silently drop the day and a half: refused rather than misread
+    ('<bpmn:timeDuration>"P1.5DT2H"</bpmn:timeDuration>', "n'est pas une durée ISO 8601 lisible", False),
+    # the engine reads an unquoted text as an expression (a data name, or invalid): quote it
+    ("<bpmn:timeDuration>P10D</bpmn:timeDuration>", 'écrivez la durée entre guillemets : "P10D"', True),
+    ("<bpmn:timeDate>2026-03-16T09:00:00Z</bpmn:timeDate>", 'écrivez la date entre guillemets', True),
+    ("<bpmn:timeCycle>R3/PT24H</bpmn:timeCycle>", 'écrivez le cycle entre guillemets : "R3/PT24H"', True),
+    # code, and values that could not be bounded
+    ("<bpmn:timeDate>open('/etc/passwd').read()</bpmn:timeDate>", "Appel de fonction interdit", False),
+    ('<bpmn:timeDate>envoi.relance</bpmn:timeDate>', "Construction interdite", False),
+    ("<bpmn:timeDuration>delai</bpmn:timeDuration>", "doit être écrite dans le diagramme", False),
+])
+def test_timers_the_engine_could_not_read_are_refused_at_validation(definition, words, unfinished):
+    with pytest.raises(DefinitionError) as refused:
+        timer_spec(definition)
+    [problem] = refused.value.problems
+    assert problem.element_id == "attente" and problem.message.startswith("Minuteur « Attendre » : ")
+    assert words in problem.message, problem.message
+    assert problem.unfinished is unfinished
+
+
+def test_the_durations_refused_are_those_the_engine_misreads_or_refuses():
+    """The reason for the two refusals above, from the engine's own duration parser."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+    assert TimerEventDefinition.parse_iso_duration("P1.5DT2H") == {"hours": 2}  # the day and a half is lost
+    with pytest.raises(Exception, match="Invalid duration"):
+        TimerEventDefinition.parse_iso_duration("P1W2D")

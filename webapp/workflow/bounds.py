@@ -274,7 +274,7 @@ def _literal_problem(kind: str, text: str) -> str | None:
 def _unquoted(kind: str, text: str) -> str:
     """The advice for a literal written without quotes (as other modelers do)."""
     advice = (f"écrivez {_WHAT[kind]} entre guillemets : \"{text}\" (ici, le texte d'un minuteur est une "
-              "expression : sans guillemets, il serait lu comme le nom d'une donnée).")
+              "expression sur les données du parcours : sans guillemets, le moteur ne le lit pas comme un texte).")
     lengths = duration_seconds(text) if kind == "timeDuration" else None
     if lengths and lengths[0] >= 86400 and lengths[0] % 86400 == 0:
         advice += (f" \"{text}\" compte {int(lengths[0] // 86400)} jours calendaires, week-ends et jours fériés "

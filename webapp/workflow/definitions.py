@@ -143,6 +143,7 @@ def _static_problems(root, file_name, known_forms, known_services=frozenset()):
                     if lane.get("name") not in KNOWN_ROLES)
     problems.extend(foreign.foreign_problems(root, file_name, KNOWN_ROLES, lane_of, known_services,
                                              [*sites, *timer_sites(root)]))
+    problems.extend(_dangling_flows(root, file_name))
     for container in root.iter("{%s}process" % NS["bpmn"], "{%s}subProcess" % NS["bpmn"]):
         cycle_at = _find_cycle(container)
         if cycle_at:
@@ -151,6 +152,18 @@ def _static_problems(root, file_name, known_forms, known_services=frozenset()):
                 "par une tâche en boucle (standardLoopCharacteristics) ou un parcours séparé.",
                 cycle_at, file_name))
     return problems
+
+
+def _dangling_flows(root, file_name):
+    """Sequence flows whose start or end is no element of their (sub)process."""
+    for container in root.iter("{%s}process" % NS["bpmn"], "{%s}subProcess" % NS["bpmn"]):
+        ids = {child.get("id") for child in container if child.get("id")}
+        for flow in container.iterfind("bpmn:sequenceFlow", NS):
+            for end, word in (("sourceRef", "part de"), ("targetRef", "mène à")):
+                if flow.get(end) not in ids:
+                    yield Problem(f"Flux « {flow.get('name') or flow.get('id')} » : il {word} « {flow.get(end) or ''} », "
+                                  "qui n'est pas une étape de ce processus : reliez-le à une étape.",
+                                  flow.get("id"), file_name, unfinished=True)
 
 
 def _call_problems(root, file_name, known_ids):
@@ -245,9 +258,9 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
         try:
             parser.add_bpmn_xml(root, file_name)
         except ValidationException as exc:
-            problems.append(_from_spiff(exc, file_name))
+            problems.append(_from_spiff(exc, file_name, root))
         except Exception:  # noqa: BLE001  (the engine's parser must never turn into a traceback)
-            problems.append(Problem(_ENGINE_REFUSED, None, file_name))
+            problems.append(Problem(_ENGINE_REFUSED, None, file_name, unfinished=True))
     if problems:
         raise DefinitionError(problems)
 
@@ -261,13 +274,13 @@ def compile_files(files: dict, known_forms: set | None = None, max_bytes: int = 
                 spec = parser.get_spec(key)
                 subs = parser.get_subprocess_specs(key)
             except ValidationException as exc:
-                problems.append(_from_spiff(exc, file_name))
+                problems.append(_from_spiff(exc, file_name, root))
                 continue
             except RecursionError:
                 problems.append(Problem(_TOO_LONG, key, file_name))
                 continue
             except Exception:  # noqa: BLE001
-                problems.append(Problem(_ENGINE_REFUSED, key, file_name))
+                problems.append(Problem(_ENGINE_REFUSED, key, file_name, unfinished=True))
                 continue
             forms = {p.get("value") for p in root.iterfind(".//spiffworkflow:property", NS)
                      if p.get("name") == FORM_PROPERTY}
@@ -295,11 +308,20 @@ _TOO_LONG = ("Enchaînement trop long pour le moteur de parcours : découpez ce 
              "sous-processus (activités d'appel) de quelques centaines d'étapes au plus.")
 
 
-def _from_spiff(exc: ValidationException, file_name) -> Problem:
+def _element_at(root, line) -> str | None:
+    """The id of the element written at this line of the file, or of the nearest one containing it."""
+    found = next((el for el in root.iter() if el.sourceline == line), None) if isinstance(line, int) else None
+    return next((a.get("id") for a in [found, *found.iterancestors()] if a.get("id")), None) if found is not None \
+        else None
+
+
+def _from_spiff(exc: ValidationException, file_name, root=None) -> Problem:
     """The engine's (English) refusal told in French: where, and what to do."""
     if "RecursionError" in str(exc) or isinstance(exc.__cause__, RecursionError):
         return Problem(_TOO_LONG, getattr(exc, "id", None) or None, file_name)
-    line = f" (ligne {exc.line_number})" if getattr(exc, "line_number", "") else ""
+    line_number = getattr(exc, "line_number", "")
+    line = f" (ligne {line_number})" if line_number else ""
+    element_id = getattr(exc, "id", None) or (_element_at(root, line_number) if root is not None else None)
     return Problem(f"Le diagramme ne respecte pas la norme BPMN 2.0{line} : ouvrez-le dans un éditeur "
                    "BPMN, corrigez l'élément signalé (lien manquant, élément mal placé ou incomplet) "
-                   "et enregistrez-le de nouveau.", getattr(exc, "id", None) or None, file_name)
+                   "et enregistrez-le de nouveau.", element_id or None, file_name, unfinished=True)
