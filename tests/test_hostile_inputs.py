@@ -315,3 +315,102 @@ def test_the_people_list_reads_only_ascii_page_numbers(client):
         response = client.get(f"/api/v1/people?page={page}", headers=headers)
         assert response.status_code == 400, page
         assert "page" in response.get_data(as_text=True)
+
+
+# --- Hostile or broken diagrams saved by the editor (the studio's JSON save) ----------------------
+
+from pathlib import Path  # noqa: E402  (this section's own needs)
+
+from sqlalchemy import func  # noqa: E402
+
+from webapp.models import DefinitionDraft  # noqa: E402
+
+ACCUEIL = (Path(__file__).resolve().parent.parent / "processes" / "accueil.bpmn").read_text(encoding="utf-8")
+EDITOR_SAVE = "/pilotage/parcours/accueil/brouillon.json"
+CONDITION = 'reponse == "documentation"'
+USER_TASK = '<bpmn:userTask id="accueillir"'
+
+
+def _on_accueil_task(extension: str) -> str:
+    """accueil.bpmn with something added to the extension elements of « Accueillir la personne »."""
+    start = ACCUEIL.index(USER_TASK)
+    at = ACCUEIL.index("<bpmn:extensionElements>", start) + len("<bpmn:extensionElements>")
+    return ACCUEIL[:at] + extension + ACCUEIL[at:]
+
+
+def _with_namespace(xml: str, prefix: str, uri: str) -> str:
+    return xml.replace("<bpmn:definitions ", f'<bpmn:definitions xmlns:{prefix}="{uri}" ', 1)
+
+
+HOSTILE_DIAGRAMS = {
+    # name: (XML, element named or None for the whole file, words of the French message)
+    "external entity": ('<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+                        + ACCUEIL.split("?>", 1)[1].replace(CONDITION, "&xxe;"), None, "DOCTYPE"),
+    "entity expansion": ('<?xml version="1.0"?>\n<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                         + ACCUEIL.split("?>", 1)[1], None, "DOCTYPE"),
+    "oversized": (ACCUEIL.replace("</bpmn:definitions>", "<!--" + "x" * 1_100_000 + "--></bpmn:definitions>"), None,
+                  "Fichier trop volumineux"),
+    "invalid XML": (ACCUEIL[:4000], None, "XML mal formé"),
+    "script task": (ACCUEIL.replace(USER_TASK, '<bpmn:scriptTask id="pirate" scriptFormat="python"><bpmn:script>'
+                                    "import os</bpmn:script></bpmn:scriptTask>" + USER_TASK), "pirate",
+                    "Tâche de script refusée"),
+    "groovy in a Camunda listener": (_with_namespace(_on_accueil_task(
+        '<camunda:executionListener event="start"><camunda:script scriptFormat="groovy">"id".execute()'
+        "</camunda:script></camunda:executionListener>"), "camunda", "http://camunda.org/schema/1.0/bpmn"),
+        "accueillir", "Script refusé"),
+    "code in a condition": (ACCUEIL.replace(CONDITION, "__import__('os').system('id')"), "flux_reponse_documentation",
+                            "Appel de fonction interdit"),
+    "code in a Camunda condition": (ACCUEIL.replace(CONDITION, '${Runtime.getRuntime().exec("id")}'),
+                                    "flux_reponse_documentation", "appelle du code"),
+    "code in a task title": (_on_accueil_task('<spiffworkflow:properties><spiffworkflow:property name="titleFromData" '
+                                              'value="personne.__class__" /></spiffworkflow:properties>'),
+                             "accueillir", "Construction interdite"),
+    "code in a timer": (ACCUEIL.replace(USER_TASK, '<bpmn:boundaryEvent id="minuteur" name="Minuteur" '
+                                        'attachedToRef="accueillir"><bpmn:timerEventDefinition id="m_def"><bpmn:timeDate>'
+                                        "open('/etc/passwd').read()</bpmn:timeDate></bpmn:timerEventDefinition>"
+                                        "</bpmn:boundaryEvent>" + USER_TASK), "minuteur", "Appel de fonction interdit"),
+    "inclusion of another file": (_with_namespace(_on_accueil_task('<xi:include href="file:///etc/passwd" parse="text" />'),
+                                                  "xi", "http://www.w3.org/2001/XInclude"), "accueillir",
+                                  "Inclusion XInclude refusée"),
+    "unknown service operation": (ACCUEIL.replace('id="cep.operateur"', 'id="os.system"'), "operateur_cep",
+                                  "opération « os.system » inconnue"),
+}
+
+
+@pytest.fixture
+def drafts(app):
+    """Counts the drafts; any left behind by a failing test is removed."""
+    def count():
+        with app.app_context():
+            return db.session.scalar(select(func.count()).select_from(DefinitionDraft))
+    yield count
+    with app.app_context():
+        db.session.execute(DefinitionDraft.__table__.delete())
+        db.session.commit()
+
+
+@pytest.mark.parametrize("name", HOSTILE_DIAGRAMS)
+def test_hostile_diagrams_saved_by_the_editor_are_refused_and_nothing_is_stored(client, drafts, name):
+    """Is each hostile or broken diagram refused with a French 422 naming the element and what to fix,
+    no draft stored, nothing of the file system read?"""
+    xml, element_id, words = HOSTILE_DIAGRAMS[name]
+    login(client, "julien.mercier")
+    token = csrf_from(page_text(client.get("/pilotage/parcours/accueil")))
+    before = drafts()
+    response = client.post(EDITOR_SAVE, json={"xml": xml}, headers={"X-CSRFToken": token})
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    body = response.get_json()
+    assert body["saved"] is False
+    named = [p for p in body["problems"] if words in p["message"]]
+    assert named and named[0]["element"] == element_id, body["problems"]
+    assert all("root:" not in p["message"] and "Traceback" not in p["message"] for p in body["problems"])
+    assert drafts() == before
+
+
+def test_the_untouched_diagram_is_saved_by_the_same_route(client, drafts):
+    """The route refuses for the reasons above only: the shipped diagram itself is saved."""
+    login(client, "julien.mercier")
+    token = csrf_from(page_text(client.get("/pilotage/parcours/accueil")))
+    response = client.post(EDITOR_SAVE, json={"xml": ACCUEIL}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    assert drafts() == 1

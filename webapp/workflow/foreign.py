@@ -21,6 +21,7 @@ CAMUNDA_LIKE = {  # namespace -> the prefix a process owner sees in messages
     "http://flowable.org/bpmn": "flowable",
 }
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
+XINCLUDE = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")  # pulls other files in
 HARMLESS = {
     BPMN, SPIFF,
     "http://www.omg.org/spec/BPMN/20100524/DI", "http://www.omg.org/spec/DD/20100524/DC",
@@ -264,7 +265,12 @@ def foreign_problems(root, file_name: str | None, roles, lane_of, known_services
     French problem naming its element. `lane_of(task)` gives the name of the lane a task is in;
     `expression_sites` are the tree's expression sites (`expression_sites.bpmn_sites`)."""
     ctx, problems, seen = _Context(tuple(roles), lane_of, known_services), [], set()
+    for el in root.iter(*(f"{{{ns}}}*" for ns in XINCLUDE)):
+        problems.append(Problem("Inclusion XInclude refusée : un diagramme ne va chercher aucun autre fichier ; "
+                                "retirez-la.", _owner(el).get("id"), file_name))
     for owner, namespace, name, value in _settings(root):
+        if namespace in XINCLUDE:
+            continue
         if name == "type" and namespace in CAMUNDA_LIKE and value != "external":
             continue
         message = _message(owner, namespace, name, value, ctx)
