@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conftest import csrf_from, get_user, login
@@ -234,3 +236,30 @@ def test_a_form_created_in_the_studio_can_be_used_by_a_task(app, restore_version
         version = current_version("accueil")
         assert version.forms[name]["schema"]["properties"]["pieces"]["title"] == "Pièces vérifiées"
         assert db.session.scalar(select(DefinitionVersion).where(DefinitionVersion.id == version.id)).spec_json
+
+
+@pytest.fixture(scope="module")
+def signed_in_pilote(app):
+    """One signed-in client for every generated example (signing in costs more than a preview)."""
+    return _pilote(app)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10 ** 6) | st.sampled_from(
+        ["string", "integer", "boolean", "array", "object", "date", "radio", "x", "{0}", "$ref", "partenaires"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
+        ["type", "properties", "title", "enum", "items", "required", "allOf", "if", "then", "const", "format",
+         "x-source", "x-vocabulary", "x-not-before", "ui:order", "ui:widget", "nom", "a"]), inner, max_size=5),
+    max_leaves=25)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(schema=st.one_of(st.text(max_size=200), JSON_VALUES.map(json.dumps),
+                        JSON_VALUES.map(lambda v: json.dumps({"type": "object", "properties": {"nom": v}}))),
+       ui=st.one_of(st.none(), st.integers(), st.text(max_size=50), JSON_VALUES.map(json.dumps)))
+def test_the_preview_answers_any_body_without_a_server_error(app, signed_in_pilote, schema, ui):
+    client, token = signed_in_pilote
+    response = client.post(PREVIEW, json={"schema": schema, "ui": ui}, headers={"X-CSRFToken": token})
+    assert response.status_code in (200, 422)
+    if response.status_code == 422:
+        assert "Aperçu impossible" in html.unescape(response.get_data(as_text=True))
