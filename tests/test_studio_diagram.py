@@ -79,7 +79,7 @@ def test_steps_and_flows_of_one_day(ctx, now):
     unmeasured = flows["flux_reponse_orientation"]
     assert unmeasured["passed"] is None and unmeasured["measure"] is None and unmeasured["level"] == 0
     assert unmeasured["how"].startswith("non mesuré : ce flux relie des éléments automatiques")
-    assert flows["flux_debut_accueillir"]["how"] == "parcours entrés dans « Accueillir la personne »"
+    assert flows["flux_debut_accueillir"]["how"] == "entrées dans « Accueillir la personne »"
 
 
 def test_the_period_chooses_the_flows_counted(ctx, now):
@@ -244,6 +244,7 @@ def test_the_map_and_the_differences_are_drawn(app, server, chromium, now, resto
         assert not [p for p in problems if "Content Security Policy" in p], problems
         page.screenshot(path=str(SHOTS / f"carte-{width}.png"), full_page=True)
         page.locator("#carte").screenshot(path=str(SHOTS / f"carte-diagramme-{width}.png"))
+        page.locator(".map-steps").screenshot(path=str(SHOTS / f"carte-etapes-{width}.png"))
         page.context.close()
     with app.app_context():
         studio_ops.save_draft(get_user(PILOTE), "accueil", "bpmn", "accueil.bpmn", edited_accueil())
@@ -259,6 +260,9 @@ def test_the_map_and_the_differences_are_drawn(app, server, chromium, now, resto
             page.wait_for_function(
                 "side => document.querySelector(`[data-diff-side=\"${side}\"] "
                 "g[data-element-id=\"analyser_demande\"]`).classList.contains('diff-changed')", arg=side)
+        # the added step has no shape in the edited file: said under the newer diagram, not silently dropped
+        assert "« Vérifier le dossier »" in page.locator('[data-undrawn-for="after"]').inner_text()
+        assert page.locator('[data-undrawn-for="before"]').is_hidden()
         assert not [p for p in problems if "Content Security Policy" in p], problems
         page.screenshot(path=str(SHOTS / f"comparer-{width}.png"), full_page=True)
         page.context.close()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, or_, select, true
 
 from .. import clock
 from ..extensions import db
@@ -28,11 +28,10 @@ DEFAULT_DAYS = 30
 class ElementLoad:
     bpmn_id: str
     waiting: int = 0  # open tasks now
-    journeys: int = 0  # distinct journeys those open tasks belong to
     median_wait: timedelta | None = None
     longest_wait: timedelta | None = None
     completed: int = 0  # tasks completed there within [since, until)
-    left: int = 0  # distinct journeys that completed a task there within [since, until)
+    entered: int = 0  # tasks created there within [since, until), whatever became of them
 
 
 def _scope(stmt, process_key: str, version_id: int | None):
@@ -59,36 +58,38 @@ def _median_created_sqlite(process_key: str, version_id: int | None) -> dict[str
     return {bpmn_id: values[0] + (values[-1] - values[0]) / 2 for bpmn_id, values in middles.items()}
 
 
+def _within(column, since: datetime | None, until: datetime | None):
+    bounds = ([column >= since] if since is not None else []) + ([column < until] if until is not None else [])
+    return and_(true(), *bounds)
+
+
 def element_load(process_key: str, version_id: int | None = None, since: datetime | None = None,
                  until: datetime | None = None) -> dict[str, ElementLoad]:
-    """{bpmn_id: ElementLoad} for the journeys of `process_key` (of one definition version when given)."""
+    """{bpmn_id: ElementLoad} for the journeys of `process_key` (of one definition version when given).
+
+    One pass over the task rows that are open, completed or created within the period (one statement
+    on PostgreSQL; SQLite, without percentile_cont, finds the medians with a second one)."""
     now = clock.now()
     postgres = db.engine.dialect.name == "postgresql"
-    columns = [HumanTask.bpmn_id, func.count(), func.count(func.distinct(HumanTask.journey_id)),
-               func.min(HumanTask.created_at)]
+    is_open = HumanTask.status == "ouverte"
+    done = and_(HumanTask.status == "terminee", _within(HumanTask.completed_at, since, until))
+    entered = _within(HumanTask.created_at, since, until)
+    columns = [HumanTask.bpmn_id, func.count(case((is_open, 1))), func.min(case((is_open, HumanTask.created_at))),
+               func.count(case((done, 1))), func.count(case((entered, 1)))]
     if postgres:
-        columns.append(func.percentile_cont(0.5).within_group(func.extract("epoch", HumanTask.created_at)))
-    open_rows = db.session.execute(_scope(select(*columns).where(HumanTask.status == "ouverte"),
-                                          process_key, version_id).group_by(HumanTask.bpmn_id)).all()
+        columns.append(func.percentile_cont(0.5).within_group(
+            case((is_open, func.extract("epoch", HumanTask.created_at)))))
+    rows = db.session.execute(_scope(select(*columns).where(or_(is_open, done, entered)), process_key, version_id)
+                              .group_by(HumanTask.bpmn_id)).all()
+    medians = {} if postgres or not any(row[1] for row in rows) else _median_created_sqlite(process_key, version_id)
     loads: dict[str, ElementLoad] = {}
-    medians = {} if postgres or not open_rows else _median_created_sqlite(process_key, version_id)
-    for row in open_rows:
-        bpmn_id, waiting, journeys, oldest = row[:4]
-        median_created = (datetime(1970, 1, 1) + timedelta(seconds=float(row[4]))) if postgres \
-            else medians.get(bpmn_id)
-        loads[bpmn_id] = ElementLoad(bpmn_id, waiting, journeys, now - median_created if median_created else None,
-                                     now - oldest)
-    period = [HumanTask.status == "terminee"]
-    if since is not None:
-        period.append(HumanTask.completed_at >= since)
-    if until is not None:
-        period.append(HumanTask.completed_at < until)
-    done = db.session.execute(_scope(select(HumanTask.bpmn_id, func.count(),
-                                            func.count(func.distinct(HumanTask.journey_id))).where(and_(*period)),
-                                     process_key, version_id).group_by(HumanTask.bpmn_id))
-    for bpmn_id, completed, left in done:
-        load = loads.setdefault(bpmn_id, ElementLoad(bpmn_id))
-        load.completed, load.left = completed, left
+    for row in rows:
+        bpmn_id, waiting, oldest, completed, entered_count = row[:5]
+        median_created = medians.get(bpmn_id)
+        if postgres and row[5] is not None:
+            median_created = datetime(1970, 1, 1) + timedelta(seconds=float(row[5]))
+        loads[bpmn_id] = ElementLoad(bpmn_id, waiting, now - median_created if median_created else None,
+                                     now - oldest if oldest else None, completed, entered_count)
     return loads
 
 
@@ -124,7 +125,7 @@ def heatmap_rows(process_key: str, version: DefinitionVersion, version_id: int |
     loads = element_load(process_key, version_id, since=until - timedelta(days=days), until=until)
     titles = element_titles(version)
     rows = [{"bpmn_id": load.bpmn_id, "title": titles.get(load.bpmn_id, load.bpmn_id), "waiting": load.waiting,
-             "journeys": load.journeys, "median": french_duration(load.median_wait),
+             "median": french_duration(load.median_wait),
              "longest": french_duration(load.longest_wait), "completed": load.completed}
             for load in loads.values()]
     return sorted(rows, key=lambda r: (-r["waiting"], -r["completed"], r["title"]))
@@ -152,7 +153,7 @@ NOT_MEASURED = {
                  "leur passage n'est pas enregistré",
     "repeated": "touche une étape répétée (boucle) : le registre ne dit pas quel passage est le premier ou le dernier",
 }
-MEASURES = {"entered": "parcours entrés dans « {} »", "left": "parcours sortis de « {} »",
+MEASURES = {"entered": "entrées dans « {} »", "left": "sorties de « {} » (étape terminée)",
             "ended": "parcours terminés sur « {} »"}
 
 
@@ -185,7 +186,8 @@ def diagram_shape(xml: str, process_key: str) -> DiagramShape:
 
 
 def flow_measure(flow: dict, shape: DiagramShape, incoming: dict, outgoing: dict) -> tuple[str | None, str]:
-    """How the flow's passages can be counted: ("left", task), ("entered", task), ("ended", end event),
+    """How the flow's passages can be counted (a task created at its only entrance, completed at its only exit,
+    or the journey ended on it): ("left", task), ("entered", task), ("ended", end event),
     or (None, reason) when the task index cannot tell."""
     source, target = flow["source"], flow["target"]
     touches_loop = False
@@ -204,14 +206,6 @@ def flow_measure(flow: dict, shape: DiagramShape, incoming: dict, outgoing: dict
 
 def _period(stmt, column, since: datetime, until: datetime):
     return stmt.where(column >= since, column < until)
-
-
-def _entered(process_key: str, version_id: int | None, since: datetime, until: datetime) -> dict[str, int]:
-    """{bpmn_id: distinct journeys that got a task there within the period} (whatever became of it)."""
-    stmt = _scope(select(HumanTask.bpmn_id, func.count(func.distinct(HumanTask.journey_id))),
-                  process_key, version_id)
-    return dict(db.session.execute(_period(stmt, HumanTask.created_at, since, until)
-                                   .group_by(HumanTask.bpmn_id)).all())
 
 
 def _ended(process_key: str, version_id: int | None, since: datetime, until: datetime) -> dict[str, int]:
@@ -249,10 +243,9 @@ def _seconds(delta: timedelta | None) -> int | None:
 def diagram_figures(process_key: str, shown: DefinitionVersion, version_id: int | None,
                     since: datetime, until: datetime) -> dict:
     """Per step of the journeys (of one version, or all when version_id is None): waiting now, median and
-    longest wait, completed over [since, until); per flow of `shown`'s diagram: journeys that passed it
+    longest wait, completed over [since, until); per flow of `shown`'s diagram: how many times it was passed
     over the period when the task index can tell, else None with the reason. A constant number of statements."""
     loads = element_load(process_key, version_id, since, until)
-    entered = _entered(process_key, version_id, since, until)
     ended = _ended(process_key, version_id, since, until)
     shape = diagram_shape(shown.bpmn_xml, process_key)
     titles = element_titles(shown)
@@ -260,7 +253,7 @@ def diagram_figures(process_key: str, shown: DefinitionVersion, version_id: int 
         loads.setdefault(task_id, ElementLoad(task_id))
     step_scale = scale(load.waiting for load in loads.values())
     steps = [{"id": load.bpmn_id, "title": titles.get(load.bpmn_id, load.bpmn_id),
-              "on_diagram": load.bpmn_id in shape.user_tasks, "waiting": load.waiting, "journeys": load.journeys,
+              "on_diagram": load.bpmn_id in shape.user_tasks, "waiting": load.waiting,
               "median": french_duration(load.median_wait), "median_seconds": _seconds(load.median_wait),
               "longest": french_duration(load.longest_wait), "longest_seconds": _seconds(load.longest_wait),
               "completed": load.completed, "level": level(load.waiting, step_scale)}
@@ -270,7 +263,8 @@ def diagram_figures(process_key: str, shown: DefinitionVersion, version_id: int 
     for flow in shape.flows:
         incoming[flow["target"]] = incoming.get(flow["target"], 0) + 1
         outgoing[flow["source"]] = outgoing.get(flow["source"], 0) + 1
-    counted = {"entered": entered, "left": {i: load.left for i, load in loads.items()}, "ended": ended}
+    counted = {"entered": {i: load.entered for i, load in loads.items()},
+               "left": {i: load.completed for i, load in loads.items()}, "ended": ended}
     flows = []
     for flow in shape.flows:
         measure, about = flow_measure(flow, shape, incoming, outgoing)

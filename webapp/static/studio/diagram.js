@@ -79,7 +79,7 @@
       var measured = flow.passed !== null;
       canvas.addMarker(flow.id, measured ? "flow-" + flow.level : "flow-unknown");
       var label = node("div", "map-flow" + (measured ? "" : " unknown"), measured ? String(flow.passed) : "?");
-      label.title = measured ? flow.passed + " " + flow.how : flow.how;
+      label.title = measured ? flow.passed + " passage(s) : " + flow.how : flow.how;
       var middle = middleOf(connection);
       overlays.add(flow.id, "carte", { position: { left: middle.left - 10, top: middle.top - 10 }, html: label });
     });
@@ -97,26 +97,41 @@
 
   var CHANGE_WORDS = { added: "ajouté", removed: "supprimé", changed: "modifié" };
 
+  /* Marks the rows' elements on one side; returns the names of those this diagram does not draw. */
   function paintDiff(viewer, side, rows) {
     var registry = viewer.get("elementRegistry"), canvas = viewer.get("canvas"), overlays = viewer.get("overlays");
+    var undrawn = [];
     rows.forEach(function (row) {
       var id = row.dataset.element, change = row.dataset.change;
-      var shown = change === "changed" || (change === "added" ? side === "after" : side === "before");
-      var element = shown && registry.get(id);
-      if (!element || element.type === "bpmn:Process" || element.type === "bpmn:Collaboration") { return; }
+      if (!(change === "changed" || (change === "added" ? side === "after" : side === "before"))) { return; }
+      var element = registry.get(id);
+      if (!element) {
+        if (row.dataset.drawable === "oui") { undrawn.push(row.dataset.name || id); }
+        return;
+      }
+      if (element.type === "bpmn:Process" || element.type === "bpmn:Collaboration") { return; }
       canvas.addMarker(id, "diff-" + change);
       if (!element.waypoints && element.type !== "bpmn:Lane" && element.type !== "bpmn:Participant") {
         overlays.add(id, "differences", { position: { top: -12, left: 0 },
                                           html: node("div", "diff-badge diff-" + change, CHANGE_WORDS[change]) });
       }
     });
+    return undrawn;
   }
 
   function showDiff(container) {
     var rows = Array.prototype.slice.call(document.querySelectorAll("tr[data-element][data-change]"));
     fetchOk(container.dataset.xmlUrl, "text")
       .then(function (xml) { return draw(container, xml); })
-      .then(function (viewer) { paintDiff(viewer, container.dataset.diffSide, rows); })
+      .then(function (viewer) {
+        var undrawn = paintDiff(viewer, container.dataset.diffSide, rows);
+        var note = document.querySelector('[data-undrawn-for="' + container.dataset.diffSide + '"]');
+        if (note && undrawn.length) {
+          note.textContent = "Sans dessin sur ce diagramme (le fichier ne donne pas leur place) : « " +
+            undrawn.join(" », « ") + " ».";
+          note.hidden = false;
+        }
+      })
       .catch(function () {
         say(container, "Le diagramme n'a pas pu être affiché ; les différences sont dans le tableau ci-dessous.");
       });
