@@ -8,12 +8,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from sqlalchemy import func, select
 
-from conftest import csrf_from, login
+from conftest import csrf_from, get_user, login
 from webapp.extensions import db
 from webapp.models import DefinitionDraft, DefinitionVersion
 from webapp.operations.services import SERVICES
+from webapp.operations.studio import save_draft
+from webapp.queries.studio import draft_of
 from webapp.workflow import DefinitionError, Instance, compile_files
 from webapp.workflow.foreign import adopt_process_id, rewrite_expression
 from webapp.workflow.xml import parse_xml
@@ -396,7 +399,6 @@ def test_the_studio_import_of_the_camunda_file_without_its_script(app, client, n
         assert _stored(app) == before
         root = parse_xml(_without_script(CAMUNDA7))
         adopt_process_id(root, "accueil")
-        from lxml import etree
         page = _import(client, etree.tostring(root, encoding="unicode"), "aide.bpmn")
     assert _stored(app) == (before[0] + 1, before[1])
     for words in ('camunda:formKey="embedded:app:forms/etude-demande.html"', "Couloir « Conseillers »",
@@ -407,3 +409,43 @@ def test_the_studio_import_of_the_camunda_file_without_its_script(app, client, n
         draft = db.session.scalar(select(DefinitionDraft).where(DefinitionDraft.process_key == "accueil"))
         elements = {p["element"] for p in draft.problems}
     assert {"Activity_0x1y2z3", "Activity_1s3rv1c", "Flow_0acc0rd", "Event_0t1m3r0", "Lane_0c0nse1"} <= elements
+
+
+# -- the Camunda file in the studio's editor (headless Chromium) ------------------------------------
+
+def test_the_camunda_file_renders_in_the_editor_with_its_guidance_marked(app, server, no_drafts):
+    """Kept as a draft (its process renamed to the journey's key), does the Camunda file open in the editor,
+    every element drawn, the other engine's settings marked on their elements, and survive a save?"""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from test_browser import ARGS, CHROMIUM, _login  # skips when Chromium is missing
+    root = parse_xml(_without_script(CAMUNDA7))
+    adopt_process_id(root, "accueil")
+    with app.app_context():
+        draft = save_draft(get_user("julien.mercier"), "accueil", "bpmn", "aide.bpmn",
+                           etree.tostring(root, encoding="unicode"))
+        db.session.commit()
+        before = sorted((p["element"], p["message"]) for p in draft.problems)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = _login(browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}), server,
+                      "julien.mercier")
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server}/pilotage/parcours/accueil/editeur")
+        page.wait_for_selector("#editeur[data-ready]")
+        for element_id in ("Participant_1xyz789", "Lane_0c0nse1", "Activity_0x1y2z3", "Gateway_1d3c1s1",
+                           "Event_0t1m3r0", "Activity_1b4r3m3", "Flow_0acc0rd"):
+            assert page.locator(f'.djs-element[data-element-id="{element_id}"]').count() == 1, element_id
+        for element_id in ("Activity_0x1y2z3", "Activity_1s3rv1c", "Flow_0acc0rd", "Event_0t1m3r0", "Lane_0c0nse1"):
+            assert page.locator(f'.djs-element.spro-probleme[data-element-id="{element_id}"]').count() == 1, element_id
+        listed = page.locator("#editeur-problemes-liste").inner_text()
+        assert 'camunda:formKey="embedded:app:forms/etude-demande.html"' in listed
+        assert 'ainsi : avis == "favorable"' in listed
+        page.get_by_role("button", name="Enregistrer le brouillon").click()
+        page.wait_for_function("() => document.getElementById('editeur-etat').textContent.includes('problème')")
+        browser.close()
+    assert errors == []
+    with app.app_context():
+        saved = draft_of("accueil", "bpmn")
+        assert 'camunda:formKey="embedded:app:forms/etude-demande.html"' in saved.xml  # kept by bpmn-js
+        assert sorted((p["element"], p["message"]) for p in saved.problems) == before
