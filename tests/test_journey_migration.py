@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import TRANSACTIONAL, csrf_from, get_user, login, statements_of
 from sqlalchemy import delete, select
+from test_accessibility import TECHNICAL, _visible_text
 from test_orientation import accept, confirm, open_tasks, send, start_referral, the_task
 
 from webapp import clock
@@ -177,6 +178,8 @@ def test_versions_asked_must_exist_and_go_forward(ctx, versions):
         migration_q.preview("accueil", "un", "2")
     with pytest.raises(Exception, match="n'existe pas"):
         migration_q.preview("accueil", "1", "9")
+    with pytest.raises(InvalidData, match="n'a qu'une version"):
+        migration_q.preview("cep")
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -413,7 +416,9 @@ def _prepare(app, count: int = 2) -> list[int]:
 def test_the_screens_preview_start_and_follow_a_run(app, client, versions):
     ids = _prepare(app)
     login(client, PILOTE)
-    page = html.unescape(client.get("/pilotage/parcours/accueil/migration?de=1&a=2").get_data(as_text=True))
+    raw = client.get("/pilotage/parcours/accueil/migration?de=1&a=2").get_data(as_text=True)
+    assert not TECHNICAL.findall(_visible_text(raw))
+    page = html.unescape(raw)
     assert "Version 1 → version 2" in page and "2 parcours en attente sur 2" in page.replace("<strong>", "").replace("</strong>", "")
     assert f"n°{ids[0]}" in page and "Lancer la migration" in page
     token = csrf_from(page)
@@ -421,7 +426,9 @@ def test_the_screens_preview_start_and_follow_a_run(app, client, versions):
     assert answer.status_code == 303
     progress_url = answer.headers["Location"]
     migration_id = int(re.search(r"/migration/(\d+)$", progress_url).group(1))
-    page = html.unescape(client.get(progress_url).get_data(as_text=True))
+    raw = client.get(progress_url).get_data(as_text=True)
+    assert not TECHNICAL.findall(_visible_text(raw))
+    page = html.unescape(raw)
     assert "Terminée" in page and "<progress" in page and "migration.js" in page
     status = client.get(f"/pilotage/parcours/accueil/migration/{migration_id}.json").get_json()
     assert (status["done"], status["percent"], status["moved"], status["kept"], status["total"]) == (True, 100, 2, 0, 2)
@@ -480,3 +487,34 @@ def test_only_process_owners_reach_the_migration_screens(app, client, versions):
         migration = db.session.get(JourneyMigration, migration_id)
         assert (migration.moved, migration.last_journey_id) == (0, 0)
         assert len(db.session.scalars(select(JourneyMigration)).all()) == 1
+
+
+def test_the_progress_page_follows_the_run_in_the_browser_at_390_px(app, server, versions):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from test_browser import ARGS, CHROMIUM, _login
+    _prepare(app, 2)
+    with app.app_context():
+        migration_id = migration_ops.start_migration(get_user(PILOTE), "accueil", 1, 2).id
+        db.session.commit()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = _login(browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}), server, PILOTE)
+            page.goto(f"{server}/pilotage/parcours/accueil/migration?de=1&a=2")
+            assert page.get_by_role("link", name="suivre la migration n°" + str(migration_id)).is_visible()
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+            errors = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.get_by_role("link", name="suivre la migration n°" + str(migration_id)).click()
+            progress = page.get_by_label("Progression")
+            assert progress.get_attribute("value") == "0" and page.get_by_text("En cours").is_visible()
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+            with app.app_context():  # the worker's pass, while the page polls
+                assert migration_ops.run_pending_migrations() == 2
+            sync_api.expect(page.locator("[data-field=status]")).to_have_text("Terminée", timeout=WAIT * 1000)
+            sync_api.expect(page.get_by_label("Progression")).to_have_attribute("value", "100", timeout=WAIT * 1000)
+            sync_api.expect(page.locator("[data-field=moved]")).to_have_text("2")
+            assert not page.get_by_role("button", name="Reprendre la migration").count()
+            assert errors == []
+        finally:
+            browser.close()

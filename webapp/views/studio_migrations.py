@@ -26,7 +26,8 @@ def start(key):
     except (Conflict, InvalidData) as exc:
         db.session.rollback()
         flash(f"La migration n'a pas été lancée : {exc.message}", "error")
-        return redirect(url_for(".preview", key=key, de=request.form.get("de"), a=request.form.get("a"))), 303
+        asked = {name: request.form[name] for name in ("de", "a") if request.form.get(name, "").isdigit()}
+        return redirect(url_for(".preview", key=key, **asked)), 303
     db.session.commit()
     if migration.total <= migration_ops.IN_REQUEST:  # small: done before the progress page shows
         migration_ops.run_batch(migration.id, migration_ops.IN_REQUEST + 1)

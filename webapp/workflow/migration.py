@@ -35,6 +35,7 @@ class Obstacle:
     waiting: bool
     change: str
     person_step: bool = False  # a user task, the step people know by its name
+    on_diagram: bool = True  # False for the engine's own joins and splits, named after their step
 
 
 class VersionDiff:
@@ -73,14 +74,13 @@ class VersionDiff:
             return None
         spec = self.old_specs.get(process)
         task_spec = spec.task_specs.get(spec_name) if spec is not None else None
-        name = (getattr(task_spec, "bpmn_name", None) or getattr(task_spec, "bpmn_id", None)
-                or (spec.name if spec is not None and spec_name == "Start" else spec_name))
-        return Obstacle(name=name, waiting=bool(state & WAITING_AT), change=change,
-                        person_step=bool(getattr(task_spec, "manual", False)))
+        return Obstacle(name=_step_name(spec, task_spec, spec_name), waiting=bool(state & WAITING_AT),
+                        change=change, person_step=bool(getattr(task_spec, "manual", False)),
+                        on_diagram=getattr(task_spec, "bpmn_id", None) is not None)
 
     def _first(self, found: list[Obstacle]) -> Obstacle | None:
         """The obstacle to name: where the instance waits before what it passed, a person's step first."""
-        return min(found, key=lambda o: (not o.waiting, not o.person_step), default=None)
+        return min(found, key=lambda o: (not o.waiting, not o.person_step, not o.on_diagram), default=None)
 
     def obstacle_in_state(self, state: str) -> Obstacle | None:
         """The first obstacle of a stored state, read from its JSON alone (nothing restored)."""
@@ -110,6 +110,19 @@ class VersionDiff:
             sub.spec = self.new_subs[name]
             _realign(sub, self.alignment[name])
         return Instance(wf, self.new_json, services)
+
+
+def _step_name(process_spec, task_spec, spec_name: str) -> str:
+    """A step's name as the diagram shows it; the engine's own specs (a boundary event's split or
+    join, a process's start and end joins) go by their step's or their process's name."""
+    if getattr(task_spec, "bpmn_id", None):
+        return task_spec.bpmn_name or task_spec.bpmn_id
+    owner = process_spec.task_specs.get(spec_name.split(".")[0]) if process_spec is not None else None
+    if getattr(owner, "bpmn_id", None):
+        return owner.bpmn_name or owner.bpmn_id
+    if process_spec is not None:
+        return process_spec.description or process_spec.name
+    return spec_name
 
 
 def _realign(workflow, alignment: dict) -> None:
