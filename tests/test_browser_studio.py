@@ -170,3 +170,92 @@ def test_the_process_owner_changes_a_delay_adds_a_step_and_publishes(app, server
         referral = send(journey)
         assert referral.escalate_at == add_working_days(referral.sent_at, 8)
         assert referral.remind_at == add_working_days(referral.sent_at, app.config["REFERRAL_REMINDER_DAYS"])
+
+
+def _select(page, element_id: str):
+    """Select a diagram element (through the modeler: what is under test here is the panel)."""
+    page.evaluate("(id) => { const m = window.sproEditor; m.get('selection').select(m.get('elementRegistry').get(id)); }",
+                  element_id)
+    assert page.locator(".panneau-type code").inner_text() == element_id
+
+
+def _change(page, label: str, value: str, exact=False):
+    field = page.get_by_label(label, exact=exact)
+    field.fill(value)
+    field.press("Tab")
+
+
+def test_the_panel_edits_what_the_engine_reads_and_a_refused_file_stores_nothing(app, server, browser,  # noqa: F811
+                                                                                   restore_versions):
+    page = _login(browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}), server,
+                  "julien.mercier")
+    errors = _open_editor(page, server, "accueil")
+
+    _select(page, "lane_conseiller")
+    assert page.get_by_label("Rôle").input_value() == "conseiller"
+    page.get_by_label("Rôle").select_option("conseiller_cep")
+
+    _select(page, "analyser_demande")
+    _change(page, "Échéance (jours ouvrés)", "deux")
+    assert page.locator("#prop-echeance-erreur").inner_text() == \
+        "Indiquez un nombre entier de jours ouvrés (0 ou plus), ou laissez vide."
+    assert page.locator("#prop-echeance").get_attribute("aria-invalid") == "true"
+    _change(page, "Échéance (jours ouvrés)", "3")
+    _change(page, "Structure qui reçoit la tâche", "structure_choisie")
+
+    _select(page, "appel_prise_en_charge")
+    assert page.get_by_label("Parcours appelé").input_value() == "prise_en_charge"
+    page.get_by_label("Parcours appelé").select_option("orientation")
+
+    _select(page, "flux_reponse_cep")
+    assert "Flux par défaut de la passerelle" in page.locator("#editeur-panneau").inner_text()
+    _select(page, "flux_reponse_documentation")
+    _change(page, "Condition", 'reponse == "documentation" and urgence != "prioritaire"')
+
+    _select(page, "operateur_cep")
+    operation = page.get_by_label("Opération")
+    assert operation.locator("option:checked").inner_text() == "Savoir si la structure est opératrice CEP (cep.operateur)"
+    page.get_by_label("Nouveau paramètre").fill("essai")
+    page.get_by_role("button", name="Ajouter le paramètre").click()
+    _change(page, "essai", '"valeur"', exact=True)
+    _select(page, "analyser_demande")
+    _select(page, "operateur_cep")
+    assert page.get_by_label("essai", exact=True).input_value() == '"valeur"'
+    _save(page, "aucun problème")
+
+    with app.app_context():
+        root = etree.fromstring(draft_of("accueil", "bpmn").xml.encode())
+    assert root.find(f".//{BPMN}lane[@id='lane_conseiller']").get("name") == "conseiller_cep"
+    props = {p.get("name"): p.get("value") for p in root.iterfind(f".//{BPMN}userTask[@id='analyser_demande']//{SPIFF}property")}
+    assert props == {"formJsonSchemaFilename": "accueil_analyse.schema.json", "dueInWorkingDays": "3",
+                     "structureFromData": "structure_choisie"}
+    assert root.find(f".//{BPMN}callActivity[@id='appel_prise_en_charge']").get("calledElement") == "orientation"
+    assert root.findtext(f".//{BPMN}sequenceFlow[@id='flux_reponse_documentation']/{BPMN}conditionExpression") == \
+        'reponse == "documentation" and urgence != "prioritaire"'
+    operator = root.find(f".//{BPMN}serviceTask[@id='operateur_cep']//{SPIFF}serviceTaskOperator")
+    assert [(p.get("id"), p.get("value")) for p in operator.iter(f"{SPIFF}parameter")] == [("essai", '"valeur"')]
+    saved = etree.tostring(root)
+    assert errors == []
+
+    # Code in an expression: the file is refused whole, the draft stays as it was
+    _select(page, "flux_reponse_documentation")
+    _change(page, "Condition", '__import__("os").system("ls")')
+    _save(page, "Fichier refusé")
+    assert page.locator("#editeur-problemes-resume").inner_text() == \
+        "Fichier refusé : rien n'a été enregistré. Corrigez ce qui suit puis enregistrez de nouveau."
+    assert page.locator("#editeur-problemes-liste li").count() >= 1
+    assert page.locator('.djs-connection.spro-probleme[data-element-id="flux_reponse_documentation"]').count() == 1
+    with app.app_context():
+        assert etree.tostring(etree.fromstring(draft_of("accueil", "bpmn").xml.encode())) == saved
+
+
+def test_a_cep_reminder_shows_the_delay_of_the_step_that_dates_it(server, browser):  # noqa: F811
+    page = _login(browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}), server,
+                  "julien.mercier")
+    _open_editor(page, server, "cep")
+    _select(page, "relance_financeur")
+    assert page.get_by_label("Délai (jours ouvrés)").input_value() == "15"
+    assert "Fixé par l'étape « Enregistrer le dépôt » (paramètre jours_relance)" in page.locator("#editeur-panneau").inner_text()
+    _select(page, "relance_depot")  # sollicitation["relance"]: an item of a multi-instance, no step sets it by name
+    assert page.get_by_label("Délai (jours ouvrés)").count() == 0
+    assert page.get_by_label("Expression").input_value() == 'sollicitation["relance"]'
