@@ -18,7 +18,7 @@ from webapp.operations.services import SERVICES
 from webapp.operations.studio import save_draft
 from webapp.queries.studio import draft_of
 from webapp.workflow import DefinitionError, Instance, compile_files
-from webapp.workflow.foreign import adopt_process_id, rewrite_expression
+from webapp.workflow.foreign import adopt_process, adopt_process_id, rewrite_expression
 from webapp.workflow.xml import parse_xml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +77,8 @@ def test_a_camunda_7_file_is_read_and_every_setting_gets_its_guidance():
                              ("Activity_0m41l3r", 'camunda:delegateExpression="${courrielDelegate}"')):
         problem = one(found, task_id, setting, "n'est pas exécuté ici", "panneau « Opération »")
         assert all(name in problem.message for name in ("orientation.envoyer", "cep.bilan"))
-    one(found, "Flow_0acc0rd", "Flux « favorable »", "Camunda 7 (JUEL)", 'écrivez-la ici ainsi : avis == "favorable"')
+    one(found, "Flow_0acc0rd", "Flux « favorable »", "Camunda 7 (JUEL)",
+        'écrivez-la ici ainsi : avis == "favorable"')
     one(found, "Flow_1r3fu50", 'ainsi : avis != "favorable" and not urgent')
     one(found, "Event_0t1m3r0", "Minuteur « 10 jours sans réponse »", 'entre guillemets : "P10D"',
         "10 jours calendaires", "jours ouvrés", "timeDate")
@@ -96,7 +97,8 @@ def owner_fixes_camunda7(xml: str = CAMUNDA7) -> str:
             '</bpmn:extensionElements>')
     xml = re.sub(r"<bpmn:extensionElements>\s*<camunda:inputOutput>.*?</bpmn:extensionElements>", form, xml,
                  flags=re.DOTALL)  # listener and mappings removed, the form chosen
-    xml = xml.replace('<bpmn:incoming>Flow_0n0t1f0</bpmn:incoming>', form + '<bpmn:incoming>Flow_0n0t1f0</bpmn:incoming>')
+    incoming = "<bpmn:incoming>Flow_0n0t1f0</bpmn:incoming>"
+    xml = xml.replace(incoming, form + incoming)
     for task_id, operation in (("Activity_1s3rv1c", "orientation.ouvrir"), ("Activity_0r3l4nc", "orientation.relancer"),
                                ("Activity_0p4y3r0", "cep.bilan"), ("Activity_0m41l3r", "orientation.aboutir")):
         xml = re.sub(rf'(<bpmn:serviceTask id="{task_id}"[^>]*>)',
@@ -348,6 +350,9 @@ def test_the_only_process_of_a_foreign_file_can_take_the_journey_key():
     assert adopt_process_id(root, "accueil") is None  # already adopted
     two = parse_xml(CAMUNDA7.replace("</bpmn:definitions>", '<bpmn:process id="autre" /></bpmn:definitions>'))
     assert adopt_process_id(two, "accueil") is None
+    text, former = adopt_process(CAMUNDA7.encode(), "accueil")
+    assert former == "Process_1m0b1l3" and 'processRef="accueil"' in text and "Process_1m0b1l3" not in text
+    assert adopt_process(text, "accueil") == (text, None)
 
 
 PAGE = "/pilotage/parcours/accueil"
@@ -362,7 +367,8 @@ def _import(client, content: str, name: str) -> str:
 
 def _stored(app) -> tuple[int, int]:
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (DefinitionDraft, DefinitionVersion))
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (DefinitionDraft, DefinitionVersion))
 
 
 def _without_script(xml: str) -> str:

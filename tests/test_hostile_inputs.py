@@ -366,12 +366,13 @@ HOSTILE_DIAGRAMS = {
                                               'value="personne.__class__" /></spiffworkflow:properties>'),
                              "accueillir", "Construction interdite"),
     "code in a timer": (ACCUEIL.replace(USER_TASK, '<bpmn:boundaryEvent id="minuteur" name="Minuteur" '
-                                        'attachedToRef="accueillir"><bpmn:timerEventDefinition id="m_def"><bpmn:timeDate>'
-                                        "open('/etc/passwd').read()</bpmn:timeDate></bpmn:timerEventDefinition>"
-                                        "</bpmn:boundaryEvent>" + USER_TASK), "minuteur", "Appel de fonction interdit"),
-    "inclusion of another file": (_with_namespace(_on_accueil_task('<xi:include href="file:///etc/passwd" parse="text" />'),
-                                                  "xi", "http://www.w3.org/2001/XInclude"), "accueillir",
-                                  "Inclusion XInclude refusée"),
+                                        'attachedToRef="accueillir"><bpmn:timerEventDefinition id="m_def">'
+                                        "<bpmn:timeDate>open('/etc/passwd').read()</bpmn:timeDate>"
+                                        "</bpmn:timerEventDefinition></bpmn:boundaryEvent>" + USER_TASK),
+                        "minuteur", "Appel de fonction interdit"),
+    "inclusion of another file": (_with_namespace(
+        _on_accueil_task('<xi:include href="file:///etc/passwd" parse="text" />'), "xi",
+        "http://www.w3.org/2001/XInclude"), "accueillir", "Inclusion XInclude refusée"),
     "unknown service operation": (ACCUEIL.replace('id="cep.operateur"', 'id="os.system"'), "operateur_cep",
                                   "opération « os.system » inconnue"),
 }

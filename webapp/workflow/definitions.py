@@ -161,7 +161,8 @@ def _dangling_flows(root, file_name):
         for flow in container.iterfind("bpmn:sequenceFlow", NS):
             for end, word in (("sourceRef", "part de"), ("targetRef", "mène à")):
                 if flow.get(end) not in ids:
-                    yield Problem(f"Flux « {flow.get('name') or flow.get('id')} » : il {word} « {flow.get(end) or ''} », "
+                    label = flow.get("name") or flow.get("id")
+                    yield Problem(f"Flux « {label} » : il {word} « {flow.get(end) or ''} », "
                                   "qui n'est pas une étape de ce processus : reliez-le à une étape.",
                                   flow.get("id"), file_name, unfinished=True)
 
@@ -176,9 +177,10 @@ def _call_problems(root, file_name, known_ids):
             yield Problem(f"Appel de processus « {label} » : choisissez le parcours appelé (panneau « Parcours "
                           "appelé », attribut calledElement).", call.get("id"), file_name, unfinished=True)
         elif target not in known_ids:
-            yield Problem(f"Appel de processus « {label} » : le processus « {target} » n'existe pas ici. Choisissez "
-                          f"l'un des parcours connus ({', '.join(sorted(known_ids)) or 'aucun'}) ou publiez-le "
-                          "d'abord.", call.get("id"), file_name, unfinished=True)
+            known = ", ".join(sorted(known_ids)) or "aucun"
+            yield Problem(f"Appel de processus « {label} » : le processus « {target} » n'existe pas ici. "
+                          f"Choisissez l'un des parcours connus ({known}) ou publiez-le d'abord.",
+                          call.get("id"), file_name, unfinished=True)
 
 
 def _find_cycle(container):

@@ -10,8 +10,11 @@ colours, Signavio metadata, Camunda Modeler's platform attributes) are harmless 
 """
 import re
 
+from lxml import etree
+
 from .errors import Problem
 from .expressions import check_expression
+from .xml import parse_xml
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -67,17 +70,14 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-_SEEN_PREFIXES: dict = {}  # namespace -> the prefix a file gave it, for extensions we do not know
+def _prefix(namespace: str, prefixes: dict) -> str:
+    """The prefix a message shows for a namespace: ours for the engines we know, else the file's own."""
+    return CAMUNDA_LIKE.get(namespace) or ("zeebe" if namespace == ZEEBE else prefixes.get(namespace, namespace))
 
 
-def _prefix(namespace: str) -> str:
-    return CAMUNDA_LIKE.get(namespace) or ("zeebe" if namespace == ZEEBE else
-                                           _SEEN_PREFIXES.get(namespace, namespace))
-
-
-def _written(namespace: str, name: str, value: str | None = None) -> str:
+def _written(namespace: str, name: str, value: str | None, prefixes: dict) -> str:
     """How a setting is written in the file: `camunda:formKey="…"`."""
-    shown = f"{_prefix(namespace)}:{name}"
+    shown = f"{_prefix(namespace, prefixes)}:{name}"
     return f"`{shown}=\"{_short(value)}\"`" if value is not None else f"`{shown}`"
 
 
@@ -156,8 +156,11 @@ def _expression_problem(site, owner, file_name):
 # -- settings of another engine -----------------------------------------------------------------
 
 class _Context:
-    def __init__(self, roles, lane_of, known_services):
+    """What the messages need to know about the file and the application."""
+
+    def __init__(self, root, roles, lane_of, known_services):
         self.roles, self.lane_of, self.known_services = roles, lane_of, known_services
+        self.prefixes = {uri: prefix for prefix, uri in root.nsmap.items() if prefix}
 
     def has_form(self, task) -> bool:
         return any(p.get("name") == "formJsonSchemaFilename" and p.get("value")
@@ -175,7 +178,7 @@ class _Context:
 
 def _message(owner, namespace, name, value, ctx: _Context) -> str | None:
     """What to do instead of one setting of another engine, or None when nothing is needed."""
-    written, what, tag = _written(namespace, name, value), _what(owner), _local(owner.tag)
+    written, what, tag = _written(namespace, name, value, ctx.prefixes), _what(owner), _local(owner.tag)
     if name in _TECHNICAL:
         return None
     if name in _FORM:
@@ -213,13 +216,14 @@ def _message(owner, namespace, name, value, ctx: _Context) -> str | None:
     if name in _LISTENERS:
         return (f"{what} : {written} n'est pas exécuté ici. Retirez-le dans l'outil qui a produit le fichier, "
                 "ou remplacez-le par une tâche de service nommant une opération autorisée.")
-    return (f"{what} : {written} ({_engine_name(namespace)}) n'est pas lu ici. Retirez-le dans l'outil qui a "
+    engine = _engine_name(namespace, ctx.prefixes)
+    return (f"{what} : {written} ({engine}) n'est pas lu ici. Retirez-le dans l'outil qui a "
             "produit le fichier, ou faites la même chose avec les panneaux de l'éditeur.")
 
 
-def _engine_name(namespace: str) -> str:
+def _engine_name(namespace: str, prefixes: dict) -> str:
     return {"camunda": "Camunda 7", "activiti": "Activiti", "flowable": "Flowable",
-            "zeebe": "Camunda 8"}.get(_prefix(namespace), f"extension {namespace}")
+            "zeebe": "Camunda 8"}.get(_prefix(namespace, prefixes), f"extension {namespace}")
 
 
 def _value(el) -> str | None:
@@ -233,9 +237,6 @@ def _value(el) -> str | None:
 
 def _settings(root):
     """(owner element, namespace, name, value) of every foreign setting of a BPMN tree."""
-    for prefix, uri in root.nsmap.items():
-        if prefix and uri not in CAMUNDA_LIKE and uri != ZEEBE:
-            _SEEN_PREFIXES.setdefault(uri, prefix)
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -264,7 +265,7 @@ def foreign_problems(root, file_name: str | None, roles, lane_of, known_services
     """Every setting of another engine in a BPMN tree, and every expression written for one, each as a
     French problem naming its element. `lane_of(task)` gives the name of the lane a task is in;
     `expression_sites` are the tree's expression sites (`expression_sites.bpmn_sites`)."""
-    ctx, problems, seen = _Context(tuple(roles), lane_of, known_services), [], set()
+    ctx, problems, seen = _Context(root, tuple(roles), lane_of, known_services), [], set()
     for el in root.iter(*(f"{{{ns}}}*" for ns in XINCLUDE)):
         problems.append(Problem("Inclusion XInclude refusée : un diagramme ne va chercher aucun autre fichier ; "
                                 "retirez-la.", _owner(el).get("id"), file_name))
@@ -314,3 +315,13 @@ def adopt_process_id(root, key: str) -> str | None:
             if el.get(attribute) == former:
                 el.set(attribute, key)
     return former
+
+
+def adopt_process(content: bytes | str, key: str) -> tuple[bytes | str, str | None]:
+    """(file, former process id): a file whose only process has another id, renamed to `key` (comments
+    dropped); the file unchanged and None otherwise. Hostile XML raises DefinitionError (`parse_xml`)."""
+    root = parse_xml(content)
+    former = adopt_process_id(root, key)
+    if former is None:
+        return content, None
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode"), former
