@@ -3,13 +3,16 @@ version) and the properties panel's catalogue; process owners only."""
 import html
 from datetime import datetime
 
+from sqlalchemy import select
+
 from test_studio_versions import restore_versions  # noqa: F401  (fixture)
 
 from conftest import get_user, login
 from webapp.extensions import db
-from webapp.models import DefinitionDraft
+from webapp.models import DefinitionDraft, DefinitionVersion
 from webapp.operations.services import SERVICES
 from webapp.queries.definitions import current_version
+from webapp.queries.studio import draft_of
 from webapp.queries.studio_catalogue import SERVICE_LABELS
 from webapp.views.security import CSP
 
@@ -54,7 +57,7 @@ def test_the_diagram_opened_is_the_draft_when_there_is_one_else_the_current_vers
         current = current_version("orientation")
         number, shipped = current.version, current.bpmn_xml
     opened = client.get(f"{EDITOR}/diagramme.json").get_json()
-    assert opened == {"xml": shipped, "source": f"version {number}", "problems": []}
+    assert opened == {"xml": shipped, "source": f"version {number}", "stale": False, "problems": []}
 
     no_form = shipped.replace('<spiffworkflow:property name="formJsonSchemaFilename" '
                               'value="orientation_information.schema.json" />', "")
@@ -63,10 +66,17 @@ def test_the_diagram_opened_is_the_draft_when_there_is_one_else_the_current_vers
                         headers={"X-CSRFToken": _csrf(client)}).get_json()
     assert saved["saved"] is True
     opened = client.get(f"{EDITOR}/diagramme.json").get_json()
-    assert opened["source"] == "brouillon" and opened["xml"] == no_form
+    assert opened["source"] == "brouillon" and opened["xml"] == no_form and opened["stale"] is False
     assert opened["problems"] == [{
         "element": "informer_personne", "where": "« Informer la personne et choisir les données partagées »",
         "message": "Tâche utilisateur sans formulaire (propriété formJsonSchemaFilename)."}]
+
+    with app.app_context():  # a version published since the draft was started
+        draft = draft_of("orientation", "bpmn")
+        draft.based_on_id = db.session.scalar(select(DefinitionVersion.id).where(
+            DefinitionVersion.process_key == "accueil", DefinitionVersion.is_current.is_(True)))
+        db.session.commit()
+    assert client.get(f"{EDITOR}/diagramme.json").get_json()["stale"] is True
 
 
 def test_the_catalogue_lists_roles_forms_operations_and_journeys(app, client, restore_versions):

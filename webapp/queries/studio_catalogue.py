@@ -78,11 +78,13 @@ def editor_catalogue(key: str | None = None) -> dict:
 
 
 def diagram_to_edit(key: str) -> dict:
-    """The XML the editor opens: the draft's when there is one, else the current version's."""
+    """The XML the editor opens: the draft's when there is one, else the current version's.
+
+    `stale`: the draft was started from a version that is no longer the current one."""
     versions = definition_versions(key, "bpmn")  # NotFound for an unknown journey
+    current = next((v for v in versions if v.is_current), versions[0])
     draft = draft_of(key, "bpmn")
     if draft is not None:
-        return {"xml": draft.xml, "source": "brouillon",
+        return {"xml": draft.xml, "source": "brouillon", "stale": draft.based_on_id != current.id,
                 "problems": located_problems("bpmn", draft.xml, draft.problems)}
-    current = next((v for v in versions if v.is_current), versions[0])
-    return {"xml": current.bpmn_xml, "source": f"version {current.version}", "problems": []}
+    return {"xml": current.bpmn_xml, "source": f"version {current.version}", "stale": False, "problems": []}

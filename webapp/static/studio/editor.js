@@ -162,7 +162,8 @@
       new window.SproProperties.Panel(modeler, document.getElementById("editeur-panneau"), catalogue,
         { formEditorUrl: root.dataset.formEditorUrl });
       document.getElementById("editeur-source").textContent = diagram.source === "brouillon"
-        ? "Ouvert depuis le brouillon." : "Ouvert depuis la " + diagram.source + " (aucun brouillon).";
+        ? "Ouvert depuis le brouillon." + (diagram.stale ? " Attention : la version en cours a changé depuis ce brouillon." : "")
+        : "Ouvert depuis la " + diagram.source + " (aucun brouillon).";
       if (diagram.source === "brouillon") showProblems(diagram.problems || [], false);
       saveButton.disabled = false;
       root.setAttribute("data-ready", "true");
