@@ -34,6 +34,10 @@ def test_the_preview_follows_the_schema_as_it_is_typed(server, browser, width): 
     assert preview.get_by_text("Besoins exprimés par la personne").is_visible()
     assert preview.locator("#f-date_rappel").get_attribute("placeholder") == "jj/mm/aaaa"
     assert "date_rappel" in page.locator("#fe-champs-liste").inner_text()
+    branch = preview.locator("#champ-documentation_remise")  # shown only for « Documentation remise »
+    assert branch.is_hidden()
+    preview.locator("input[name=reponse][value=documentation]").check()
+    assert branch.is_visible()
     _shoot(page, f"studio-formulaire-{width}.png")
 
     page.locator("#fe-schema").press("End")
@@ -53,11 +57,16 @@ def test_the_table_editor_opens_the_table_in_french_and_marks_refused_cells(serv
     table = page.locator("#te-table")
     page.wait_for_selector("#te-table .tjs-table")
     headers = table.locator("thead").inner_text()
-    for french in ("Public", "Réseau", "Poids", "Quand", "Alors"):
+    for french in ("Public", "Thématiques", "Réseau", "Poids", "Raison", "Quand", "Alors"):
         assert french in headers, french
     assert "Règle de combinaison" in table.inner_text()
     assert "Hit policy" not in table.inner_text() and "When" not in headers
     _shoot(page, f"studio-table-{width}.png")
+    table.locator('[data-element-id="regle_3_reseau"]').click(button="right")
+    menu = page.locator(".context-menu")
+    assert "Ajouter une règle au-dessus" in menu.inner_text() and "Add rule" not in menu.inner_text()
+    _shoot(page, f"studio-table-menu-{width}.png")
+    page.keyboard.press("Escape")
 
     cell = table.locator('[data-element-id="regle_1_poids"]')
     cell.click()

@@ -115,10 +115,11 @@ def test_the_editor_opens_the_table_with_french_column_titles(app, client):
     assert own.get("/pilotage/tables/inconnue/editeur").status_code == 404
 
 
-def test_columns_without_a_label_get_their_french_title(ctx):
-    bare = DMN.replace(' label="Public"', "").replace(' label="Raison affichée"', "")
+def test_the_columns_carry_the_titles_every_screen_shows(ctx):
+    bare = DMN.replace(' label="Public"', "").replace(' label="Raison affichée"', ' label="Why"')
     titled = with_column_titles(bare)
-    assert 'label="Public"' in titled and 'label="Raison"' in titled
-    assert 'label="Catégories de thématiques de la demande"' in titled  # the file's own label is kept
+    for title in ("Public", "Thématiques", "Réseau", "Poids", "Raison"):
+        assert f'label="{title}"' in titled, title
+    assert "Why" not in titled and "Catégories de thématiques" not in titled
     assert check_decision_draft(titled, "orientation_partenaire")[2] == []  # the contract still matches
-    assert with_column_titles(DMN) == DMN
+    assert with_column_titles(titled) == titled

@@ -91,7 +91,7 @@ def form_to_edit(key: str, name: str) -> dict:
 
 def table_to_edit(key: str) -> dict:
     """The decision table the editor opens (the draft's, else the current version's), its input and
-    output columns titled in French where the file gives no label."""
+    output columns titled as the application's screens title them."""
     current = current_version(key, "dmn")
     if current is None:
         raise NotFound("Table de décision introuvable.")
@@ -102,7 +102,8 @@ def table_to_edit(key: str) -> dict:
 
 
 def with_column_titles(xml: str) -> str:
-    """The DMN text with a French `label` on each input and output that has none."""
+    """The DMN text with each column the application reads labelled with the French title every
+    other screen shows (COLUMN_TITLES); the contract reads expressions and names, never labels."""
     try:
         root = parse_xml(xml)
     except DefinitionError:
@@ -112,7 +113,7 @@ def with_column_titles(xml: str) -> str:
     for column in root.iter(f"{q}input", f"{q}output"):
         name = column.findtext(f"{q}inputExpression/{q}text") if column.tag == f"{q}input" else column.get("name")
         title = COLUMN_TITLES.get((name or "").strip())
-        if title and not column.get("label"):
+        if title and column.get("label") != title:
             column.set("label", title)
             changed = True
     if not changed:
