@@ -11,7 +11,8 @@ abandoned) with their steps completed; each journey has 1 to 3 task rows. The ta
 ANALYZEd (as autovacuum would), then what `GET /pilotage/parcours/accueil/carte.json` computes
 (queries.heatmap.map_request + diagram_figures) runs `--runs` times per case, and the whole HTTP request
 as the pilote too. Printed: p50 and p95 in ms per size and case, then EXPLAIN (ANALYZE, BUFFERS) of each
-statement at the largest size.
+statement at the largest size. `--proposed-indexes` first adds the indexes of PROPOSED_INDEXES, to
+compare.
 
 The database must hold no journey (a throwaway cluster): the script refuses otherwise.
 """
@@ -41,6 +42,12 @@ STAGES_SQL = """
             (7, 2, NULL, 'fin_documentation'), (8, 2, NULL, 'fin_prise_en_charge'), (9, 2, NULL, 'fin_prise_en_charge'),
             (10, 3, NULL, 'fin_orientation'), (11, 3, NULL, 'fin_orientation_abandonnee'))
     AS stage(n, steps, waiting_at, end_event)"""
+# Indexes this benchmark can add (--proposed-indexes) to show what they change; not in the app's migrations.
+PROPOSED_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_human_task_entered ON human_task (process_key, created_at)",
+    "CREATE INDEX IF NOT EXISTS ix_journey_ended ON journey (process_key, ended_at)",
+    "CREATE INDEX IF NOT EXISTS ix_journey_version ON journey (definition_version_id)",
+)
 STEPS_SQL = """
     (VALUES (1, 'accueillir', 'Accueillir la personne', 'conseiller'),
             (2, 'analyser_demande', 'Analyser la demande', 'conseiller'),
@@ -189,6 +196,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--proposed-indexes", action="store_true", help="add PROPOSED_INDEXES before seeding")
     args = parser.parse_args()
     url = os.environ.get("SPRO_DATABASE_URL", "")
     if not url.startswith("postgresql"):
@@ -212,9 +220,13 @@ def main() -> int:
             "INSERT INTO person (nom, created_at, last_contact_at, created_by_structure_id) "
             "VALUES ('Banc', now(), now(), :s) RETURNING id"), {"s": structures[0]}).scalar_one()
         versions = second_version(db.session.connection())
+        if args.proposed_indexes:
+            for statement in PROPOSED_INDEXES:
+                db.session.execute(text(statement))
         db.session.commit()
         client = signed_in_client(app)
-        print(f"PostgreSQL {db.session.scalar(text('SHOW server_version'))}; load average at start: "
+        print(f"PostgreSQL {db.session.scalar(text('SHOW server_version'))}; "
+              f"{'with' if args.proposed_indexes else 'without'} the proposed indexes; load average at start: "
               f"{os.getloadavg()}")
         rows = []
         for size in args.sizes:
