@@ -15,7 +15,7 @@ import pytest
 from conftest import TRANSACTIONAL, csrf_from, get_user, login, statements_of
 from sqlalchemy import delete, select
 from test_accessibility import TECHNICAL, _visible_text
-from test_orientation import accept, confirm, open_tasks, send, start_referral, the_task
+from test_orientation import accept, confirm, do, open_tasks, send, start_referral, the_task
 
 from webapp import clock
 from webapp.errors import Conflict, InvalidData
@@ -54,6 +54,25 @@ def without_contact_reminder() -> str:
     for element in gone:
         xml = xml.replace(f"<bpmn:flowNodeRef>{element}</bpmn:flowNodeRef>", "")
     assert "relance_contact" not in xml.replace("orientation.relancer_contact", "")
+    return xml
+
+
+def with_a_step_before_the_first_contact() -> str:
+    """orientation.bpmn with « Préparer le premier rendez-vous » between the acceptance and
+    « Confirmer le premier contact », in the receiving structure's queue."""
+    confirm_line = next(line for line in ORIENTATION.splitlines() if 'userTask id="confirmer_premier_contact"' in line)
+    step = ('<bpmn:userTask id="preparer_rdv" name="Préparer le premier rendez-vous"><bpmn:extensionElements>'
+            '<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" '
+            'value="orientation_premier_contact.schema.json" /><spiffworkflow:property name="structureFromData" '
+            'value="envoi[&quot;destinataire_id&quot;]" /></spiffworkflow:properties></bpmn:extensionElements>'
+            '<bpmn:incoming>t_acc2</bpmn:incoming><bpmn:outgoing>t_prep</bpmn:outgoing></bpmn:userTask>\n'
+            '<bpmn:sequenceFlow id="t_prep" sourceRef="preparer_rdv" targetRef="confirmer_premier_contact" />')
+    xml = ORIENTATION.replace(confirm_line, step + "\n" + confirm_line.replace(
+        "<bpmn:incoming>t_acc2</bpmn:incoming>", "<bpmn:incoming>t_prep</bpmn:incoming>"))
+    xml = xml.replace('sourceRef="accepter" targetRef="confirmer_premier_contact"', 'sourceRef="accepter" targetRef="preparer_rdv"')
+    xml = xml.replace("<bpmn:flowNodeRef>confirmer_premier_contact</bpmn:flowNodeRef>",
+                      "<bpmn:flowNodeRef>confirmer_premier_contact</bpmn:flowNodeRef><bpmn:flowNodeRef>preparer_rdv</bpmn:flowNodeRef>")
+    assert xml.count("preparer_rdv") == 4
     return xml
 
 
@@ -180,6 +199,27 @@ def test_versions_asked_must_exist_and_go_forward(ctx, versions):
         migration_q.preview("accueil", "1", "9")
     with pytest.raises(InvalidData, match="n'a qu'une version"):
         migration_q.preview("cep")
+
+
+def test_a_step_added_after_where_the_journey_waits_comes_after_the_move(ctx, versions):
+    """What is still to come is predicted again from the new version: the step added after the
+    acceptance comes, then the journey ends as before."""
+    journey = waiting_for_answer()
+    kept = waiting_for_contact()
+    publish_orientation(with_a_step_before_the_first_contact())
+    found = migration_q.preview("accueil", 1, 2)
+    # the one already past the acceptance stays: the acceptance's way out changed
+    assert (found["movable"], found["reasons"]) == (
+        1, [("a passé l'étape « Enregistrer l'acceptation », modifiée dans la version 2", 1)])
+    start_and_run()
+    moved = db.session.get(Journey, journey.id)
+    accept(moved)
+    step = the_task(moved, "preparer_rdv")
+    assert (step.title, step.structure_id) == ("Préparer le premier rendez-vous", the_task(kept, "confirmer_premier_contact").structure_id)
+    do("isabelle.roux", step, {"premier_contact": "confirme", "date_premier_contact": clock.now().date().isoformat()})
+    confirm(moved)
+    db.session.expire_all()
+    assert db.session.get(Journey, journey.id).end_label == "Orientation aboutie"
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -518,3 +558,60 @@ def test_the_progress_page_follows_the_run_in_the_browser_at_390_px(app, server,
             assert errors == []
         finally:
             browser.close()
+
+
+# -- loops, multi-instances and sub-processes: the CEP ---------------------------------------------
+
+CEP = (ROOT / "processes" / "cep.bpmn").read_text()
+ENTRY_FORM = '<spiffworkflow:property name="formJsonSchemaFilename" value="cep_entree_formation.schema.json"/>'
+
+
+def test_cep_journeys_inside_loops_and_parallel_requests_move_and_end_on_the_new_version(ctx, versions):
+    """A CEP waiting for a funder's decision (a parallel request inside the funding loop) and one at
+    its second counselling session (a loop task) move when only the training entry step changed; the
+    first then revises its plan and ends on the new version, whose entry step is due in 5 working days."""
+    from cep_steps import ADVISER as SOPHIE
+    from cep_steps import decide, level1, level2, open_cep, plan, request_tasks, submit_all, validate_project
+    from test_orientation import do
+    funding = open_cep()
+    level1(funding, suite="validation")
+    validate_project(funding)
+    plan(funding, {"cpf": "3200", "transitions_pro": "5200"})
+    submit_all(funding)
+    decide(funding, "CPF", "accorde")
+    session = open_cep()
+    level1(session)
+    level2(session, suite="poursuivre")
+    rows = {j.id: open_rows(j.id) for j in (funding, session)}
+    assert [r[3] for r in rows[session.id]] == ["Accompagnement personnalisé (niveau 2) n°2"]
+    xml = CEP.replace(ENTRY_FORM, ENTRY_FORM + '<spiffworkflow:property name="dueInWorkingDays" value="5"/>')
+    assert xml != CEP
+    pilote = get_user(PILOTE)
+    save_draft(pilote, "cep", "bpmn", "cep.bpmn", xml)
+    publish_draft(pilote, "cep", "bpmn", "Échéance de l'entrée en formation")
+    db.session.commit()
+
+    assert migration_q.preview("cep", 1, 2)["movable"] == 2
+    migration = migration_ops.start_migration(pilote, "cep", 1, 2)
+    db.session.commit()
+    migration_ops.run_batch(migration.id)
+    db.session.expire_all()
+    assert (db.session.get(JourneyMigration, migration.id).moved, version_of(funding.id), version_of(session.id)) == (2, 2, 2)
+    assert {j: open_rows(j) for j in rows} == rows  # same tasks, titles (n°2) and deadlines
+
+    funding = db.session.get(Journey, funding.id)
+    decide(funding, "Transitions", "partiel", "4 000")
+    plan(funding, {"cpf": "3200", "transitions_pro": "4000", "abondement_region": "1200"})
+    assert list(request_tasks(funding, "preparer_demande")) == ["Région Centre-Val de Loire"]
+    submit_all(funding)
+    decide(funding, "Région", "accorde")
+    entry = the_task(funding, "confirmer_entree")
+    assert entry.due_at == add_working_days(entry.created_at, 5)
+    do(SOPHIE, entry, {"entree": "confirmee", "date_entree": clock.now().date().isoformat()})
+    db.session.expire_all()
+    funding = db.session.get(Journey, funding.id)
+    assert (funding.status, funding.end_event) == ("terminee", "fin_entree_formation")
+
+    session = db.session.get(Journey, session.id)
+    level2(session)
+    assert the_task(session, "valider_projet").title == "Valider le projet"
