@@ -40,6 +40,11 @@ def _preview(client, token, schema, ui=""):
     return client.post(PREVIEW, json={"schema": schema, "ui": ui}, headers={"X-CSRFToken": token})
 
 
+def _text(response) -> str:
+    """The page's text as people read it (entities decoded, non-breaking spaces as spaces)."""
+    return html.unescape(response.get_data(as_text=True)).replace("\xa0", " ")
+
+
 def _field_ids(page: str) -> list[str]:
     return re.findall(r'id="champ-([a-z0-9_]+)"', page)
 
@@ -78,7 +83,7 @@ def test_the_preview_draws_the_fields_the_task_page_draws(app):
 
 def test_the_editor_lists_the_forms_with_their_steps_and_opens_one(app):
     client, _token = _pilote(app)
-    page = html.unescape(client.get("/pilotage/parcours/accueil/formulaires").get_data(as_text=True)).replace("\xa0", " ")
+    page = _text(client.get("/pilotage/parcours/accueil/formulaires"))
     assert "accueil_personne.schema.json" in page and "« Accueillir la personne »" in page
     assert "accueil_analyse.schema.json" in page and "« Analyser la demande »" in page
     page = html.unescape(client.get(EDITOR).get_data(as_text=True))
@@ -104,7 +109,8 @@ def test_the_editor_lists_the_forms_with_their_steps_and_opens_one(app):
     ('{"type": "object", "properties": {"a": {"type": "string", "pattern": "(a+)+$"}}}', "« pattern »"),
     ('{"type": "object", "properties": {"a": {"type": "string", "format": "email"}}}', "format « date »"),
     ('{"type": "object", "properties": {"a": {"type": "string", "x-check": "magie"}}}', "« x-check » inconnu"),
-    ('{"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}}}}', "a besoin de ses choix"),
+    ('{"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}}}}',
+     "a besoin de ses choix"),
     ('{"type": "object", "properties": {"_a": {"type": "string"}}}', "nom de champ invalide"),
     ('{"type": "object", "properties": {"a": {"type": "string", "enum": ["x"], "x-enumNames": ["X", "Y"]}}}',
      "autant de libellés"),
@@ -126,7 +132,8 @@ def test_a_schema_the_renderer_cannot_take_is_refused_in_french_with_422(app, sc
 def test_the_ui_schema_size_and_field_count_are_capped(app):
     client, token = _pilote(app)
     schema, _ui = _texts(PERSONNE)
-    for ui, expected in (('{"ui:order": ["inconnu"]}', "ui:order"), ('{"prenom": {"ui:widget": "slider"}}', "ui:widget"),
+    for ui, expected in (('{"ui:order": ["inconnu"]}', "ui:order"),
+                         ('{"prenom": {"ui:widget": "slider"}}', "ui:widget"),
                          ('{"ui:order": [}', "Schéma d'affichage : JSON invalide ligne 1, colonne 15")):
         message = html.unescape(_preview(client, token, schema, ui).get_data(as_text=True))
         assert expected in message, message
@@ -212,11 +219,11 @@ def test_an_edited_form_is_published_with_the_next_version_and_running_journeys_
 def test_a_form_created_in_the_studio_can_be_used_by_a_task(app, restore_versions):
     client, token = _pilote(app)
     name = "accueil_verification.schema.json"
+    task_end = ('        </spiffworkflow:properties>\n      </bpmn:extensionElements>\n'
+                '      <bpmn:incoming>flux_accueillir_analyser')
     xml = edited_accueil().replace(
-        '<spiffworkflow:property name="formJsonSchemaFilename" value="accueil_analyse.schema.json" />\n'
-        '        </spiffworkflow:properties>\n      </bpmn:extensionElements>\n      <bpmn:incoming>flux_accueillir_analyser',
-        f'<spiffworkflow:property name="formJsonSchemaFilename" value="{name}" />\n'
-        '        </spiffworkflow:properties>\n      </bpmn:extensionElements>\n      <bpmn:incoming>flux_accueillir_analyser')
+        '<spiffworkflow:property name="formJsonSchemaFilename" value="accueil_analyse.schema.json" />\n' + task_end,
+        f'<spiffworkflow:property name="formJsonSchemaFilename" value="{name}" />\n' + task_end)
     assert name in xml
     answer = client.post("/pilotage/parcours/accueil/brouillon.json", json={"xml": xml}, headers={"X-CSRFToken": token})
     problems = answer.get_json()["problems"]
@@ -225,7 +232,7 @@ def test_a_form_created_in_the_studio_can_be_used_by_a_task(app, restore_version
         "pieces": {"type": "boolean", "title": "Pièces vérifiées"},
         "remarque": {"type": "string", "title": "Remarque", "maxLength": 500}}, "required": ["pieces"],
         "additionalProperties": False}
-    page = html.unescape(client.get(f"/pilotage/parcours/accueil/formulaires/{name}").get_data(as_text=True)).replace("\xa0", " ")
+    page = _text(client.get(f"/pilotage/parcours/accueil/formulaires/{name}"))
     assert "nouveau formulaire" in page and "« Vérifier le dossier »" in page  # the step that waits for it
     assert _save(client, token, name, json.dumps(schema), "").status_code == 303
     with app.app_context():

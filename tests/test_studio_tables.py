@@ -12,6 +12,7 @@ from test_studio_versions import ADVISER, PILOTE, restore_versions  # noqa: F401
 from webapp.extensions import db
 from webapp.models import DefinitionDraft, DefinitionVersion
 from webapp.operations.definitions import check_decision, check_decision_draft
+from webapp.queries.definitions import place_in_table
 from webapp.queries.studio_forms import with_column_titles
 from webapp.workflow import DefinitionError
 
@@ -34,7 +35,8 @@ def _pilote(app):
 
 def _counts(app):
     with app.app_context():
-        return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (DefinitionDraft, DefinitionVersion))
+        return tuple(db.session.scalar(select(func.count()).select_from(m))
+                     for m in (DefinitionDraft, DefinitionVersion))
 
 
 MISTAKES = [
@@ -42,7 +44,8 @@ MISTAKES = [
     ("regle_2_poids", '"quarante"', "« Poids » doit être un nombre entier", "colonne « Poids »"),
     ("regle_3_raison", "", "« Raison » est vide", "colonne « Raison »"),
     ("regle_4_public", '"etudient"', "« Public » : code inconnu « etudient »", "colonne « Public »"),
-    ("regle_1_categories", '"choisir-un-metir" in ?', "« Thématiques » : code inconnu", "colonne « Thématiques »"),
+    ("regle_1_categories", '"choisir-un-metir" in ?', "« Thématiques » : code inconnu",
+     "colonne « Thématiques »"),
     ("regle_5_reseau", '"cio', "Expression invalide", "colonne « Réseau »"),
     ("regle_6_raison", "Apprenti", "doit être un texte entre guillemets", "colonne « Raison »"),
 ]
@@ -55,8 +58,9 @@ def test_each_mistyped_cell_is_located_by_its_id_with_a_french_message(ctx):
     _key, _text, problems = check_decision_draft(xml, "orientation_partenaire")
     found = {p.element_id: p.message for p in problems}
     assert set(found) == {cell_id for cell_id, *_ in MISTAKES}
-    for cell_id, _text, message, _where in MISTAKES:
+    for cell_id, _text, message, where in MISTAKES:
         assert message in found[cell_id], (cell_id, found[cell_id])
+        assert place_in_table(xml, cell_id).endswith(where)  # what the editor's list says
     assert all(p.unfinished for p in problems)
     with pytest.raises(DefinitionError):  # publishing (and `spro process validate`) refuses them all
         check_decision(xml)

@@ -186,7 +186,7 @@ def _branch_problem(branch, names: set) -> str | None:
     (field, rule), = tested.items()
     if field not in names or not isinstance(rule, dict) or set(rule) != {"const"} \
             or not isinstance(rule["const"], (str, int, bool)):
-        return f"« if » : « {str(field)[:60]} » doit être un champ du formulaire comparé à une valeur (« const »)"
+        return f"« if » : « {str(field)[:60]} » doit être un champ du formulaire comparé à une valeur (const)"
     for part in (test, then):
         if "required" in part and not _names_list(part["required"], names):
             return "« required » ne nomme que des champs du formulaire"

@@ -90,7 +90,8 @@ def preview():
     422 with a French message naming the problem when it cannot be rendered."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return render_template("studio/form_preview.html", error="Envoyez un objet JSON {\"schema\": …, \"ui\": …}."), 422
+        return render_template("studio/form_preview.html",
+                               error="Envoyez un objet JSON {\"schema\": …, \"ui\": …}."), 422
     try:
         schema, ui = forms_ops.checked_form(body.get("schema"), body.get("ui") or "")
     except InvalidData as exc:

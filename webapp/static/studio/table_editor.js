@@ -88,11 +88,13 @@
     }).then(function (answer) {
       problems = answer.body.problems || [];
       if (answer.body.saved) {
-        state.textContent = problems.length ? "Brouillon enregistré, avec des problèmes à corriger avant publication."
+        state.textContent = problems.length
+          ? "Brouillon enregistré, avec des problèmes à corriger avant publication."
           : "Brouillon enregistré : aucun problème.";
         source.textContent = "Brouillon de la table.";
       } else {
-        state.textContent = "Rien n'a été enregistré : la table contient ce qui ne peut pas être accepté (voir les problèmes).";
+        state.textContent = "Rien n'a été enregistré : la table contient ce qui ne peut pas être accepté " +
+          "(voir les problèmes).";
       }
       list();
     }).catch(function () {
@@ -115,6 +117,7 @@
       saveButton.addEventListener("click", save);
     })
     .catch(function (error) {
-      state.textContent = "La table n'a pas pu être ouverte dans l'éditeur : " + (error && error.message ? error.message : "erreur inconnue") + ".";
+      var reason = error && error.message ? error.message : "erreur inconnue";
+      state.textContent = "La table n'a pas pu être ouverte dans l'éditeur : " + reason + ".";
     });
 })();
