@@ -32,9 +32,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ORIENTATION = (ROOT / "processes" / "orientation.bpmn").read_text()
 PILOTE, ADVISER = "julien.mercier", "claire.martin"
 CONFIRM_DUE = ('value="orientation_premier_contact.schema.json" /><spiffworkflow:property name="structureFromData" '
-               'value="envoi[&quot;destinataire_id&quot;]" /><spiffworkflow:property name="dueInWorkingDays" value="{}" />')
+               'value="envoi[&quot;destinataire_id&quot;]" />'
+               '<spiffworkflow:property name="dueInWorkingDays" value="{}" />')
 CONFIRM_CHANGED = "attend à « Confirmer le premier contact », modifiée dans la version 2"
 WAIT = 20
+
+
+def acceptance() -> dict:
+    """The receiver's answer « accepter », first appointment today."""
+    return {"reponse": "accepter", "date_premier_rdv": clock.now().date().isoformat()}
 ON_POSTGRES = (os.environ.get("SPRO_TEST_DATABASE_URL") or "").startswith("postgres")
 
 
@@ -69,9 +75,10 @@ def with_a_step_before_the_first_contact() -> str:
             '<bpmn:sequenceFlow id="t_prep" sourceRef="preparer_rdv" targetRef="confirmer_premier_contact" />')
     xml = ORIENTATION.replace(confirm_line, step + "\n" + confirm_line.replace(
         "<bpmn:incoming>t_acc2</bpmn:incoming>", "<bpmn:incoming>t_prep</bpmn:incoming>"))
-    xml = xml.replace('sourceRef="accepter" targetRef="confirmer_premier_contact"', 'sourceRef="accepter" targetRef="preparer_rdv"')
-    xml = xml.replace("<bpmn:flowNodeRef>confirmer_premier_contact</bpmn:flowNodeRef>",
-                      "<bpmn:flowNodeRef>confirmer_premier_contact</bpmn:flowNodeRef><bpmn:flowNodeRef>preparer_rdv</bpmn:flowNodeRef>")
+    xml = xml.replace('sourceRef="accepter" targetRef="confirmer_premier_contact"',
+                      'sourceRef="accepter" targetRef="preparer_rdv"')
+    ref = "<bpmn:flowNodeRef>confirmer_premier_contact</bpmn:flowNodeRef>"
+    xml = xml.replace(ref, ref + "<bpmn:flowNodeRef>preparer_rdv</bpmn:flowNodeRef>")
     assert xml.count("preparer_rdv") == 4
     return xml
 
@@ -172,7 +179,8 @@ def test_a_journey_waiting_where_a_step_was_removed_stays_with_its_reason(ctx, v
     diff = VersionDiff(old.spec_json, new.spec_json)
     removed = diff.obstacle("tentative", "relance_contact", 8)  # 8: waiting
     assert (removed.name, removed.change, removed.waiting) == ("Relance du premier contact", "supprimée", True)
-    assert migration_q.reason_for(removed, 2) == "attend à « Relance du premier contact », supprimée dans la version 2"
+    assert migration_q.reason_for(removed, 2) == \
+        "attend à « Relance du premier contact », supprimée dans la version 2"
     assert diff.obstacle("tentative", "relance_contact", 4) is None  # 4: predicted, not reached
 
 
@@ -215,7 +223,8 @@ def test_a_step_added_after_where_the_journey_waits_comes_after_the_move(ctx, ve
     moved = db.session.get(Journey, journey.id)
     accept(moved)
     step = the_task(moved, "preparer_rdv")
-    assert (step.title, step.structure_id) == ("Préparer le premier rendez-vous", the_task(kept, "confirmer_premier_contact").structure_id)
+    receiver = the_task(kept, "confirmer_premier_contact").structure_id
+    assert (step.title, step.structure_id) == ("Préparer le premier rendez-vous", receiver)
     do("isabelle.roux", step, {"premier_contact": "confirme", "date_premier_contact": clock.now().date().isoformat()})
     confirm(moved)
     db.session.expire_all()
@@ -394,8 +403,7 @@ def test_a_step_taken_while_the_journey_migrates_waits_for_it(app, ctx, versions
     monkeypatch.setattr(journey_ops, "_lock_journey", lock_after_the_migration)
     outcomes = _threads(app, {
         "migration": lambda: migration_ops.run_batch(migration.id),
-        "step": lambda: journey_ops.complete_task(get_user("isabelle.roux"), task_id,
-                                                  {"reponse": "accepter", "date_premier_rdv": clock.now().date().isoformat()}),
+        "step": lambda: journey_ops.complete_task(get_user("isabelle.roux"), task_id, acceptance()),
     })
     db.session.expire_all()
     assert db.session.get(JourneyMigration, migration.id).moved == 1
@@ -431,8 +439,7 @@ def test_a_migration_reaching_a_journey_being_moved_by_a_step_checks_it_again(ap
     monkeypatch.setattr(journey_ops, "save_state", save_then_let_the_migration_in)
     monkeypatch.setattr(migration_ops, "_claim", claim_after_the_step)
     outcomes = _threads(app, {
-        "step": lambda: journey_ops.complete_task(get_user("isabelle.roux"), task_id,
-                                                  {"reponse": "accepter", "date_premier_rdv": clock.now().date().isoformat()}),
+        "step": lambda: journey_ops.complete_task(get_user("isabelle.roux"), task_id, acceptance()),
         "migration": lambda: migration_ops.run_batch(migration.id),
     })
     assert outcomes["step"][0] == "ok", outcomes
@@ -459,7 +466,8 @@ def test_the_screens_preview_start_and_follow_a_run(app, client, versions):
     raw = client.get("/pilotage/parcours/accueil/migration?de=1&a=2").get_data(as_text=True)
     assert not TECHNICAL.findall(_visible_text(raw))
     page = html.unescape(raw)
-    assert "Version 1 → version 2" in page and "2 parcours en attente sur 2" in page.replace("<strong>", "").replace("</strong>", "")
+    assert "Version 1 → version 2" in page
+    assert "2 parcours en attente sur 2" in page.replace("<strong>", "").replace("</strong>", "")
     assert f"n°{ids[0]}" in page and "Lancer la migration" in page
     token = csrf_from(page)
     answer = client.post("/pilotage/parcours/accueil/migration", data={"csrf_token": token, "de": "1", "a": "2"})
@@ -489,8 +497,8 @@ def test_a_second_start_from_the_screen_says_one_is_running(app, client, version
     login(client, PILOTE)
     page = client.get("/pilotage/parcours/accueil/migration?de=1&a=2").get_data(as_text=True)
     assert "suivre la migration" in page and "Lancer la migration" not in page
-    answer = client.post("/pilotage/parcours/accueil/migration", data={"csrf_token": csrf_from(page), "de": "1", "a": "2"},
-                         follow_redirects=True)
+    answer = client.post("/pilotage/parcours/accueil/migration",
+                         data={"csrf_token": csrf_from(page), "de": "1", "a": "2"}, follow_redirects=True)
     assert "déjà en cours" in html.unescape(answer.get_data(as_text=True))
     with app.app_context():
         assert len(db.session.scalars(select(JourneyMigration)).all()) == 1
@@ -596,7 +604,8 @@ def test_cep_journeys_inside_loops_and_parallel_requests_move_and_end_on_the_new
     db.session.commit()
     migration_ops.run_batch(migration.id)
     db.session.expire_all()
-    assert (db.session.get(JourneyMigration, migration.id).moved, version_of(funding.id), version_of(session.id)) == (2, 2, 2)
+    assert db.session.get(JourneyMigration, migration.id).moved == 2
+    assert (version_of(funding.id), version_of(session.id)) == (2, 2)
     assert {j: open_rows(j) for j in rows} == rows  # same tasks, titles (n°2) and deadlines
 
     funding = db.session.get(Journey, funding.id)

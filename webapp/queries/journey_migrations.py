@@ -63,8 +63,8 @@ def migration_versions(key: str, from_number=None, to_number=None) -> tuple[Defi
     if target is None:
         raise NotFound(f"La version {to_number} de ce parcours n'existe pas.")
     if from_number is None and target.version == 1:
-        raise InvalidData("Ce parcours n'a qu'une version : il n'y a pas de version plus récente vers laquelle migrer.",
-                          fields={"a": "Version plus récente attendue."})
+        raise InvalidData("Ce parcours n'a qu'une version : il n'y a pas de version plus récente "
+                          "vers laquelle migrer.", fields={"a": "Version plus récente attendue."})
     if from_number is None:
         older = [n for n in waiting_by_version(key) if n < target.version]
         from_number = older[-1] if older else target.version - 1

@@ -38,8 +38,8 @@ def start(key):
 def progress(key, migration_id):
     migration = migration_q.migration_of(key, migration_id)
     source, target = migration_q.version_numbers(migration)
-    return render_template("studio/migration.html", key=key, title=migration_q.journey_title(key), migration=migration, source=source,
-                           target=target, state=migration_q.status(migration))
+    return render_template("studio/migration.html", key=key, title=migration_q.journey_title(key),
+                           migration=migration, source=source, target=target, state=migration_q.status(migration))
 
 
 @bp.get("/parcours/<key>/migration/<int:migration_id>.json")
