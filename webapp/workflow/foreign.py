@@ -47,8 +47,6 @@ _IMPLEMENTATION = {"class", "expression", "delegateExpression", "type", "taskDef
                    "decisionRef", "calledDecision"}
 _MAPPINGS = {"inputOutput", "ioMapping", "in", "out", "field"}
 _LISTENERS = {"executionListener", "taskListener", "executionListeners", "taskListeners"}
-_TASKS = {"userTask", "serviceTask", "sendTask", "businessRuleTask", "callActivity", "task", "manualTask",
-          "receiveTask", "scriptTask"}
 _JUEL = re.compile(r"\s*[$#]\{(.*)\}\s*", re.DOTALL)
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|&&|\|\||!=|==|<=|>=|!|=|[A-Za-z_]\w*|\s+|.',
                     re.DOTALL)
@@ -113,30 +111,19 @@ def rewrite_expression(text: str) -> str | None:
         body, words, equals = text[1:], _FEEL_WORDS, "=="  # FEEL compares with a single « = »
     else:
         return None
-    out = []
+    operators = {"&&": "and", "||": "or", "!": "not", "=": equals}
+    out, gap = [], False
     for token in _TOKEN.findall(body):
-        if token[0] in "\"'":
-            out.append(token)
-        elif token.isspace():
+        if token.isspace():
+            gap = True
+            continue
+        word = token if token[0] in "\"'" else operators.get(token) or words.get(token, token)
+        spaced = word in ("and", "or", "not", "==") and token != "=="
+        if out and (gap or spaced or out[-1] in ("and", "or", "not")):
             out.append(" ")
-        elif token == "&&":
-            out.append(" and ")
-        elif token == "||":
-            out.append(" or ")
-        elif token == "!":
-            out.append(" not ")
-        elif token == "=":
-            out.append(f" {equals} ")
-        else:
-            out.append(words.get(token, token))
-    rewritten = re.sub(r" {2,}", " ", "".join(out)).strip()  # spaces only collapse outside texts…
-    return rewritten if _same_texts(body, rewritten) else None
-
-
-def _same_texts(before: str, after: str) -> bool:
-    """…which must come out unchanged: the quoted texts of both sides are equal."""
-    quoted = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
-    return quoted.findall(before) == quoted.findall(after)
+        out.append(word)
+        gap = spaced
+    return "".join(out)
 
 
 def _expression_problem(site, owner, file_name):
@@ -286,8 +273,9 @@ def foreign_problems(root, file_name: str | None, roles, lane_of, known_services
 
 def has_foreign(task, names) -> bool:
     """Whether a task carries one of these settings of another engine (attribute or element)."""
-    for attribute in task.attrib:
-        if _ns(attribute) in CAMUNDA_LIKE and _local(attribute) in names:
+    for attribute, value in task.attrib.items():
+        name = _local(attribute)
+        if _ns(attribute) in CAMUNDA_LIKE and name in names and (name != "type" or value == "external"):
             return True
     ext = task.find(f"{{{BPMN}}}extensionElements")
     return ext is not None and any(_ns(el.tag) not in HARMLESS and _local(el.tag) in names for el in ext)
