@@ -12,8 +12,10 @@ from test_browser import SHOTS, _login, browser  # noqa: F401  (fixture)
 from test_orientation import SENDER, do, open_tasks, send, start_referral
 from test_studio_versions import restore_versions  # noqa: F401  (fixture)
 
+from conftest import get_user
 from webapp.extensions import db
 from webapp.models import DefinitionVersion
+from webapp.operations import studio as studio_ops
 from webapp.operations.definitions import available_forms
 from webapp.operations.services import SERVICES
 from webapp.queries.definitions import current_version
@@ -58,14 +60,15 @@ def _extensions(xml: str) -> set:
 def _spec(app, key: str, xml: str) -> str:
     with app.app_context():
         forms = available_forms(app.config["FORMS_DIR"])
-        others = {f"{k}.bpmn": (PROCESSES / f"{k}.bpmn").read_text() for k in ("accueil", "orientation", "cep", "prise_en_charge")
-                  if k != key}
+        others = {f"{k}.bpmn": (PROCESSES / f"{k}.bpmn").read_text()
+                  for k in ("accueil", "orientation", "cep", "prise_en_charge") if k != key}
         return compile_files({**others, f"{key}.bpmn": xml}, known_forms=forms,
                              known_services=set(SERVICES))[key].spec_json
 
 
 @pytest.mark.parametrize("key", ["orientation", "cep"])
-def test_a_diagram_saved_unchanged_keeps_its_meaning_and_extensions(app, server, browser, restore_versions, key):  # noqa: F811
+def test_a_diagram_saved_unchanged_keeps_its_meaning_and_extensions(app, server, browser,  # noqa: F811
+                                                                   restore_versions, key):
     page = _login(browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}), server,
                   "julien.mercier")
     errors = _open_editor(page, server, key)
@@ -82,20 +85,23 @@ def test_a_diagram_saved_unchanged_keeps_its_meaning_and_extensions(app, server,
     assert _spec(app, key, saved) == _spec(app, key, shipped)
 
 
-def test_the_process_owner_changes_a_delay_adds_a_step_and_publishes(app, server, browser, restore_versions):  # noqa: F811
+def test_the_process_owner_changes_a_delay_adds_a_step_and_publishes(app, server, browser,  # noqa: F811
+                                                                    restore_versions):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         before = {key: current_version(key).version for key in ("orientation", "accueil")}
     page = _login(browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}), server,
                   "julien.mercier")
     errors = _open_editor(page, server, "orientation")
-    assert page.locator("#editeur-source").inner_text() == f"Ouvert depuis la version {before['orientation']} (aucun brouillon)."
+    assert page.locator("#editeur-source").inner_text() == \
+        f"Ouvert depuis la version {before['orientation']} (aucun brouillon)."
 
     # The escalation timer: its delay is the parameter of the step that sends the referral
     page.locator('.djs-shape[data-element-id="escalade"]').click()
     delay = page.get_by_label("Délai (jours ouvrés)")
     assert delay.input_value() == "10"
-    assert "Fixé par l'étape « Envoyer l'orientation » (paramètre jours_escalade)" in page.locator("#editeur-panneau").inner_text()
+    panel = page.locator("#editeur-panneau")
+    assert "Fixé par l'étape « Envoyer l'orientation » (paramètre jours_escalade)" in panel.inner_text()
     page.locator("summary", has_text="Avancé").click()
     assert page.locator("#prop-minuteur-expression").input_value() == 'envoi["escalade"]'
     delay.fill("8")
@@ -166,7 +172,8 @@ def test_the_process_owner_changes_a_delay_adds_a_step_and_publishes(app, server
         assert db.session.get(DefinitionVersion, journey.definition_version_id).id == accueil.id
         [step] = open_tasks(journey)
         assert (step.bpmn_id, step.title) == (new_id, "Vérifier la demande d'orientation")
-        do(SENDER, step, {"donnees_partagees": ["situation"], "personne_informee": True, "mode_information": "entretien"})
+        do(SENDER, step, {"donnees_partagees": ["situation"], "personne_informee": True,
+                          "mode_information": "entretien"})
         referral = send(journey)
         assert referral.escalate_at == add_working_days(referral.sent_at, 8)
         assert referral.remind_at == add_working_days(referral.sent_at, app.config["REFERRAL_REMINDER_DAYS"])
@@ -174,8 +181,8 @@ def test_the_process_owner_changes_a_delay_adds_a_step_and_publishes(app, server
 
 def _select(page, element_id: str):
     """Select a diagram element (through the modeler: what is under test here is the panel)."""
-    page.evaluate("(id) => { const m = window.sproEditor; m.get('selection').select(m.get('elementRegistry').get(id)); }",
-                  element_id)
+    page.evaluate("(id) => { const m = window.sproEditor;"
+                  " m.get('selection').select(m.get('elementRegistry').get(id)); }", element_id)
     assert page.locator(".panneau-type code").inner_text() == element_id
 
 
@@ -214,7 +221,8 @@ def test_the_panel_edits_what_the_engine_reads_and_a_refused_file_stores_nothing
 
     _select(page, "operateur_cep")
     operation = page.get_by_label("Opération")
-    assert operation.locator("option:checked").inner_text() == "Savoir si la structure est opératrice CEP (cep.operateur)"
+    assert operation.locator("option:checked").inner_text() == \
+        "Savoir si la structure est opératrice CEP (cep.operateur)"
     page.get_by_label("Nouveau paramètre").fill("essai")
     page.get_by_role("button", name="Ajouter le paramètre").click()
     _change(page, "essai", '"valeur"', exact=True)
@@ -226,7 +234,8 @@ def test_the_panel_edits_what_the_engine_reads_and_a_refused_file_stores_nothing
     with app.app_context():
         root = etree.fromstring(draft_of("accueil", "bpmn").xml.encode())
     assert root.find(f".//{BPMN}lane[@id='lane_conseiller']").get("name") == "conseiller_cep"
-    props = {p.get("name"): p.get("value") for p in root.iterfind(f".//{BPMN}userTask[@id='analyser_demande']//{SPIFF}property")}
+    props = {p.get("name"): p.get("value")
+             for p in root.iterfind(f".//{BPMN}userTask[@id='analyser_demande']//{SPIFF}property")}
     assert props == {"formJsonSchemaFilename": "accueil_analyse.schema.json", "dueInWorkingDays": "3",
                      "structureFromData": "structure_choisie"}
     assert root.find(f".//{BPMN}callActivity[@id='appel_prise_en_charge']").get("calledElement") == "orientation"
@@ -255,7 +264,32 @@ def test_a_cep_reminder_shows_the_delay_of_the_step_that_dates_it(server, browse
     _open_editor(page, server, "cep")
     _select(page, "relance_financeur")
     assert page.get_by_label("Délai (jours ouvrés)").input_value() == "15"
-    assert "Fixé par l'étape « Enregistrer le dépôt » (paramètre jours_relance)" in page.locator("#editeur-panneau").inner_text()
+    panel = page.locator("#editeur-panneau")
+    assert "Fixé par l'étape « Enregistrer le dépôt » (paramètre jours_relance)" in panel.inner_text()
     _select(page, "relance_depot")  # sollicitation["relance"]: an item of a multi-instance, no step sets it by name
     assert page.get_by_label("Délai (jours ouvrés)").count() == 0
     assert page.get_by_label("Expression").input_value() == 'sollicitation["relance"]'
+
+
+def test_extensions_the_editor_cannot_keep_are_announced_before_saving(app, server, browser,  # noqa: F811
+                                                                      restore_versions):
+    extra = ("<spiffworkflow:instructionsForEndUser>Lire la fiche d'accueil</spiffworkflow:instructionsForEndUser>"
+             '<spiffworkflow:inconnu niveau="1" />')
+    shipped = (PROCESSES / "accueil.bpmn").read_text()
+    with app.app_context():
+        studio_ops.save_draft(get_user("julien.mercier"), "accueil", "bpmn", "accueil.bpmn",
+                              shipped.replace("<spiffworkflow:properties>", extra + "<spiffworkflow:properties>", 1))
+        db.session.commit()
+    page = _login(browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}), server,
+                  "julien.mercier")
+    _open_editor(page, server, "accueil")
+    warning = page.locator("#editeur-perdus")
+    assert warning.is_visible()
+    assert "l'éditeur ne sait pas garder cet élément du fichier, il serait perdu à l'enregistrement : " \
+           "<spiffworkflow:inconnu> (ligne" in warning.inner_text()
+    _save(page, "aucun problème")
+    with app.app_context():
+        saved = draft_of("accueil", "bpmn").xml
+    assert "<spiffworkflow:instructionsForEndUser>Lire la fiche d'accueil" \
+           "</spiffworkflow:instructionsForEndUser>" in saved
+    assert "inconnu" not in saved

@@ -39,6 +39,20 @@
     });
   }
 
+  /* What the modeler could not read is not written back: say so before the process owner saves. */
+  function warnAboutDroppedContent(warnings) {
+    var dropped = (warnings || []).map(function (w) {
+      var match = /unparsable content <([^>]+)>[\s\S]*?line: (\d+)/.exec(w.message || "");
+      return match ? "<" + match[1] + "> (ligne " + match[2] + ")" : null;
+    }).filter(Boolean);
+    if (!dropped.length) return;
+    var box = document.getElementById("editeur-perdus");
+    box.textContent = "Attention : l'éditeur ne sait pas garder " + (dropped.length > 1 ? "ces éléments" : "cet élément") +
+      " du fichier, " + (dropped.length > 1 ? "ils seraient perdus" : "il serait perdu") + " à l'enregistrement : " +
+      dropped.join(", ") + ". Pour les garder, modifiez le fichier hors de l'éditeur et importez-le depuis la page du parcours.";
+    box.hidden = false;
+  }
+
   // -- problems on the diagram -------------------------------------------------------------------
 
   var marked = [];
@@ -158,6 +172,7 @@
     var diagram = loaded[0], catalogue = loaded[1];
     return modeler.importXML(diagram.xml).then(function (result) {
       keepUnresolvedReferences(result.warnings);
+      warnAboutDroppedContent(result.warnings);
       modeler.get("canvas").zoom("fit-viewport");
       new window.SproProperties.Panel(modeler, document.getElementById("editeur-panneau"), catalogue,
         { formEditorUrl: root.dataset.formEditorUrl });

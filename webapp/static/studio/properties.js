@@ -19,7 +19,12 @@
       { name: "Parameter", superClass: ["Element"],
         properties: [{ name: "id", type: "String", isAttr: true }, { name: "type", type: "String", isAttr: true },
                      { name: "value", type: "String", isAttr: true }] }
-    ]
+    ].concat(["InstructionsForEndUser", "PreScript", "PostScript", "CalledDecisionId", "MessageVariable",
+              "MessagePayload", "SignalPayload", "AllowGuest", "GuestConfirmation"].map(function (name) {
+      // Other SpiffWorkflow elements hold a text: kept as they are (the server judges them).
+      return { name: name, superClass: ["Element"], meta: { allowedIn: ["*"] },
+               properties: [{ name: "text", type: "String", isBody: true }] };
+    }))
   };
   var TIMER_KINDS = [["timeDate", "Date"], ["timeDuration", "Durée"], ["timeCycle", "Cycle"]];
   var KIND_NAMES = {
