@@ -57,14 +57,29 @@ def form_steps(xml: str) -> dict[str, list[str]]:
     return found
 
 
+def _form_title(name: str, pool: dict) -> str | None:
+    """The title a form gives itself, from the studio's forms or the forms folder."""
+    schema = (pool.get(name) or {}).get("schema")
+    if schema is None:
+        path = Path(current_app.config["FORMS_DIR"]) / name
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, ValueError):
+            schema = {}
+    title = schema.get("title") if isinstance(schema, dict) else None
+    return title if isinstance(title, str) and title.strip() else None
+
+
 def forms_of_journey(key: str) -> dict:
-    """The journey's title, whether a draft is read, and its forms: [{name, steps, edited}]."""
+    """The journey's title, whether a draft is read, and its forms: [{name, title, steps, edited}]."""
     current, draft = _journey(key)
     steps = form_steps(draft.xml if draft else current.bpmn_xml)
     edited = set((draft.forms or {}) if draft else ())
+    pool = {**journey_forms(key), **(current.forms or {}), **((draft.forms or {}) if draft else {})}
     names = sorted(set(steps) | edited)
     return {"title": current.name, "from_draft": draft is not None, "version": current.version,
-            "forms": [{"name": n, "steps": steps.get(n, []), "edited": n in edited} for n in names]}
+            "forms": [{"name": n, "title": _form_title(n, pool), "steps": steps.get(n, []), "edited": n in edited}
+                      for n in names]}
 
 
 def _pretty(value: dict) -> str:

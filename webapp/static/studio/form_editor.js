@@ -68,7 +68,13 @@
     timer = window.setTimeout(function () { listFields(); refresh(); }, 400);
   }
 
-  schemaBox.addEventListener("input", later);
-  uiBox.addEventListener("input", later);
+  var changed = false;  // typed and not saved yet: leaving the page asks first
+  function edited() { changed = true; later(); }
+  schemaBox.addEventListener("input", edited);
+  uiBox.addEventListener("input", edited);
+  form.addEventListener("submit", function () { changed = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (changed) { event.preventDefault(); event.returnValue = ""; }
+  });
   listFields();
 })();

@@ -9,6 +9,7 @@
   var saveButton = document.getElementById("te-enregistrer");
   var container = document.getElementById("te-table");
   var problems = [];
+  var changed = false;  // edited and not saved yet: leaving the page asks first
   var french = { additionalModules: [window.SproDmnFrench] };  // dmn-js reads them per view, not from `common`
   var modeler = new window.DmnJS({
     container: container,
@@ -64,7 +65,10 @@
   function follow() {  // dmn-js redraws cells as they are edited: marks are put back after each change
     var viewer = modeler.getActiveViewer();
     if (viewer) {
-      viewer.get("eventBus").on("elements.changed", function () { window.requestAnimationFrame(mark); });
+      viewer.get("eventBus").on("elements.changed", function () {
+        changed = true;
+        window.requestAnimationFrame(mark);
+      });
     }
   }
 
@@ -88,6 +92,7 @@
     }).then(function (answer) {
       problems = answer.body.problems || [];
       if (answer.body.saved) {
+        changed = false;
         state.textContent = problems.length
           ? "Brouillon enregistré, avec des problèmes à corriger avant publication."
           : "Brouillon enregistré : aucun problème.";
@@ -101,6 +106,10 @@
       state.textContent = "L'enregistrement a échoué : vérifiez la connexion et réessayez.";
     }).then(function () { saveButton.disabled = false; });
   }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (changed) { event.preventDefault(); event.returnValue = ""; }
+  });
 
   fetch(root.getAttribute("data-table-url"), { credentials: "same-origin" })
     .then(function (response) { return response.json(); })
