@@ -215,6 +215,14 @@ def chromium():
         browser.close()
 
 
+def _checked(page):
+    """No axe-core violation and no sideways scrolling (as tests/test_browser.py checks the catalogue)."""
+    from test_browser import _OVERFLOW, _RUN_AXE, _axe_source
+    page.evaluate(_axe_source())
+    assert page.evaluate(_RUN_AXE) == []
+    assert page.evaluate(_OVERFLOW) is None
+
+
 def _signed_in(browser, server, width):
     page = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900}).new_page()
     problems = []
@@ -242,6 +250,7 @@ def test_the_map_and_the_differences_are_drawn(app, server, chromium, now, resto
         assert flow.inner_text() == "7"
         assert page.locator('.djs-overlays[data-container-id="flux_reponse_orientation"] .map-flow').inner_text() == "?"
         assert not [p for p in problems if "Content Security Policy" in p], problems
+        _checked(page)
         page.screenshot(path=str(SHOTS / f"carte-{width}.png"), full_page=True)
         page.locator("#carte").screenshot(path=str(SHOTS / f"carte-diagramme-{width}.png"))
         page.locator(".map-steps").screenshot(path=str(SHOTS / f"carte-etapes-{width}.png"))
@@ -264,5 +273,6 @@ def test_the_map_and_the_differences_are_drawn(app, server, chromium, now, resto
         assert "« Vérifier le dossier »" in page.locator('[data-undrawn-for="after"]').inner_text()
         assert page.locator('[data-undrawn-for="before"]').is_hidden()
         assert not [p for p in problems if "Content Security Policy" in p], problems
+        _checked(page)
         page.screenshot(path=str(SHOTS / f"comparer-{width}.png"), full_page=True)
         page.context.close()
