@@ -3,29 +3,6 @@
 (function () {
   "use strict";
 
-  // The SpiffWorkflow extension elements our diagrams use, so the modeler keeps and edits them.
-  var SPIFF_DESCRIPTOR = {
-    name: "SpiffWorkflow", uri: "http://spiffworkflow.org/bpmn/schema/1.0/core", prefix: "spiffworkflow",
-    xml: { tagAlias: "lowerCase" },
-    types: [
-      { name: "Properties", superClass: ["Element"], meta: { allowedIn: ["*"] },
-        properties: [{ name: "values", type: "Property", isMany: true }] },
-      { name: "Property", superClass: ["Element"],
-        properties: [{ name: "name", type: "String", isAttr: true }, { name: "value", type: "String", isAttr: true }] },
-      { name: "ServiceTaskOperator", superClass: ["Element"], meta: { allowedIn: ["bpmn:ServiceTask"] },
-        properties: [{ name: "id", type: "String", isAttr: true }, { name: "resultVariable", type: "String", isAttr: true },
-                     { name: "parameterList", type: "Parameters" }] },
-      { name: "Parameters", superClass: ["Element"], properties: [{ name: "values", type: "Parameter", isMany: true }] },
-      { name: "Parameter", superClass: ["Element"],
-        properties: [{ name: "id", type: "String", isAttr: true }, { name: "type", type: "String", isAttr: true },
-                     { name: "value", type: "String", isAttr: true }] }
-    ].concat(["InstructionsForEndUser", "PreScript", "PostScript", "CalledDecisionId", "MessageVariable",
-              "MessagePayload", "SignalPayload", "AllowGuest", "GuestConfirmation"].map(function (name) {
-      // Other SpiffWorkflow elements hold a text: kept as they are (the server judges them).
-      return { name: name, superClass: ["Element"], meta: { allowedIn: ["*"] },
-               properties: [{ name: "text", type: "String", isBody: true }] };
-    }))
-  };
   var TIMER_KINDS = [["timeDate", "Date"], ["timeDuration", "Durée"], ["timeCycle", "Cycle"]];
   var KIND_NAMES = {
     "bpmn:UserTask": "Tâche", "bpmn:ServiceTask": "Tâche de service", "bpmn:Task": "Tâche (type à préciser)",
@@ -393,5 +370,5 @@
     }), "Expression sur les données du parcours, ex. reponse == \"refuser\".");
   };
 
-  window.SproProperties = { descriptor: SPIFF_DESCRIPTOR, Panel: Panel };
+  window.SproProperties = { Panel: Panel };
 })();
