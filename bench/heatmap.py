@@ -124,11 +124,10 @@ def args_of(case: dict) -> dict:
 
 def time_figures(args: dict, runs: int) -> tuple[float, float, dict]:
     from webapp.extensions import db
-    from webapp.queries.heatmap import diagram_figures, map_request
-    from webapp.queries.studio import definition_versions
+    from webapp.queries.heatmap import diagram_figures, map_request, map_versions
 
     def once():
-        asked = map_request(definition_versions("accueil", "bpmn"), args)
+        asked = map_request(map_versions("accueil"), args)
         return diagram_figures("accueil", asked["shown"], asked["version_id"], asked["since"], asked["until"])
     once()  # warm the caches
     times = []
@@ -169,15 +168,14 @@ def explain_all(app, args: dict) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of each statement carte.json runs for `args`."""
     from sqlalchemy import event
     from webapp.extensions import db
-    from webapp.queries.heatmap import diagram_figures, map_request
-    from webapp.queries.studio import definition_versions
+    from webapp.queries.heatmap import diagram_figures, map_request, map_versions
     seen = []
 
     def listener(_conn, _cursor, statement, parameters, *_rest):
         seen.append((statement, parameters))
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        asked = map_request(definition_versions("accueil", "bpmn"), args)
+        asked = map_request(map_versions("accueil"), args)
         diagram_figures("accueil", asked["shown"], asked["version_id"], asked["since"], asked["until"])
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)

@@ -15,7 +15,7 @@ from test_studio_versions import edited_accueil, restore_versions  # noqa: F401 
 from webapp.extensions import db
 from webapp.operations import studio as studio_ops
 from webapp.queries.definitions import current_version
-from webapp.queries.heatmap import diagram_figures, map_request
+from webapp.queries.heatmap import diagram_figures, map_request, map_versions
 from webapp.queries.studio import definition_versions
 
 MAP = "/pilotage/parcours/accueil/carte"
@@ -44,7 +44,7 @@ def build_map(now):
 
 
 def figures(args: dict) -> dict:
-    asked = map_request(definition_versions("accueil", "bpmn"), args)
+    asked = map_request(map_versions("accueil"), args)
     assert asked["errors"] == []
     return diagram_figures("accueil", asked["shown"], asked["version_id"], asked["since"], asked["until"])
 

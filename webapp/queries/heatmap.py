@@ -9,12 +9,15 @@ ids are assumed unique across a journey and the processes it calls (true of the 
 The workflow states are never read: a constant number of statements whatever the number of journeys.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.orm import defer
 
 from .. import clock
+from ..errors import NotFound
 from ..extensions import db
 from ..models import DefinitionVersion, HumanTask, Journey
 from ..workflow.xml import parse_xml
@@ -110,15 +113,21 @@ def french_duration(delta: timedelta | None) -> str:
     return f"{minutes} min" if minutes else "moins d'une minute"
 
 
+@lru_cache(maxsize=64)
+def _names_in(xml: str) -> dict[str, str]:
+    """element_names of a diagram, parsed once per content (published versions never change); do not mutate."""
+    return element_names(xml)
+
+
 def element_titles(version: DefinitionVersion) -> dict[str, str]:
     """{element id: name} of a version's diagram, then of the current versions of the processes it may call."""
-    others = db.session.scalars(select(DefinitionVersion).where(
+    others = db.session.execute(select(DefinitionVersion.name, DefinitionVersion.bpmn_xml).where(
         DefinitionVersion.kind == "bpmn", DefinitionVersion.is_current.is_(True),
         DefinitionVersion.process_key != version.process_key))
     titles = {}
-    for other in others:
-        titles.update({i: f"{name} (dans « {other.name} »)" for i, name in element_names(other.bpmn_xml).items()})
-    titles.update(element_names(version.bpmn_xml))
+    for name_of_other, xml in others:
+        titles.update({i: f"{name} (dans « {name_of_other} »)" for i, name in _names_in(xml).items()})
+    titles.update(_names_in(version.bpmn_xml))
     return titles
 
 
@@ -160,7 +169,7 @@ MEASURES = {"entered": "entrées dans « {} »", "left": "sorties de « {} » (�
             "ended": "parcours terminés sur « {} »"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class DiagramShape:
     """What a version's diagram says about its flows, as far as the task index can follow them."""
     flows: list[dict]  # {id, name, source, target}
@@ -170,8 +179,9 @@ class DiagramShape:
     names: dict[str, str]
 
 
+@lru_cache(maxsize=64)
 def diagram_shape(xml: str, process_key: str) -> DiagramShape:
-    """Flows, user tasks and end events of a BPMN file, read with the hardened parser."""
+    """Flows, user tasks and end events of a BPMN file, read with the hardened parser (once per content)."""
     root = parse_xml(xml)
     processes = list(root.iter(f"{{{BPMN}}}process"))
     top = next((p for p in processes if p.get("id") == process_key), processes[0] if processes else None)
@@ -281,6 +291,17 @@ def diagram_figures(process_key: str, shown: DefinitionVersion, version_id: int 
     for flow in flows:
         flow["level"] = level(flow["passed"], flow_scale)
     return {"steps": steps, "flows": flows, "step_scale": step_scale, "flow_scale": flow_scale}
+
+
+def map_versions(process_key: str) -> list[DefinitionVersion]:
+    """A journey's versions, newest first, without their compiled specs and forms (the map never reads them)."""
+    versions = db.session.scalars(select(DefinitionVersion).options(
+        defer(DefinitionVersion.spec_json), defer(DefinitionVersion.forms), defer(DefinitionVersion.bpmn_xml))
+        .where(DefinitionVersion.process_key == process_key, DefinitionVersion.kind == "bpmn")
+        .order_by(DefinitionVersion.version.desc())).all()
+    if not versions:
+        raise NotFound("Parcours introuvable.")
+    return versions
 
 
 def _day(raw: str, label: str, errors: list[str]) -> date | None:

@@ -13,7 +13,7 @@ bp.before_request(pilote_only)
 
 
 def _figures(key: str):
-    versions = studio_q.definition_versions(key, "bpmn")
+    versions = heatmap_q.map_versions(key)
     asked = heatmap_q.map_request(versions, request.args)
     figures = heatmap_q.diagram_figures(key, asked["shown"], asked["version_id"], asked["since"], asked["until"])
     return versions, asked, figures
