@@ -270,3 +270,24 @@ def test_the_preview_answers_any_body_without_a_server_error(app, signed_in_pilo
     assert response.status_code in (200, 422)
     if response.status_code == 422:
         assert "Aperçu impossible" in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_form_edited_in_a_called_journey_reaches_the_journeys_that_call_it(app, restore_versions):
+    """The referral's steps run inside the reception's journey, which stores their forms: publishing
+    the referral with an edited form gives the reception a version of its own with that form."""
+    client, token = _pilote(app)
+    name = "orientation_choix.schema.json"
+    schema, ui = _texts(name)
+    edited = schema.replace('"title": "Motif de l\'orientation"',
+                            '"title": "Motif de l\'orientation (pour le partenaire)"')
+    assert edited != schema
+    with app.app_context():
+        reception_before = current_version("accueil").version
+    assert _save(client, token, name, edited, ui, key="orientation").status_code == 303
+    assert "publiée" in _publish(client, "Motif plus explicite", key="orientation")
+    with app.app_context():
+        for key in ("orientation", "accueil", "prise_en_charge"):
+            title = current_version(key).forms[name]["schema"]["properties"]["motif"]["title"]
+            assert title == "Motif de l'orientation (pour le partenaire)", key
+        assert current_version("accueil").version == reception_before + 1
+        assert current_version("accueil").forms[PERSONNE]["schema"] == json.loads(_texts(PERSONNE)[0])
