@@ -350,6 +350,20 @@ def test_a_failure_on_one_journey_rolls_back_that_journey_only(ctx, versions, mo
     assert [version_of(j.id) for j in journeys] == [2, 1, 2]
 
 
+def test_one_pass_of_the_worker_runs_a_batch_of_the_pending_migration(app, ctx, versions):
+    from webapp.cli import main
+    journeys = [waiting_for_answer().id for _ in range(2)]
+    publish_orientation(confirmation_due_in(8))
+    migration_id = migration_ops.start_migration(get_user(PILOTE), "accueil", 1, 2).id
+    db.session.commit()
+    result = app.test_cli_runner().invoke(main, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    migration = db.session.get(JourneyMigration, migration_id)
+    assert (migration.status, migration.moved) == ("terminee", 2)
+    assert [version_of(j) for j in journeys] == [2, 2]
+
+
 # -- a step and the migration at once ---------------------------------------------------------
 
 def _threads(app, actions: dict) -> dict:
