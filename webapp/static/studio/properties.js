@@ -191,8 +191,8 @@
 
   Panel.prototype.taskTypeField = function (element) {
     var self = this;
-    var choices = [["bpmn:UserTask", "Tâche utilisateur (une personne remplit un formulaire)"],
-                   ["bpmn:ServiceTask", "Tâche de service (une opération de l'application)"]];
+    var choices = [["bpmn:UserTask", "Tâche utilisateur (formulaire)"],
+                   ["bpmn:ServiceTask", "Tâche de service (opération)"]];
     if (element.businessObject.$type === "bpmn:Task") choices.unshift(["bpmn:Task", "— Type à préciser —"]);
     this.field("Type d'étape", this.select("type-etape", choices, element.businessObject.$type, function (value) {
       if (value === "bpmn:Task") return;
