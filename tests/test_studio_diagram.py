@@ -151,6 +151,9 @@ def test_bad_parameters_are_said_and_replaced_by_defaults(ctx, now):
     assert asked["version"] == current_version("accueil").version and asked["depuis"] == date(2026, 3, 30)
     reversed_ = map_request(versions, {"depuis": DAY1, "jusqu": DAY0})
     assert reversed_["errors"] == ["La date de début est après la date de fin : inversez-les."]
+    far = map_request(versions, {"depuis": "0001-01-01", "jusqu": "9999-12-31"})
+    assert far["errors"] == ["La date de fin doit être entre le 01/01/2000 et le 31/12/2099.",
+                             "La date de début doit être entre le 01/01/2000 et le 31/12/2099."]
     whole_day = map_request(versions, {"depuis": DAY0, "jusqu": DAY0})
     assert (whole_day["since"], whole_day["until"]) == (datetime(2026, 4, 26, 22), datetime(2026, 4, 27, 22))
 
@@ -176,6 +179,7 @@ def test_page_json_and_refusals(app, client, now):
     assert wrong.status_code == 200
     shown = html.unescape(wrong.get_data(as_text=True))
     assert "La version « abc » n'existe pas pour ce parcours" in shown and "La date de fin « demain »" in shown
+    assert client.get(f"{MAP}?depuis=0001-01-01&jusqu=9999-12-31").status_code == 200
     refused = client.get(f"{MAP}.json?version=abc")
     assert refused.status_code == 422 and "La version « abc »" in refused.get_json()["errors"][0]
     assert client.get("/pilotage/parcours/inconnu/carte").status_code == 404

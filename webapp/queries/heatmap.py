@@ -304,15 +304,22 @@ def map_versions(process_key: str) -> list[DefinitionVersion]:
     return versions
 
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # what a period may span
+
+
 def _day(raw: str, label: str, errors: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         errors.append(f"La date {label} « {raw[:20]} » n'est pas une date : choisissez-la dans le calendrier "
                       "ou écrivez-la AAAA-MM-JJ.")
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        errors.append(f"La date {label} doit être entre le {FIRST_DAY:%d/%m/%Y} et le {LAST_DAY:%d/%m/%Y}.")
+        return None
+    return day
 
 
 def utc_midnight(day: date) -> datetime:
