@@ -262,8 +262,10 @@ def test_a_moved_journey_keeps_its_tasks_and_timers_and_ends_on_the_new_version(
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "journeys.migrated")
                                 .order_by(AuditEvent.id)).all()
     assert [e.user_id for e in events] == [get_user(PILOTE).id] * 2
-    assert "lancée : 2 parcours" in events[0].summary
-    assert "terminée : 1 parcours" in events[1].summary and "1 restés" in events[1].summary
+    assert events[0].summary.endswith("lancée : 2 parcours « Accueil » en attente sur la "
+                                      "version 1, vers la version 2")
+    assert events[1].summary.endswith("terminée : parcours « Accueil », 1 passé(s) de la "
+                                      "version 1 à la version 2, 1 resté(s) sur la version 1")
     assert events[1].detail["kept_reasons"] == {CONFIRM_CHANGED: 1}
 
 

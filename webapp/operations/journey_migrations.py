@@ -50,8 +50,8 @@ def start_migration(actor, key: str, from_number, to_number) -> JourneyMigration
     db.session.add(migration)
     db.session.flush()
     audit.record(actor, "journeys.migrated",
-                 f"Migration n°{migration.id} lancée : {total} parcours « {key} » de la version "
-                 f"{source.version} vers la version {target.version}",
+                 f"Migration n°{migration.id} lancée : {total} parcours « {target.name} » en attente sur "
+                 f"la version {source.version}, vers la version {target.version}",
                  detail={"migration_id": migration.id, "process_key": key, "from": source.version,
                          "to": target.version, "total": total})
     return migration
@@ -166,10 +166,11 @@ def _finish(migration_id: int) -> None:
                                   ENDED: (migration.kept_reasons or {}).get(ENDED, 0) + missing}
     migration.total = max(migration.total, migration.moved + migration.kept)
     source, target = version_numbers(migration)
+    name = db.session.get(DefinitionVersion, migration.to_version_id).name
     actor = db.session.get(User, migration.started_by_id) if migration.started_by_id else None
     audit.record(actor, "journeys.migrated",
-                 f"Migration n°{migration.id} terminée : {migration.moved} parcours « {migration.process_key} » "
-                 f"passés de la version {source} à la version {target}, {migration.kept} restés",
+                 f"Migration n°{migration.id} terminée : parcours « {name} », {migration.moved} passé(s) de la "
+                 f"version {source} à la version {target}, {migration.kept} resté(s) sur la version {source}",
                  detail={"migration_id": migration.id, "process_key": migration.process_key, "from": source,
                          "to": target, "total": migration.total, "moved": migration.moved,
                          "kept": migration.kept, "kept_reasons": migration.kept_reasons})
