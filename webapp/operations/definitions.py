@@ -248,6 +248,6 @@ def _contract_problems(key: str, text: str) -> list[Problem]:
             cell = (entry.findtext(f"{q}text") or "").strip()
             message = _unknown_codes(name, cell) if kind is None else _output_cell_problem(name, kind, cell)
             if message:
-                problems.append(Problem(f"Règle {number} : {message}", entry.get("id") or rule.get("id"),
-                                        unfinished=True))
+                where = "" if entry.get("id") else f"Règle {number} : "  # else the editor names the cell
+                problems.append(Problem(where + message, entry.get("id") or rule.get("id"), unfinished=True))
     return problems
