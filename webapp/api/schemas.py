@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..converters import MAX_ID, MAX_PAGE
 from ..errors import InvalidData
 from ..queries.referrals import person_view
-from ..queries.tasks import earlier_answers
+from ..queries.tasks import TaskRow, earlier_answers
 from .errors import InvalidRequest
 from .forms import published_form
 from .json_body import NOT_JSON, json_body
@@ -174,7 +174,8 @@ class TaskSchema(Schema):
     process_key = fields.String()
     journey_id = fields.Integer()
     person_id = fields.Integer()
-    person_name = fields.Function(lambda task: person_view(g.api_user, task.person).display_name)
+    person_name = fields.Function(lambda task: task.person_name if isinstance(task, TaskRow)
+                                  else person_view(g.api_user, task.person).display_name)
     role = fields.String()
     structure = fields.Pluck(StructureRef, "name")
     assignee = fields.Pluck(UserRef, "username", allow_none=True)

@@ -86,7 +86,6 @@ def revoke_token(token: str) -> ApiToken | None:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.expires_at < clock.now() or not row.user.active:
-        return None
-    return row.user
+    """The active user a valid, unexpired bearer token belongs to: one statement."""
+    return db.session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+        ApiToken.token_hash == _digest(token), ApiToken.expires_at >= clock.now(), User.active.is_(True)))

@@ -17,7 +17,7 @@ from ..errors import Forbidden
 from ..extensions import db
 from ..form_checks import parse_date
 from ..models import AuditEvent, Person, PersonAccess, User
-from .tasks import Page
+from .pages import Page
 
 PARIS = ZoneInfo("Europe/Paris")
 PER_PAGE = 50

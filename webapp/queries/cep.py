@@ -12,7 +12,7 @@ from .. import clock
 from ..extensions import db
 from ..models import Funder, FundingPlan, FundingRequest, HumanTask, Journey, User
 from .referrals import display_names
-from .tasks import Page
+from .pages import Page
 
 # Tabs of « Mes parcours CEP »: key -> label. The in-progress ones are ranked by how far the
 # journey went; « termines » holds those ended in the last 12 months.

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import Structure, Territory
 from ..task_forms import expand
 from ..vocabularies import GUIDANCE_CATEGORIES, PUBLICS_SPRO, category_labels
-from .tasks import Page
+from .pages import Page
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 

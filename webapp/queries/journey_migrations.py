@@ -10,6 +10,7 @@ from ..workflow import Obstacle, VersionDiff, version_diff
 WAITING = ("en_cours", "incident")  # the journeys a migration looks at
 INCIDENT = "en incident : l'incident doit être traité avant toute migration"
 EXAMPLES = 50
+MAX_ID = 2**31 - 1  # beyond, no row can match (and SQLite cannot even compare)
 
 
 def reason_for(obstacle: Obstacle, to_number: int) -> str:
@@ -47,10 +48,13 @@ def _number(value, label: str) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
+        if not 0 < number <= MAX_ID:
+            raise ValueError(number)
+        return number
     except (TypeError, ValueError):
-        raise InvalidData(f"Le numéro de la version {label} doit être un nombre entier.",
-                          fields={"de" if label == "de départ" else "a": "Nombre entier attendu."}) from None
+        raise InvalidData(f"Le numéro de la version {label} doit être un nombre entier positif.",
+                          fields={"de" if label == "de départ" else "a": "Nombre entier positif attendu."}) from None
 
 
 def migration_versions(key: str, from_number=None, to_number=None) -> tuple[DefinitionVersion, DefinitionVersion]:
@@ -118,7 +122,7 @@ def running_migration(key: str) -> JourneyMigration | None:
 
 
 def migration_of(key: str, migration_id: int) -> JourneyMigration:
-    migration = db.session.get(JourneyMigration, migration_id)
+    migration = db.session.get(JourneyMigration, migration_id) if 0 < migration_id <= MAX_ID else None
     if migration is None or migration.process_key != key:
         raise NotFound("Migration introuvable.")
     return migration

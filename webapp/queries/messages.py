@@ -4,7 +4,7 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..models import Journey, OutboxMessage, Person, Referral, Structure
 from .referrals import open_task_ids
-from .tasks import Page
+from .pages import Page
 
 
 def unread_count(actor) -> int:

@@ -11,7 +11,7 @@ from .. import clock
 from ..extensions import db
 from ..models import HumanTask, Journey, Person, Referral, Structure
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
-from .tasks import Page
+from .pages import Page
 
 
 def has_full_access(actor, person: Person) -> bool:
@@ -78,6 +78,20 @@ def person_view(actor, person: Person) -> PersonView:
     for referral in received_referrals(actor, person.id):
         shared.update(referral.shared_data or {})
     return PersonView(person, False, shared)
+
+
+def names_seen_by(actor, people: list[tuple[Person, bool]]) -> dict[int, str]:
+    """{person id: name as the actor's structure may see it} for (person, structure sees all of it)
+    pairs; the shared requests of the others are read in one statement."""
+    partial = {person.id: person for person, full in people if not full}
+    shared = {person_id: {} for person_id in partial}
+    if partial:
+        for person_id, data in db.session.execute(select(Referral.person_id, Referral.shared_data).where(
+                Referral.person_id.in_(partial), Referral.to_structure_id == actor.structure_id, snapshot_open())
+                .order_by(Referral.sent_at)):
+            shared[person_id].update(data or {})
+    return {person.id: PersonView(person, full, {} if full else shared[person.id]).display_name
+            for person, full in people}
 
 
 def referral_for_task(actor, task) -> Referral | None:

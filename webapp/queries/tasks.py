@@ -1,26 +1,37 @@
 """Task lists and single tasks, read from the human-task index (never from workflow state)."""
-import math
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import DefinitionVersion, HumanTask, Journey, Person
+from ..models import DefinitionVersion, HumanTask, Journey, Person, Structure, User
 from ..operations import audit
+from .pages import Page
+from .referrals import names_seen_by
 from ..workflow import EngineError, Instance
 
 
 @dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+class TaskRow:
+    """One line of a task list: what the lists and the API show, read with the page itself."""
+    id: int
+    title: str
+    bpmn_id: str
+    process_key: str
+    journey_id: int
+    person_id: int
+    person_name: str  # as the actor's structure may see it
+    journey_name: str
+    role: str
+    structure: Structure
+    assignee: User | None
+    status: str
+    due_at: datetime | None
+    created_at: datetime
 
 
 def task_for(actor, task_id: int) -> HumanTask:
@@ -87,28 +98,51 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
             stmt = stmt.join(Journey, Journey.id == HumanTask.journey_id).where(
                 Journey.structure_id == actor.structure_id,
                 or_(func.lower(Person.nom).like(like), func.lower(Person.prenom).like(like)))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     page = max(1, page)
-    rows = db.session.scalars(
-        stmt.order_by(HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at,
-                      HumanTask.created_at, HumanTask.id)
+    # One statement for the page: the rows with their person, structure and assignee, the journey's
+    # name (never its state), whether the structure sees the whole person, and the total.
+    held = aliased(Journey)
+    holds_person = or_(Person.created_by_structure_id == actor.structure_id, exists().where(
+        held.person_id == HumanTask.person_id, held.structure_id == actor.structure_id))
+    listed = stmt.join(HumanTask.person) if not person else stmt
+    journey_of_task = aliased(Journey)  # the person filter may have joined Journey already
+    rows = db.session.execute(
+        listed.join(journey_of_task, journey_of_task.id == HumanTask.journey_id)
+        .join(DefinitionVersion, DefinitionVersion.id == journey_of_task.definition_version_id)
+        .add_columns(DefinitionVersion.name, holds_person.label("full"), func.count().over().label("total"))
+        .options(joinedload(HumanTask.person), joinedload(HumanTask.structure), joinedload(HumanTask.assignee))
+        .order_by(HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at,
+                  HumanTask.created_at, HumanTask.id)
         .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=rows, total=total, page=page, per_page=per_page)
+    if rows:
+        total = rows[0].total
+    else:  # past the last page, or nothing at all
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) if page > 1 else 0
+    names = names_seen_by(actor, [(row[0].person, row.full) for row in rows])
+    items = [TaskRow(id=t.id, title=t.title, bpmn_id=t.bpmn_id, process_key=t.process_key, journey_id=t.journey_id,
+                     person_id=t.person_id, person_name=names[t.person_id], journey_name=name, role=t.role,
+                     structure=t.structure, assignee=t.assignee, status=t.status, due_at=t.due_at,
+                     created_at=t.created_at)
+             for t, name, _full, _total in rows]
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def counts(actor) -> dict:
-    """How many open tasks are mine and in my structure's queue."""
-    return {scope: db.session.scalar(select(func.count()).select_from(_scope(actor, scope).subquery()))
-            for scope in ("mine", "queue")}
+    """How many open tasks are mine and in my structure's queue (one statement)."""
+    mine = HumanTask.assignee_id == actor.id
+    queue = and_(HumanTask.structure_id == actor.structure_id, HumanTask.role.in_(actor.roles or []))
+    row = db.session.execute(select(func.count().filter(mine), func.count().filter(queue))
+                             .where(HumanTask.status == "ouverte", or_(mine, queue))).one()
+    return {"mine": row[0], "queue": row[1]}
 
 
 def filter_choices(actor) -> dict:
-    """Distinct journeys and tasks present in the actor's queue, for the filter menus."""
-    stmt = _scope(actor, "queue").with_only_columns(HumanTask.process_key, HumanTask.bpmn_id,
-                                                    HumanTask.title).distinct()
-    rows = db.session.execute(stmt).all()
-    keys = {r.process_key for r in rows}
-    names = dict(db.session.execute(select(DefinitionVersion.process_key, DefinitionVersion.name).where(
-        DefinitionVersion.process_key.in_(keys), DefinitionVersion.is_current.is_(True))).all()) if keys else {}
-    return {"journeys": sorted(((key, names.get(key, key)) for key in keys), key=lambda pair: pair[1]),
+    """Distinct journeys and tasks present in the actor's queue, for the filter menus (one statement)."""
+    current = aliased(DefinitionVersion)
+    rows = db.session.execute(
+        _scope(actor, "queue").with_only_columns(HumanTask.process_key, HumanTask.bpmn_id, HumanTask.title,
+                                                 current.name).distinct()
+        .outerjoin(current, and_(current.process_key == HumanTask.process_key, current.is_current.is_(True)))).all()
+    names = {r.process_key: r.name or r.process_key for r in rows}
+    return {"journeys": sorted(names.items(), key=lambda pair: pair[1]),
             "tasks": sorted({(r.bpmn_id, r.title.split(" n°")[0]) for r in rows})}

@@ -16,7 +16,7 @@ from ..queries.people import completed_tasks, journeys_of, open_tasks, person_fo
 from ..queries.referrals import path_of, person_view, structures_involved
 from ..queries.people_search import followed_people, likely_duplicates, search_people
 from ..queries.suggestions import structure_names
-from ..queries.tasks import Page
+from ..queries.pages import Page
 from ..task_forms import coerce, describe, expand, readable
 
 bp = Blueprint("people", __name__)

@@ -1,0 +1,72 @@
+"""What the task lists cost in SQL statements: the same for one row as for a full page, never a
+journey's engine state (counting statements is deterministic, unlike timing them)."""
+import html
+
+from conftest import api_token, get_user, login, statements_of
+from test_orientation import RECEIVER, send, start_referral
+
+from webapp.extensions import db
+from webapp.operations.journeys import start_journey
+from webapp.operations.users import user_for_token
+
+LISTS = ("/taches?scope=mine", "/taches?scope=queue")
+API_LISTS = ("/api/v1/tasks?scope=mine", "/api/v1/tasks?scope=queue")
+
+
+def _receptions(app, username: str, count: int) -> None:
+    with app.app_context():
+        for _ in range(count):
+            start_journey(get_user(username), "accueil")
+        db.session.commit()
+
+
+def _costs(app, client, headers) -> dict:
+    costs = {}
+    for url in LISTS + ("/",):
+        response, statements = statements_of(app, lambda: client.get(url))
+        assert response.status_code == 200
+        assert not any("journey.state" in s for s in statements), f"{url} loads journey states"
+        costs[url] = len(statements)
+    for url in API_LISTS:
+        response, statements = statements_of(app, lambda: client.get(url, headers=headers))
+        assert response.status_code == 200
+        costs[url] = len(statements)
+    return costs
+
+
+def test_task_lists_cost_the_same_for_one_task_and_a_full_page(app, client):
+    login(client, "claire.martin")
+    headers = api_token(app.test_client(), "claire.martin")
+    _receptions(app, "claire.martin", 1)
+    one = _costs(app, client, headers)
+    _receptions(app, "claire.martin", 24)
+    full = _costs(app, client, headers)
+    assert full == one
+    assert all(one[url] <= 6 for url in LISTS), one
+    assert all(one[url] <= 3 for url in API_LISTS), one
+
+
+def test_a_receivers_queue_shows_shared_names_at_a_constant_cost(app, client):
+    """Tasks of referrals received: the person is seen through what the sender shared, read for the
+    whole page at once."""
+    with app.app_context():
+        send(start_referral(), shared=("situation", "demande"))  # the name is not shared
+    login(client, RECEIVER)
+    first, one = statements_of(app, lambda: client.get("/taches?scope=queue").get_data(as_text=True))
+    with app.app_context():
+        for _ in range(4):
+            send(start_referral(), shared=("identite", "situation", "demande"))
+    page, five = statements_of(app, lambda: client.get("/taches?scope=queue").get_data(as_text=True))
+    assert len(five) == len(one) <= 7
+    assert html.unescape(page).count("Répondre à l'orientation reçue</a>") == 5
+    page = html.unescape(page)
+    assert page.count("Léa Durand</a>") == 4 and page.count("Personne orientée n°") == 1
+
+
+def test_a_bearer_token_costs_one_statement(app):
+    headers = api_token(app.test_client(), "claire.martin")
+    token = headers["Authorization"].split(" ", 1)[1]
+    with app.app_context():
+        user, statements = statements_of(app, lambda: user_for_token(token))
+        assert user.username == "claire.martin" and len(statements) == 1
+        assert user_for_token(token + "x") is None
