@@ -171,6 +171,8 @@ def test_page_json_and_refusals(app, client, now):
     welcome_row = text.split('data-element="accueillir"', 1)[1].split("</tr>", 1)[0]
     assert "Accueillir la personne" in welcome_row and ">4<" in welcome_row and "1 j 21 h" in welcome_row
     assert "non mesuré" in text.split('data-flow="flux_reponse_orientation"', 1)[1].split("</tr>", 1)[0]
+    from test_accessibility import TECHNICAL, _visible_text
+    assert not TECHNICAL.findall(_visible_text(page.get_data(as_text=True)))
     data = client.get(f"{MAP}.json?version=tous&depuis={DAY0}&jusqu={DAY0}")
     assert data.status_code == 200 and data.get_json()["version"] is None
     assert by_id(data.get_json()["steps"])["accueillir"]["waiting"] == 4
@@ -230,8 +232,11 @@ def _checked(page):
 def _signed_in(browser, server, width):
     page = browser.new_context(locale="fr-FR", viewport={"width": width, "height": 900}).new_page()
     problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning")
+            and not m.text.startswith("Failed to load resource") else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400
+            and not r.url.endswith("/favicon.ico") else None)
     page.goto(f"{server}/login")
     page.fill("#username", PILOTE)
     page.fill("#password", "demo-spro-2026")
@@ -280,3 +285,27 @@ def test_the_map_and_the_differences_are_drawn(app, server, chromium, now, resto
         _checked(page)
         page.screenshot(path=str(SHOTS / f"comparer-{width}.png"), full_page=True)
         page.context.close()
+
+
+@pytest.mark.parametrize("key", ["cep", "orientation"])
+def test_every_step_of_a_larger_journey_gets_its_badge(app, server, chromium, key):
+    """Loops, sub-processes and boundary events: each user task drawn gets a badge, no script error."""
+    with app.app_context():
+        drawn = [s["id"] for s in figures_of(key)["steps"] if s["on_diagram"]]
+    page, problems = _signed_in(chromium, server, 1366)
+    page.goto(f"{server}/pilotage/parcours/{key}/carte")
+    page.locator(".map-badge").first.wait_for()
+    shown = page.eval_on_selector_all(".djs-overlays .map-badge", "els => els.map(e => e.parentNode.parentNode"
+                                      ".dataset.containerId)")
+    assert sorted(set(shown)) == sorted(drawn)
+    assert not problems, problems
+    fitted = page.evaluate("() => document.querySelector('#carte .viewport').getAttribute('transform')")
+    page.get_by_role("button", name="Agrandir").click()
+    assert page.evaluate("() => document.querySelector('#carte .viewport').getAttribute('transform')") != fitted
+    page.locator("#carte").screenshot(path=str(SHOTS / f"carte-{key}.png"))
+    page.context.close()
+
+
+def figures_of(key: str) -> dict:
+    asked = map_request(map_versions(key), {})
+    return diagram_figures(key, asked["shown"], asked["version_id"], asked["since"], asked["until"])

@@ -26,12 +26,28 @@
     if (!status.parentNode) { container.appendChild(status); }
   }
 
+  /* Buttons to zoom without a mouse wheel, placed before the diagram. */
+  function zoomButtons(container, canvas) {
+    var bar = node("div", "diagram-tools");
+    [["Agrandir", 1.25], ["Réduire", 0.8], ["Tout voir", 0]].forEach(function (entry) {
+      var button = node("button", "", entry[0]);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        if (entry[1]) { canvas.zoom(canvas.zoom() * entry[1], "auto"); } else { canvas.zoom("fit-viewport", "auto"); }
+      });
+      bar.appendChild(button);
+    });
+    container.parentNode.insertBefore(bar, container);
+  }
+
   /* A viewer drawing `xml` in `container`, fitted to it; resolves to the viewer. */
   function draw(container, xml) {
     container.textContent = "";
     var viewer = new window.BpmnJS({ container: container });
     return viewer.importXML(xml).then(function () {
-      viewer.get("canvas").zoom("fit-viewport", "auto");
+      var canvas = viewer.get("canvas");
+      canvas.zoom("fit-viewport", "auto");
+      zoomButtons(container, canvas);
       container.classList.add("ready");
       return viewer;
     });
