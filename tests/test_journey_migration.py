@@ -201,8 +201,9 @@ def test_versions_asked_must_exist_and_go_forward(ctx, versions):
     publish_orientation(confirmation_due_in(8))
     with pytest.raises(InvalidData, match="plus ancienne"):
         migration_q.preview("accueil", "2", "1")
-    with pytest.raises(InvalidData, match="nombre entier"):
-        migration_q.preview("accueil", "un", "2")
+    for wrong in ("un", "0", "-1", str(10**20)):
+        with pytest.raises(InvalidData, match="nombre entier positif"):
+            migration_q.preview("accueil", wrong, "2")
     with pytest.raises(Exception, match="n'existe pas"):
         migration_q.preview("accueil", "1", "9")
     with pytest.raises(InvalidData, match="n'a qu'une version"):
@@ -501,6 +502,11 @@ def test_the_screens_preview_start_and_follow_a_run(app, client, versions):
     again = html.unescape(again.get_data(as_text=True))
     assert "Aucun parcours n'attend sur la version 1 : il n'y a rien à migrer." in again
     assert "Aucun parcours ne peut passer à la version 2." in again
+    assert client.get(f"/pilotage/parcours/accueil/migration/{10**20}.json").status_code == 404
+    assert client.get("/pilotage/parcours/cep/migration/" + str(migration_id)).status_code == 404  # not cep's
+    wrong = client.post("/pilotage/parcours/accueil/migration", data={"csrf_token": token, "de": str(10**20), "a": "x"},
+                        follow_redirects=True)
+    assert "nombre entier positif" in html.unescape(wrong.get_data(as_text=True))
     with app.app_context():
         assert len(db.session.scalars(select(JourneyMigration)).all()) == 1
 
