@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_browser import _login, browser  # noqa: F401  (fixture)
+from test_browser import _OVERFLOW, _RUN_AXE, WIDTHS, _axe_source, _login, browser  # noqa: F401  (fixture)
 from test_studio_versions import restore_versions  # noqa: F401  (fixture)
 
 pytest.importorskip("playwright.sync_api")
@@ -77,3 +77,28 @@ def test_the_table_editor_opens_the_table_in_french_and_marks_refused_cells(serv
     assert "doit être un nombre entier" in page.locator("#te-liste").inner_text()
     assert "Brouillon enregistré" in page.locator("#te-etat").inner_text()
     _shoot(page, f"studio-table-probleme-{width}.png")
+
+
+EDITOR_SCREENS = [("formulaires", "/pilotage/parcours/accueil/formulaires", None),
+                  ("formulaire", FORM, "#fe-apercu .field"),
+                  ("formulaire-nouveau", "/pilotage/parcours/accueil/formulaires/accueil_bilan.schema.json",
+                   "#fe-apercu .field"),
+                  ("table-editeur", "/pilotage/tables/orientation_partenaire/editeur", "#te-table .tjs-table")]
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_the_editors_pass_axe_and_never_scroll_sideways(server, browser, device):  # noqa: F811
+    axe = _axe_source()
+    page = _login(browser.new_context(locale="fr-FR", viewport=WIDTHS[device]), server, "julien.mercier")
+    problems = []
+    for name, path, ready in EDITOR_SCREENS:
+        page.goto(server + path)
+        if ready:
+            page.wait_for_selector(ready)
+        page.evaluate(axe)
+        for v in page.evaluate(_RUN_AXE):
+            problems.append(f"{name} : [{v['impact']}] {v['id']} — {v['help']} : {v['nodes']}")
+        overflow = page.evaluate(_OVERFLOW)
+        if overflow:
+            problems.append(f"{name} : défile de côté : {overflow}")
+    assert not problems, "\n".join(problems)

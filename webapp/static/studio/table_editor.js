@@ -23,6 +23,9 @@
   }
 
   function mark() {
+    container.querySelectorAll("th.index-column").forEach(function (th) {  // dmn-js leaves it empty
+      if (!th.textContent.trim()) { th.textContent = "N°"; }
+    });
     container.querySelectorAll(".te-probleme").forEach(function (cell) {
       cell.classList.remove("te-probleme");
       cell.removeAttribute("title");
