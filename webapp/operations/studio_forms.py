@@ -5,6 +5,7 @@ Only what task_forms and its checks understand is accepted (no `$ref`, no patter
 renderer would ignore or crash on), within size limits; every refusal says in French what to fix."""
 import json
 import re
+import string
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -155,15 +156,26 @@ def _choices_problem(prop: dict) -> str | None:
     return None
 
 
+def _placeholders_only(text: str, allowed: set) -> bool:
+    """Whether the text's {…} placeholders are only the allowed names, plain (no attribute, index,
+    conversion or format: the message is formatted with str.format at run time)."""
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return False
+    return all(field is None or field in allowed and not spec and conversion is None
+               for _literal, field, spec, conversion in parts)
+
+
 def _not_before_problem(rule, names: set) -> str | None:
     if not isinstance(rule, dict) or set(rule) != NOT_BEFORE_KEYS or not all(_is_text(v) for v in rule.values()):
         return f"« x-not-before » : un objet avec exactement {', '.join(sorted(NOT_BEFORE_KEYS))} (textes)"
     if rule["explain"] not in names:
         return f"« x-not-before » : le champ d'explication « {rule['explain'][:60]} » n'existe pas"
-    try:
-        rule["message"].format(date="01/01/2026", reference="02/01/2026")
-        rule["help"].format(reference="02/01/2026")
-    except (KeyError, IndexError, ValueError, AttributeError):
+    if rule["field"] not in names and not FIELD_NAME.fullmatch(rule["field"]):
+        return "« x-not-before » : « field » nomme une date (champ de ce formulaire ou d'une étape précédente)"
+    if not _placeholders_only(rule["message"], {"date", "reference"}) \
+            or not _placeholders_only(rule["help"], {"reference"}):
         return "« x-not-before » : le message n'emploie que {date} et {reference}, l'aide que {reference}"
     return None
 
