@@ -25,9 +25,9 @@ from .task_index import save_state
 
 BATCH = 200
 IN_REQUEST = 100  # a run this small is done in the request that starts it
-ENDED = "terminé avant d'être migré"
-FAILED = "erreur inattendue pendant la migration (signalée dans le journal du serveur)"
-STALE = "modifié pendant la migration par une autre action : relancez une migration pour lui"
+ENDED = "s'est terminé avant d'être migré"
+FAILED = "n'a pas pu être migré : erreur inattendue, signalée dans le journal du serveur"
+STALE = "a été modifié pendant la migration par une autre action : relancez une migration pour lui"
 MOVED_ELSEWHERE = "n'est plus sur la version de départ"
 
 

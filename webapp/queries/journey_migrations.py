@@ -8,7 +8,7 @@ from ..models import DefinitionVersion, Journey, JourneyMigration, Structure
 from ..workflow import Obstacle, VersionDiff, version_diff
 
 WAITING = ("en_cours", "incident")  # the journeys a migration looks at
-INCIDENT = "en incident : l'incident doit être traité avant toute migration"
+INCIDENT = "est en incident : l'incident doit être traité avant toute migration"
 EXAMPLES = 50
 MAX_ID = 2**31 - 1  # beyond, no row can match (and SQLite cannot even compare)
 

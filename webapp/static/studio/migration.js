@@ -13,7 +13,7 @@
       if (field) { field.textContent = String(state[name]); }
     });
     bar.value = state.percent;
-    bar.textContent = state.percent + " %";
+    bar.textContent = state.percent + "\u00a0%";
     if (state.done) {
       box.querySelector('[data-field="status"]').textContent = "Terminée";
       box.dataset.done = "oui";
