@@ -119,6 +119,7 @@ def test_the_editor_lists_the_forms_with_their_steps_and_opens_one(app):
     ('{"type": "object", "properties": {"d": {"type": "string", "format": "date", "x-not-before": {"field": "d", '
      '"explain": "e", "message": "{date.__class__}", "help": "x"}}, "e": {"type": "string"}}}', "n'emploie que"),
     ('{"type": "object", "properties": {"a": {"type": "string"}}, "required": ["b"]}', "« required »"),
+    ('{"type": "object", "properties": {"a": {"type": "string", "title": "x\\ud800"}}}', "caractère non permis"),
     ('{"type": "object", "properties": {"a": {"type": "string", "maxLength": -3}}}', "non conforme à la norme"),
     ('{"type": "object", "properties": {"a": {"type": "string"}}, "allOf": [{"if": {"properties": {"a": '
      '{"pattern": "x"}}}, "then": {"required": ["a"]}}]}', "Condition"),

@@ -78,6 +78,17 @@ def _json_reason(msg: str) -> str:
     return next((french for english, french in reasons.items() if msg.startswith(english)), msg)
 
 
+def _unstorable(value, depth: int = 0) -> bool:
+    """A NUL character or a lone surrogate anywhere (keys included): no database stores them."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_unstorable(k, depth + 1) or _unstorable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v, depth + 1) for v in value)
+    return False
+
+
 def _one_of(value, allowed) -> bool:
     return isinstance(value, str) and value in allowed
 
@@ -271,6 +282,9 @@ def checked_form(schema_text, ui_text) -> tuple[dict, dict]:
     """(schema, ui) parsed and checked, or FormRefused saying what to fix."""
     schema = parse_json(schema_text, "Schéma JSON")
     ui = parse_json(ui_text, "Schéma d'affichage", required=False)
+    if _unstorable(schema) or _unstorable(ui):
+        raise FormRefused("Le texte contient un caractère non permis (caractère nul ou demi-caractère Unicode "
+                          "isolé, \\ud800 à \\udfff) : retapez-le sans le copier-coller.")
     problem = schema_problem(schema, ui)
     if problem:
         raise FormRefused(problem)
