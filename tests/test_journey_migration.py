@@ -394,9 +394,6 @@ def _threads(app, actions: dict) -> dict:
     return outcomes
 
 
-@pytest.mark.xfail(ON_POSTGRES, strict=True, reason="complete_task holds the journey's version from before its "
-                   "row lock, so a step that waited for a migration runs on the old version's specs; the fix "
-                   "(read the version again after the lock) is the lead's to make in operations/journeys.py")
 def test_a_step_taken_while_the_journey_migrates_waits_for_it(app, ctx, versions, monkeypatch):
     """The migration holds the journey first: the receiver's answer waits, then goes on from the
     new version (PostgreSQL), or is refused as made at the same time and nothing is lost (SQLite)."""

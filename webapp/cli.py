@@ -99,14 +99,14 @@ def worker(once):
     interval = current_app.config["WORKER_INTERVAL_SECONDS"]
     while True:
         count = fire_due_timers()
-        run_pending_migrations(batch=200)
+        migrated = run_pending_migrations(batch=200)
         sent = send_pending()
         anonymised, purged = _retention_pass()
         if once:
             click.echo(f"{count} parcours avancé(s), {sent} message(s) envoyé(s). {anonymised} dossier(s) "
                        f"anonymisé(s), {purged} entrée(s) du journal d'audit supprimée(s).")
             return
-        if count == 0 and sent == 0 and anonymised == 0:
+        if count == 0 and sent == 0 and anonymised == 0 and not migrated:
             time.sleep(interval)
 
 

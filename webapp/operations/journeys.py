@@ -101,6 +101,8 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     # identity map is weak, so the row (specs, XML, forms) would otherwise be read again.
     version = task.journey.definition
     journey = _lock_journey(task.journey_id)
+    if journey.definition_version_id != version.id:  # moved to a newer version while waiting for the lock
+        version = journey.definition
     db.session.refresh(task)
     if task.status != "ouverte":
         raise Conflict("Cette tâche a déjà été traitée ; rechargez la page pour voir la suite du parcours.")
