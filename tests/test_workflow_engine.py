@@ -1,4 +1,5 @@
 """The engine facade (webapp.workflow): long loops, safe expressions, refused data, stalls."""
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,28 @@ def test_a_dead_end_gateway_refuses_the_step_and_keeps_the_journey_open(publish_
     assert [t.id for t in _open_tasks(journey)] == [task.id]
     complete_task(claire, task.id, {**SEANCE_DATA, "autre_seance": True})
     assert (journey.status, journey.end_event) == ("terminee", "fin")
+
+
+# start -> saisir (a non-interrupting cycle timer every hour, twice, on it) -> end
+CYCLE_ON_TASK = process("cycle", (
+    '<bpmn:startEvent id="debut"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>'
+    + user_task("saisir", "Saisir", "f1", "f2")
+    + '<bpmn:boundaryEvent id="rappel" attachedToRef="saisir" cancelActivity="false">'
+      '<bpmn:outgoing>f3</bpmn:outgoing><bpmn:timerEventDefinition id="rappel_def">'
+      '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R2/PT1H"</bpmn:timeCycle>'
+      '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+      '<bpmn:endEvent id="fin_rappel"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>'
+      '<bpmn:endEvent id="fin"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>'
+      '<bpmn:sequenceFlow id="f1" sourceRef="debut" targetRef="saisir" />'
+      '<bpmn:sequenceFlow id="f2" sourceRef="saisir" targetRef="fin" />'
+      '<bpmn:sequenceFlow id="f3" sourceRef="rappel" targetRef="fin_rappel" />'))
+
+
+def test_a_cycle_timer_tells_the_worker_when_it_is_next_due():
+    """The worker wakes a journey at `next_timer_at`: a cycle timer must give its next occurrence,
+    or it would never fire."""
+    spec = compile_one("cycle", CYCLE_ON_TASK)
+    before = datetime.now(timezone.utc).replace(tzinfo=None)
+    instance = Instance.start(spec)
+    due = Instance.restore(spec, instance.dump()).next_timer_at()
+    assert due is not None and timedelta(minutes=59) < due - before < timedelta(minutes=61)

@@ -251,6 +251,8 @@ class Instance:
             if task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
                 continue
             value = task._get_internal_data("event_value")
+            if isinstance(value, dict):  # a cycle: its next occurrence, while occurrences remain
+                value = value.get("next") if value.get("cycles") != 0 else None
             if not isinstance(value, str):
                 continue
             try:
