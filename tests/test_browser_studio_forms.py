@@ -40,6 +40,13 @@ def test_the_preview_follows_the_schema_as_it_is_typed(server, browser, width): 
     assert branch.is_visible()
     _shoot(page, f"studio-formulaire-{width}.png")
 
+    page.fill("#fe-ajout-nom", "orientation_souhaitee")
+    page.fill("#fe-ajout-titre", "Orientation souhaitée")
+    page.select_option("#fe-ajout-type", "radio")
+    page.get_by_role("button", name="Ajouter le champ").click()
+    page.wait_for_selector("#fe-apercu #champ-orientation_souhaitee input[type=radio]")
+    assert json.loads(page.locator("#fe-ui").input_value())["ui:order"][-1] == "orientation_souhaitee"
+
     page.locator("#fe-schema").press("End")
     page.locator("#fe-schema").type(",")  # trailing text after the object: invalid JSON
     page.wait_for_selector("#fe-apercu .apercu-erreur")

@@ -68,6 +68,56 @@
     timer = window.setTimeout(function () { listFields(); refresh(); }, 400);
   }
 
+  var KINDS = {  // the helper's field types, as the renderer reads them
+    text: { type: "string", maxLength: 300 },
+    textarea: { type: "string", maxLength: 4000 },
+    date: { type: "string", format: "date" },
+    integer: { type: "integer" },
+    boolean: { type: "boolean" },
+    radio: { type: "string", enum: ["choix_1", "choix_2"], "x-enumNames": ["Choix 1", "Choix 2"] },
+    checkboxes: { type: "array", uniqueItems: true,
+      items: { type: "string", enum: ["choix_1", "choix_2"], "x-enumNames": ["Choix 1", "Choix 2"] } }
+  };
+  var WIDGETS = { textarea: "textarea", radio: "radio", checkboxes: "checkboxes" };
+
+  function addField() {
+    var error = document.getElementById("fe-ajout-erreur");
+    var name = document.getElementById("fe-ajout-nom").value.trim();
+    var title = document.getElementById("fe-ajout-titre").value.trim();
+    var kind = document.getElementById("fe-ajout-type").value;
+    var schema, ui;
+    error.textContent = "";
+    if (!/^[a-z][a-z0-9_]{0,59}$/.test(name)) {
+      error.textContent = "Nom invalide : lettres minuscules, chiffres et _, en commençant par une lettre.";
+      return;
+    }
+    try {
+      schema = JSON.parse(schemaBox.value);
+      ui = uiBox.value.trim() ? JSON.parse(uiBox.value) : {};
+    } catch (e) {
+      error.textContent = "Corrigez d'abord le JSON (voir l'aperçu) : le champ ne peut pas être ajouté.";
+      return;
+    }
+    schema.properties = schema.properties || {};
+    if (schema.properties[name]) {
+      error.textContent = "Le champ « " + name + " » existe déjà.";
+      return;
+    }
+    var field = JSON.parse(JSON.stringify(KINDS[kind]));
+    field.title = title || name;
+    schema.properties[name] = field;
+    if (document.getElementById("fe-ajout-obligatoire").checked) {
+      schema.required = (schema.required || []).concat([name]);
+    }
+    if (Array.isArray(ui["ui:order"])) { ui["ui:order"].push(name); }
+    if (WIDGETS[kind]) { ui[name] = { "ui:widget": WIDGETS[kind] }; }
+    schemaBox.value = JSON.stringify(schema, null, 2);
+    uiBox.value = JSON.stringify(ui, null, 2);
+    document.getElementById("fe-ajout-nom").value = "";
+    document.getElementById("fe-ajout-titre").value = "";
+    edited();
+  }
+
   var changed = false;  // typed and not saved yet: leaving the page asks first
   function edited() { changed = true; later(); }
   schemaBox.addEventListener("input", edited);
@@ -76,5 +126,7 @@
   window.addEventListener("beforeunload", function (event) {
     if (changed) { event.preventDefault(); event.returnValue = ""; }
   });
+  document.getElementById("fe-ajout").hidden = false;
+  document.getElementById("fe-ajout-bouton").addEventListener("click", addField);
   listFields();
 })();
