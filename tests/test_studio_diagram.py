@@ -3,6 +3,7 @@ drawn on both diagrams: figures against journeys built step by step with the clo
 the task index can count (and those it cannot), a constant number of statements, the pages, and a
 headless Chromium check that the badges and markers are drawn."""
 import html
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -171,6 +172,11 @@ def test_page_json_and_refusals(app, client, now):
     welcome_row = text.split('data-element="accueillir"', 1)[1].split("</tr>", 1)[0]
     assert "Accueillir la personne" in welcome_row and ">4<" in welcome_row and "1 j 21 h" in welcome_row
     assert "non mesuré" in text.split('data-flow="flux_reponse_orientation"', 1)[1].split("</tr>", 1)[0]
+    # the figures carried by the page for the diagram are those carte.json gives for the same parameters
+    embedded = json.loads(text.split('<script type="application/json" id="carte-chiffres">', 1)[1]
+                          .split("</script>", 1)[0])
+    same = client.get(text.split('data-figures-url="', 1)[1].split('"', 1)[0]).get_json()
+    assert embedded == {"steps": same["steps"], "flows": same["flows"]} and same["depuis"] == DAY0
     from test_accessibility import TECHNICAL, _visible_text
     assert not TECHNICAL.findall(_visible_text(page.get_data(as_text=True)))
     data = client.get(f"{MAP}.json?version=tous&depuis={DAY0}&jusqu={DAY0}")

@@ -101,8 +101,17 @@
     });
   }
 
+  /* The figures the page carries (the same as carte.json returns), else carte.json. */
+  function mapFigures(container) {
+    var block = document.getElementById("carte-chiffres");
+    if (block) {
+      try { return Promise.resolve(JSON.parse(block.textContent)); } catch (ignored) { /* fetch them instead */ }
+    }
+    return fetchOk(container.dataset.figuresUrl, "json");
+  }
+
   function showMap(container) {
-    Promise.all([fetchOk(container.dataset.xmlUrl, "text"), fetchOk(container.dataset.figuresUrl, "json")])
+    Promise.all([fetchOk(container.dataset.xmlUrl, "text"), mapFigures(container)])
       .then(function (loaded) {
         return draw(container, loaded[0]).then(function (viewer) { paintMap(viewer, loaded[1]); });
       })
