@@ -398,17 +398,12 @@ def test_the_studio_refuses_the_camunda_file_with_its_groovy_script_and_stores_n
 
 
 def test_the_studio_import_of_the_camunda_file_without_its_script(app, client, no_drafts):
-    """Without its script, the file is no longer hostile. Today the studio refuses it because its process id
-    is Camunda's, not the journey's (the lead adopts it: see the report); once adopted, it is kept as a
-    draft with every Camunda setting listed."""
+    """Without its script, the file is no longer hostile: its only process takes the journey's key and it is
+    kept as a draft with every Camunda setting listed."""
     login(client, "julien.mercier")
     before = _stored(app)
     page = _import(client, _without_script(CAMUNDA7), "aide.bpmn")
-    if "Ce fichier décrit « Process_1m0b1l3 »" in page:  # before the adoption of the process id
-        assert _stored(app) == before
-        root = parse_xml(_without_script(CAMUNDA7))
-        adopt_process_id(root, "accueil")
-        page = _import(client, etree.tostring(root, encoding="unicode"), "aide.bpmn")
+    assert "Le processus « Process_1m0b1l3 » du fichier a pris l'identifiant du parcours « accueil »" in page
     assert _stored(app) == (before[0] + 1, before[1])
     for words in ('camunda:formKey="embedded:app:forms/etude-demande.html"', "Couloir « Conseillers »",
                   'camunda:class="fr.region.mobilite.NotifierFinanceurDelegate"', 'ainsi : avis == "favorable"',

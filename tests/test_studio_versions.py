@@ -164,8 +164,15 @@ def test_a_draft_with_problems_is_kept_but_cannot_be_published(app, client, rest
     assert "Version" in _publish(client, "Formulaire ajouté") and _current(app)[0] == number + 1
 
 
+# Kept as a journey's draft, taking the journey's key like any file made elsewhere: three are valid and
+# bounded when they run (tests/test_journey_bounds.py, test_workflow_engine.py); ping and pong, alone, call a journey that does not
+# exist here, which is work left to finish (together they are refused: tests/test_journey_bounds.py).
+KEPT_AS_DRAFTS = {"engine_only_loop.bpmn", "multi_instance_collection.bpmn", "loop_task_500.bpmn", "ping.bpmn",
+                  "pong.bpmn"}
+
+
 def _hostile_files():
-    return sorted(p for p in HOSTILE.rglob("*") if p.suffix in (".bpmn", ".dmn"))
+    return sorted(p for p in HOSTILE.rglob("*") if p.suffix in (".bpmn", ".dmn") and p.name not in KEPT_AS_DRAFTS)
 
 
 def test_hostile_or_broken_files_are_refused_and_nothing_is_stored(app, client, restore_versions):

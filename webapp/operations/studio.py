@@ -19,6 +19,7 @@ from ..queries.studio import BPMN, draft_of, version_of
 from ..queries.studio_forms import journey_forms
 from ..workflow import DefinitionError, Problem, compile_files
 from ..workflow.xml import parse_xml
+from ..workflow.foreign import adopt_process
 from .definitions import available_forms, check_decision_draft, publish, publish_decision
 from .services import SERVICES
 
@@ -58,7 +59,9 @@ def known_forms(key: str) -> set[str]:
 
 def check_journey_file(key: str, content: bytes | str) -> tuple[str, list[dict]]:
     """(XML text, problems of unfinished work) of a BPMN file for journey `key`; DefinitionError
-    when the file must be refused whole."""
+    when the file must be refused whole. A file made elsewhere whose only process has another id takes
+    the journey's key."""
+    content, _former = adopt_process(content, key)
     try:
         compile_files({f"{key}.bpmn": content}, known_forms=known_forms(key),
                       context=_published_files(key), known_services=set(SERVICES))
@@ -75,6 +78,14 @@ def check_journey_file(key: str, content: bytes | str) -> tuple[str, list[dict]]
             f"Ce fichier décrit {', '.join(f'« {d} »' for d in sorted(described)) or 'aucun parcours'} : "
             f"il doit décrire le seul parcours « {key} » (identifiant du processus).")])
     return text, [{"element": p.element_id, "message": p.message} for p in problems]
+
+
+def adopted_process(key: str, content: bytes | str) -> str | None:
+    """The former id of a file's only process, when importing it as journey `key` renames it."""
+    try:
+        return adopt_process(content, key)[1]
+    except DefinitionError:
+        return None
 
 
 def check_file(key: str, kind: str, content: bytes | str) -> tuple[str, list[dict]]:

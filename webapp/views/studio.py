@@ -90,6 +90,9 @@ def import_file(section, key):
             flash(f"Fichier refusé, rien n'a été enregistré : {line}", "error")
         return _back(section, key)
     db.session.commit()
+    former = studio_ops.adopted_process(key, content) if KINDS[section] == "bpmn" else None
+    if former:
+        flash(f"Le processus « {former} » du fichier a pris l'identifiant du parcours « {key} ».", "success")
     if draft.problems:
         flash(f"Brouillon enregistré avec {len(draft.problems)} problème(s) à corriger avant publication.", "error")
     else:
