@@ -36,6 +36,12 @@ def stage_screens(app) -> dict:
                 "bassin": bassin.code}
 
 
+# Screens drawn by JavaScript after the page loads: what shows they are ready (for the browser pass).
+READY = {"studio-editeur": "#editeur[data-ready]", "studio-carte": "#carte .djs-container svg",
+         "studio-comparer": ".djs-container svg", "studio-formulaire": "#fe-apercu .field",
+         "studio-table": "#te-table .tjs-table"}
+
+
 def screens(scene) -> list[tuple[str | None, str, str]]:
     """(user, name, path) of every screen; user None = signed out."""
     person, structure = scene["person"], scene["structure"]
@@ -68,6 +74,12 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("julien.mercier", "table-decision", "/pilotage/decisions/orientation_partenaire"),
         ("julien.mercier", "studio", "/pilotage/"),
         ("julien.mercier", "studio-parcours", "/pilotage/parcours/accueil"),
+        ("julien.mercier", "studio-editeur", "/pilotage/parcours/orientation/editeur"),
+        ("julien.mercier", "studio-carte", "/pilotage/parcours/accueil/carte"),
+        ("julien.mercier", "studio-comparer", "/pilotage/parcours/accueil/comparer"),
+        ("julien.mercier", "studio-formulaires", "/pilotage/parcours/accueil/formulaires"),
+        ("julien.mercier", "studio-formulaire", "/pilotage/parcours/accueil/formulaires/accueil_analyse.schema.json"),
+        ("julien.mercier", "studio-table", "/pilotage/tables/orientation_partenaire/editeur"),
         ("nathalie.bernard", "annuaire-nouvelle", "/annuaire/nouvelle"),
         ("nathalie.bernard", "annuaire-modifier", f"/annuaire/{structure}/modifier"),
         ("nathalie.bernard", "annuaire-import", "/annuaire/importer"),

@@ -16,7 +16,7 @@ TECHNICAL = re.compile(r"\b\w+_\w+\b|\bv\d+\b|\b(?:None|True|False|null|Tracebac
 
 
 def _visible_text(page: str) -> str:
-    page = re.sub(r"(?s)<(head|script|style)\b.*?</\1>", " ", page)
+    page = re.sub(r"(?s)<(head|script|style|textarea|code)\b.*?</\1>", " ", page)  # code shown as code
     page = re.sub(r"(?s)<(option|select)\b[^>]*>", " ", page)  # values of menus are not shown
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 

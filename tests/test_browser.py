@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from screen_catalog import screens, stage_screens
+from screen_catalog import READY, screens, stage_screens
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -171,6 +171,8 @@ def test_every_screen_passes_axe_and_never_scrolls_sideways(app, server, browser
             contexts[user] = _login(context, server, user) if user else context.new_page()
         page = contexts[user]
         page.goto(server + path)
+        if name in READY:
+            page.wait_for_selector(READY[name])
         page.evaluate(axe)
         for v in page.evaluate(_RUN_AXE):
             problems.append(f"{name} ({path}) : [{v['impact']}] {v['id']} — {v['help']} : {json.dumps(v['nodes'], ensure_ascii=False)}")

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import Funder
+from webapp.models import Funder, JourneyMigration, User
 from webapp.views.errors import TITLES
 
 EXAMPLES_PER_FORM = 12
@@ -241,6 +241,54 @@ def test_the_editors_draft_route_answers_any_body_without_a_server_error(staged,
     response = client.post("/pilotage/parcours/accueil/brouillon.json", json=body, headers={"X-CSRFToken": token})
     assert response.status_code < 500
     reached.add("studio.save_draft_json")
+
+
+@settings(max_examples=EXAMPLES_PER_FORM, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(body=st.one_of(st.text(max_size=300), st.dictionaries(
+    st.sampled_from(["schema", "ui", "x", ""]),
+    st.one_of(st.text(max_size=300), st.integers(), st.none(), st.lists(st.text(), max_size=3),
+              st.dictionaries(st.text(max_size=20), st.one_of(st.text(max_size=50), st.integers()), max_size=4)))))
+def test_the_form_preview_answers_any_body_without_a_server_error(staged, reached, body):
+    """The form editor's live preview takes anything a client may send: a preview or a French refusal."""
+    app, _scene = staged
+    client = signed_in(app, "julien.mercier")
+    token = csrf_from(client.get("/pilotage/parcours/accueil").get_data(as_text=True))
+    response = client.post("/pilotage/formulaires/apercu", json=body, headers={"X-CSRFToken": token})
+    assert response.status_code < 500
+    reached.add("studio_forms.preview")
+
+
+def test_the_migration_forms_answer_any_fields_without_a_server_error(staged, reached):
+    """With a newer version of the reception published, the migration's start and resume forms answer
+    anything the process owner may post with a page, a redirect or a French refusal."""
+    from test_studio_versions import edited_accueil
+    from webapp.operations import studio as studio_ops
+    from webapp.operations.journey_migrations import start_migration
+    from webapp.queries.definitions import current_version
+    app, _scene = staged
+    with app.app_context():
+        pilote = db.session.scalar(select(User).where(User.username == "julien.mercier"))
+        before = current_version("accueil").version
+        studio_ops.save_draft(pilote, "accueil", "bpmn", "accueil.bpmn", edited_accueil())
+        studio_ops.publish_draft(pilote, "accueil", "bpmn", "Vérification du dossier.")
+        db.session.commit()
+    client = signed_in(app, "julien.mercier")
+    path = f"/pilotage/parcours/accueil/migration?de={before}&a={before + 1}"
+    text = client.get(path).get_data(as_text=True)
+    token = csrf_from(text)
+    [start] = post_forms(text, path)
+    reached.add("studio_migrations.start")
+    fuzz_form(app, client, token, start)
+    with app.app_context():  # started by one of the fuzzed submissions, or now
+        migration = db.session.scalar(select(JourneyMigration).where(JourneyMigration.process_key == "accueil")) \
+            or start_migration(db.session.scalar(select(User).where(User.username == "julien.mercier")), "accueil",
+                               str(before), str(before + 1))
+        db.session.commit()
+        url = f"/pilotage/parcours/accueil/migration/{migration.id}/reprendre"
+    resume = {"action": url, "fields": defaultdict(lambda: {"values": []}), "multipart": False}
+    reached.add("studio_migrations.resume")
+    fuzz_form(app, client, token, resume)
 
 
 def test_every_screen_post_route_was_fuzzed(staged, reached):
