@@ -170,7 +170,7 @@ def _validate_files(paths) -> tuple[list[str], list]:
 
     from .config import Config
     from .operations.definitions import available_forms, check_decision, read_folder
-    from .operations.services import SERVICES
+    from .operations.services import known_services
     from .workflow import DefinitionError, compile_files
     from .workflow.xml import MAX_XML_BYTES
 
@@ -184,7 +184,7 @@ def _validate_files(paths) -> tuple[list[str], list]:
     if bpmn:
         try:
             compiled = compile_files(bpmn, known_forms=available_forms(Config.FORMS_DIR),
-                                     context=read_folder(Config.PROCESSES_DIR), known_services=set(SERVICES))
+                                     context=read_folder(Config.PROCESSES_DIR), known_services=known_services())
             valid.extend(sorted(compiled))
         except DefinitionError as exc:
             problems.extend(exc.problems)

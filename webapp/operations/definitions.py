@@ -17,7 +17,7 @@ from ..workflow.decisions import decision_problems
 from ..workflow.xml import parse_xml
 from ..queries.definitions import current_version
 from . import audit
-from .services import SERVICES
+from .services import known_services
 
 
 def read_folder(processes_dir: str, pattern: str = "*.bpmn") -> dict:
@@ -51,7 +51,7 @@ def publish(files: dict, forms_dir: str, actor=None, once: bool = False,
     ({name: {schema, ui}}, e.g. the studio's edited forms over the current versions' ones) are
     used before the files of the forms folder."""
     known = available_forms(forms_dir) | set(stored_forms or {})
-    compiled = compile_files(files, known_forms=known, known_services=set(SERVICES))
+    compiled = compile_files(files, known_forms=known, known_services=known_services())
     created = []
     for key, process in compiled.items():
         try:

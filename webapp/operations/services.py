@@ -4,8 +4,16 @@ from ..models import Journey, User
 from ..workflow import EngineError
 from .cep_services import SERVICES as CEP_SERVICES
 from .referral_services import SERVICES as REFERRAL_SERVICES, ServiceContext
+from .service_params import DELAY_PARAMETERS, MAX_DELAY_DAYS
 
 SERVICES = {**REFERRAL_SERVICES, **CEP_SERVICES}
+
+
+def known_services() -> dict[str, dict[str, tuple[int, int]]]:
+    """What validation knows of the whitelist: each operation with the bounds of the whole-number
+    parameters it reads (its delays in working days)."""
+    return {name: {parameter: (1, MAX_DELAY_DAYS) for parameter in DELAY_PARAMETERS.get(name, {})}
+            for name in SERVICES}
 
 
 def services_for(journey: Journey, actor: User | None):

@@ -21,7 +21,7 @@ from ..workflow import DefinitionError, Problem, compile_files
 from ..workflow.xml import parse_xml
 from ..workflow.foreign import adopt_process
 from .definitions import available_forms, check_decision_draft, publish, publish_decision
-from .services import SERVICES
+from .services import known_services
 
 # Problems of unfinished work, which a draft may keep; any other problem refuses the file.
 UNFINISHED_WORK = ("Tâche utilisateur sans formulaire", "Formulaire introuvable", "Couloir «",
@@ -64,7 +64,7 @@ def check_journey_file(key: str, content: bytes | str) -> tuple[str, list[dict]]
     content, _former = adopt_process(content, key)
     try:
         compile_files({f"{key}.bpmn": content}, known_forms=known_forms(key),
-                      context=_published_files(key), known_services=set(SERVICES))
+                      context=_published_files(key), known_services=known_services())
         problems = []
     except DefinitionError as exc:
         problems = exc.problems

@@ -56,7 +56,8 @@ def _service_problem(task, known_services, file_name):
                            "doit avoir sa liste de paramètres (spiffworkflow:parameters), même vide : choisissez de "
                            "nouveau l'opération dans le panneau « Opération ».", task.get("id"), file_name,
                            unfinished=True)
-        return None
+        return _bounded_parameter_problem(task, operator, (known_services.get(name) or {})
+                                          if isinstance(known_services, dict) else {}, file_name)
     allowed = ", ".join(sorted(known_services)) or "aucune"
     if not name:
         if foreign.has_foreign(task, foreign.IMPLEMENTATION_SETTINGS):
@@ -66,6 +67,19 @@ def _service_problem(task, known_services, file_name):
                        unfinished=True)
     return Problem(f"Tâche de service refusée : opération « {name} » inconnue (autorisées : {allowed}).",
                    task.get("id"), file_name)
+
+
+def _bounded_parameter_problem(task, operator, bounds: dict, file_name):
+    """A parameter the operation reads as a whole number (a delay in working days) must be one, written
+    in figures, within its bounds: checked here rather than when a person's step runs."""
+    for parameter in operator.iterfind("spiffworkflow:parameters/spiffworkflow:parameter", NS):
+        low_high = bounds.get(parameter.get("id"))
+        value = (parameter.get("value") or "").strip()
+        if low_high and not (value.isdigit() and low_high[0] <= int(value) <= low_high[1]):
+            return Problem(f"Tâche de service « {task.get('name') or task.get('id')} » : le paramètre "
+                           f"« {parameter.get('id')} » vaut « {value} » ; indiquez un nombre entier de jours "
+                           f"ouvrés entre {low_high[0]} et {low_high[1]}.", task.get("id"), file_name, unfinished=True)
+    return None
 
 
 def _role_like(name: str | None) -> str | None:
