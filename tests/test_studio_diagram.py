@@ -81,6 +81,7 @@ def test_steps_and_flows_of_one_day(ctx, now):
     assert unmeasured["passed"] is None and unmeasured["measure"] is None and unmeasured["level"] == 0
     assert unmeasured["how"].startswith("non mesuré : ce flux relie des éléments automatiques")
     assert flows["flux_debut_accueillir"]["how"] == "entrées dans « Accueillir la personne »"
+    assert flows["flux_orientation_fin"]["title"] == "Oui (de « Orientation aboutie ? » vers « Orientation aboutie »)"
 
 
 def test_the_period_chooses_the_flows_counted(ctx, now):

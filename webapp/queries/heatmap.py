@@ -282,7 +282,8 @@ def diagram_figures(process_key: str, shown: DefinitionVersion, version_id: int 
     for flow in shape.flows:
         measure, about = flow_measure(flow, shape, incoming, outgoing)
         source, target = (shape.names.get(flow[end], flow[end]) for end in ("source", "target"))
-        flows.append({"id": flow["id"], "title": flow["name"] or f"de « {source} » vers « {target} »",
+        ends = f"de « {source} » vers « {target} »"
+        flows.append({"id": flow["id"], "title": f"{flow['name']} ({ends})" if flow["name"] else ends,
                       "source": source, "target": target, "measure": measure,
                       "passed": counted[measure].get(about, 0) if measure else None,
                       "how": MEASURES[measure].format(shape.names.get(about, about)) if measure
