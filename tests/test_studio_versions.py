@@ -294,3 +294,14 @@ def test_restarting_the_app_keeps_what_the_studio_published(app, client, restore
         db.session.commit()
         assert created == []
     assert _current(app)[:2] == (number + 1, edited_accueil())
+
+
+def test_a_called_journey_points_to_the_journeys_whose_people_follow_it(client):
+    """Referrals run inside the reception and the personalised handling that call them: the referral
+    journey's page says so and links to them, where their waiting journeys are migrated."""
+    login(client, PILOTE)
+    page = html.unescape(client.get("/pilotage/parcours/orientation").get_data(as_text=True))
+    assert "Ce parcours est appelé par" in page
+    assert 'href="/pilotage/parcours/accueil">« Accueil »' in page
+    assert 'href="/pilotage/parcours/prise_en_charge"' in page
+    assert "Ce parcours est appelé par" not in html.unescape(client.get(PAGE).get_data(as_text=True))

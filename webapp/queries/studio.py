@@ -72,6 +72,13 @@ def running_by_version() -> dict[int, int]:
     return dict(rows.all())
 
 
+def callers_of(key: str) -> list[DefinitionVersion]:
+    """The current versions of the journeys that call journey `key` (its running journeys are theirs)."""
+    return db.session.scalars(select(DefinitionVersion).where(
+        DefinitionVersion.kind == "bpmn", DefinitionVersion.is_current.is_(True), DefinitionVersion.process_key != key,
+        DefinitionVersion.bpmn_xml.contains(f'calledElement="{key}"')).order_by(DefinitionVersion.name)).all()
+
+
 def definition_versions(key: str, kind: str) -> list[DefinitionVersion]:
     """The versions of one definition, newest first; NotFound when it has none."""
     versions = db.session.scalars(select(DefinitionVersion).where(

@@ -62,6 +62,7 @@ def show(section, key):
                            current=current, title=studio_q.display_name(current), draft=draft,
                            problems=problems, running=running, authors=studio_q.authors(versions),
                            ext=kind, max_kb=MAX_XML_BYTES // 1000,
+                           callers=studio_q.callers_of(key) if kind == "bpmn" else [],
                            heatmap=heatmap_q.heatmap_view(key, versions, request.args) if kind == "bpmn" else None)
 
 
