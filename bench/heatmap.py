@@ -42,12 +42,9 @@ STAGES_SQL = """
             (7, 2, NULL, 'fin_documentation'), (8, 2, NULL, 'fin_prise_en_charge'), (9, 2, NULL, 'fin_prise_en_charge'),
             (10, 3, NULL, 'fin_orientation'), (11, 3, NULL, 'fin_orientation_abandonnee'))
     AS stage(n, steps, waiting_at, end_event)"""
-# Indexes this benchmark can add (--proposed-indexes) to show what they change; not in the app's migrations.
+# Indexes this benchmark can add (--proposed-indexes) to show what they change; not in the app's migrations
+# (ix_human_task_heatmap with journey_id, ix_human_task_entered and ix_journey_ended are, since c3d9a1e7b5f2).
 PROPOSED_INDEXES = (
-    "DROP INDEX ix_human_task_heatmap",  # the same columns, journey_id added for the version filter
-    "CREATE INDEX ix_human_task_heatmap ON human_task (process_key, status, bpmn_id, created_at) INCLUDE (journey_id)",
-    "CREATE INDEX ix_human_task_entered ON human_task (process_key, created_at)",
-    "CREATE INDEX ix_journey_ended ON journey (process_key, ended_at)",
     "CREATE INDEX ix_journey_version ON journey (definition_version_id, id)",
 )
 STEPS_SQL = """

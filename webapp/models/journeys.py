@@ -1,7 +1,7 @@
 """A journey is one running workflow instance for one person."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -11,6 +11,7 @@ STATUS_LABELS = {"en_cours": "En cours", "terminee": "Terminé", "incident": "In
 
 class Journey(db.Model):
     __tablename__ = "journey"
+    __table_args__ = (Index("ix_journey_ended", "process_key", "ended_at"),)  # ends over a period (map of waits)
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
     process_key: Mapped[str] = mapped_column(String(80), index=True)

@@ -13,7 +13,9 @@ class HumanTask(db.Model):
         Index("ix_human_task_queue", "status", "structure_id", "role", "priority", "due_at"),
         Index("ix_human_task_assignee", "status", "assignee_id", "due_at"),
         # the studio's map of where people wait, and what was completed over a period
-        Index("ix_human_task_heatmap", "process_key", "status", "bpmn_id", "created_at"),
+        Index("ix_human_task_heatmap", "process_key", "status", "bpmn_id", "created_at",
+              postgresql_include=["journey_id"]),  # the map of waits filters by version through the journey
+        Index("ix_human_task_entered", "process_key", "created_at"),  # steps entered over a period
         Index("ix_human_task_done", "process_key", "status", "completed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
