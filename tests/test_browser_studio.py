@@ -131,8 +131,9 @@ def test_the_process_owner_changes_a_delay_adds_a_step_and_publishes(app, server
     page.screenshot(path=str(SHOTS / "studio-editeur-probleme-1366.png"))
 
     # The problem leads to its element; he gives it its form
-    page.locator('.djs-shape[data-element-id="choisir_partenaire"]').click(position={"x": 30, "y": 10})
-    assert page.locator(".panneau-type code").inner_text() == "choisir_partenaire"
+    page.evaluate("() => window.sproEditor.get('selection').select("
+                  "window.sproEditor.get('elementRegistry').get('informer_personne'))")  # another step
+    assert page.locator(".panneau-type code").inner_text() == "informer_personne"
     problems.first.get_by_role("button").click()
     assert page.locator(".panneau-type code").inner_text() == new_id
     page.get_by_label("Formulaire").select_option(NEW_FORM)
