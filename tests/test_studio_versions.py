@@ -305,3 +305,19 @@ def test_a_called_journey_points_to_the_journeys_whose_people_follow_it(client):
     assert 'href="/pilotage/parcours/accueil">« Accueil »' in page
     assert 'href="/pilotage/parcours/prise_en_charge"' in page
     assert "Ce parcours est appelé par" not in html.unescape(client.get(PAGE).get_data(as_text=True))
+
+
+def test_a_default_left_unwritten_by_the_editor_is_no_difference():
+    """bpmn-js leaves out cancelActivity="true" (BPMN's default) when it saves: comparing the shipped
+    file with the editor's must not show a change; turning a boundary event non-interrupting does."""
+    from types import SimpleNamespace
+
+    from webapp.queries.studio import compare_versions
+    shipped = (ROOT / "processes" / "orientation.bpmn").read_text()
+    assert 'id="expiration" name="Expiration" attachedToRef="traiter_orientation" cancelActivity="true"' in shipped
+    saved = shipped.replace(' cancelActivity="true"', "")
+    assert compare_versions(SimpleNamespace(bpmn_xml=shipped), SimpleNamespace(bpmn_xml=saved)) == []
+    relaxed = shipped.replace('attachedToRef="traiter_orientation" cancelActivity="true"',
+                              'attachedToRef="traiter_orientation" cancelActivity="false"', 1)
+    [row] = compare_versions(SimpleNamespace(bpmn_xml=shipped), SimpleNamespace(bpmn_xml=relaxed))
+    assert row["id"] == "expiration" and row["details"] == [("Interrompt la tâche", "oui", "non")]

@@ -162,6 +162,8 @@ def _elements(xml: str) -> dict[str, dict]:
                                  ("cancelActivity", "Interrompt la tâche")):
             if el.get(attribute) is not None:
                 facts[label] = el.get(attribute)
+        if _local(el.tag) == "boundaryEvent":  # BPMN's default, which editors leave unwritten
+            facts["Interrompt la tâche"] = "oui" if el.get("cancelActivity", "true") == "true" else "non"
         condition = el.find(f"{{{BPMN}}}conditionExpression")
         if condition is not None:
             facts["Condition"] = (condition.text or "").strip()
