@@ -25,6 +25,7 @@ from webapp.operations import journey_migrations as migration_ops
 from webapp.operations import journeys as journey_ops
 from webapp.operations.studio import publish_draft, save_draft
 from webapp.queries import journey_migrations as migration_q
+from webapp.queries.heatmap import ElementLoad, element_load
 from webapp.workdays import add_working_days
 from webapp.workflow import VersionDiff
 
@@ -278,6 +279,31 @@ def test_a_kept_journey_goes_on_on_its_own_version(ctx, versions):
     db.session.expire_all()
     journey = db.session.get(Journey, kept.id)
     assert (journey.status, journey.definition.version) == ("terminee", 1)
+
+
+def test_the_map_of_waits_counts_a_moved_journey_on_its_new_version_and_its_done_steps_on_the_old(ctx, versions):
+    moved, kept = waiting_for_answer(), waiting_for_contact()
+    first = moved.definition_version_id
+    publish_orientation(confirmation_due_in(8))
+    start_and_run()
+    second = db.session.get(Journey, moved.id).definition_version_id
+    assert second != first
+
+    def waiting(version_id):
+        return {step: load.waiting for step, load in element_load("accueil", version_id).items() if load.waiting}
+
+    def completed(version_id, step):
+        return element_load("accueil", version_id).get(step, ElementLoad(step)).completed
+
+    assert waiting(second) == {"traiter_orientation": 1}  # the moved journey waits on version 2 now
+    assert waiting(first) == {"confirmer_premier_contact": 1}  # the kept one only
+    # the steps done before the move stay on the version they were done on
+    assert completed(first, "accueillir") == 2 and completed(second, "accueillir") == 0
+    assert completed(first, "traiter_orientation") == 1  # the kept journey's acceptance
+    accept(db.session.get(Journey, moved.id))
+    assert completed(second, "traiter_orientation") == 1 and completed(first, "traiter_orientation") == 1
+    assert waiting(second) == {"confirmer_premier_contact": 1}
+    assert element_load("accueil")["confirmer_premier_contact"].waiting == 2
 
 
 def test_a_second_run_of_the_same_journey_is_refused_while_one_runs(ctx, versions):

@@ -14,12 +14,15 @@ class HumanTask(db.Model):
         Index("ix_human_task_assignee", "status", "assignee_id", "due_at"),
         # the studio's map of where people wait, and what was completed over a period
         Index("ix_human_task_heatmap", "process_key", "status", "bpmn_id", "created_at",
-              postgresql_include=["journey_id"]),  # the map of waits filters by version through the journey
+              postgresql_include=["definition_version_id"]),  # the map of one version reads the index only
         Index("ix_human_task_entered", "process_key", "created_at"),  # steps entered over a period
         Index("ix_human_task_done", "process_key", "status", "completed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journey.id"), index=True)
+    # the journey's version when the task was open: an open task follows its journey when the journey is
+    # migrated, a completed or cancelled one keeps the version it was done on (operations.task_index)
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
     bpmn_id: Mapped[str] = mapped_column(String(120))

@@ -109,6 +109,8 @@ def _move(plan: _Plan, journey_id: int) -> str | None:
     if obstacle is not None:
         return reason_for(obstacle, plan.to_number)
     journey.definition_version_id = plan.to_id
+    # save_state moves the journey's open task rows to the new version (they wait there now, the map of
+    # waits counts them there); its completed and cancelled rows keep the version they were done on.
     save_state(journey, diff.migrate(instance))
     return None
 

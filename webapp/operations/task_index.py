@@ -63,7 +63,8 @@ def save_state(journey: Journey, instance: Instance, actor=None) -> list[HumanTa
         title = info.title if info.iteration is None else f"{info.title} n°{info.iteration + 1}"
         title = f"{title} — {info.detail}" if info.detail else title
         row = HumanTask(
-            journey_id=journey.id, person_id=journey.person_id, task_uuid=info.uuid,
+            journey_id=journey.id, definition_version_id=journey.definition_version_id,
+            person_id=journey.person_id, task_uuid=info.uuid,
             bpmn_id=info.bpmn_id, title=title, process_key=journey.process_key, form_key=info.form,
             role=info.role, structure_id=structure_id, status="ouverte", created_at=now,
             priority=1 if _urgent(instance, info) else 0,
@@ -76,6 +77,10 @@ def save_state(journey: Journey, instance: Instance, actor=None) -> list[HumanTa
     for uuid, row in open_rows.items():
         if uuid not in ready_ids:
             row.status, row.completed_at = "annulee", now
+        elif row.definition_version_id != journey.definition_version_id:
+            # A migrated journey: its open tasks now wait on the new version (and are counted there, entries
+            # included); the tasks completed or cancelled before keep the version they were done on.
+            row.definition_version_id = journey.definition_version_id
     if instance.completed and not instance.stalled():
         journey.status, journey.end_event, journey.ended_at = "terminee", instance.end_event(), now
         journey.end_label = instance.end_event_label()

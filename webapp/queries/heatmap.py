@@ -6,6 +6,9 @@ which the index copies from journey.process_key: the caller's key). A called pro
 element ids in human_task.bpmn_id, so they appear on the caller's map under those ids; a process
 only ever called (orientation, prise_en_charge) has no journey of its own and an empty map. Element
 ids are assumed unique across a journey and the processes it calls (true of the shipped files).
+The map of one version counts the task rows of that version (human_task.definition_version_id): an
+open task is on its journey's version (it follows a migrated journey), a completed one on the version
+it was completed on; journeys ended are counted on the version they ended on.
 The workflow states are never read: a constant number of statements whatever the number of journeys.
 """
 from dataclasses import dataclass
@@ -38,10 +41,10 @@ class ElementLoad:
 
 
 def _scope(stmt, process_key: str, version_id: int | None):
+    """Task rows of `process_key`, of one version when given (the row's own version: no join)."""
     stmt = stmt.where(HumanTask.process_key == process_key)
     if version_id is not None:
-        stmt = stmt.join(Journey, Journey.id == HumanTask.journey_id).where(
-            Journey.definition_version_id == version_id)
+        stmt = stmt.where(HumanTask.definition_version_id == version_id)
     return stmt
 
 
