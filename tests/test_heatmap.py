@@ -108,7 +108,10 @@ def test_version_filter(app, now, restore_versions):  # noqa: F811
         assert second != first
         arrive(now, 2)
         now.current = T0 + timedelta(hours=10)
-        assert element_load("accueil", version_id=first)["accueillir"].waiting == 2
+        on_first, statements = statements_of(app, lambda: element_load("accueil", version_id=first, since=T0))
+        assert on_first["accueillir"].waiting == 2 and on_first["accueillir"].entered == 2
+        # the version is read from the task rows themselves: no journey joined, whatever their number
+        assert statements and not any("journey " in " ".join(s.split()) + " " for s in statements)
         on_second = element_load("accueil", version_id=second)["accueillir"]
         assert (on_second.waiting, on_second.longest_wait) == (1, timedelta(hours=8))
         assert element_load("accueil")["accueillir"].waiting == 3
