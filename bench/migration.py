@@ -58,8 +58,9 @@ def _copies(journey, count: int):
         for row in rows:
             db.session.add(HumanTask(
                 journey_id=copy.id, definition_version_id=copy.definition_version_id, person_id=row.person_id,
-                task_uuid=fresh[row.task_uuid], bpmn_id=row.bpmn_id, title=row.title, process_key=row.process_key, form_key=row.form_key, role=row.role,
-                structure_id=row.structure_id, status="ouverte", due_at=row.due_at, created_at=row.created_at))
+                task_uuid=fresh[row.task_uuid], bpmn_id=row.bpmn_id, title=row.title, process_key=row.process_key,
+                form_key=row.form_key, role=row.role, structure_id=row.structure_id, status="ouverte",
+                due_at=row.due_at, created_at=row.created_at))
     db.session.commit()
 
 
