@@ -57,7 +57,7 @@ run: venv $(NODE_STAMP) ## Migrate, seed the demo data (prints the logins), star
 	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' SPRO_PUBLIC_URL="$${SPRO_PUBLIC_URL:-http://$(HOST):$(PORT)}" \
 		SPRO_WORKER_INTERVAL_SECONDS=5 $(BIN)/spro worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' SPRO_SECURE_COOKIES=false $(BIN)/spro run --host $(HOST) --port $(PORT)
+	SPRO_DATABASE_URL='$(SPRO_DATABASE_URL)' SPRO_SECURE_COOKIES=false $(BIN)/spro serve --host $(HOST) --port $(PORT)
 
 # Both suites always run; the target fails if either fails.
 test: venv $(NODE_STAMP) ## Run the test suite on SQLite, then on a throwaway PostgreSQL

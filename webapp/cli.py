@@ -18,6 +18,16 @@ def main():
     """SPRO: journeys of the Service Public Régional de l'Orientation."""
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host, port):
+    """Serve the app with gunicorn (SPRO_WEB_WORKERS processes of SPRO_WEB_THREADS threads)."""
+    from .config import Config
+    from .serving import serve
+    serve(host, port, Config)
+
+
 @main.group("db")
 def db_group():
     """Database schema and shipped definitions."""

@@ -33,6 +33,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PROCESSES_DIR = os.environ.get("SPRO_PROCESSES_DIR", str(PROJECT_ROOT / "processes"))
     FORMS_DIR = os.environ.get("SPRO_FORMS_DIR", str(PROJECT_ROOT / "forms"))
+    # The web server (`spro serve`, gunicorn): processes, threads per process, seconds before a stuck
+    # request's worker is restarted.
+    WEB_WORKERS = int(os.environ.get("SPRO_WEB_WORKERS", "2"))
+    WEB_THREADS = int(os.environ.get("SPRO_WEB_THREADS", "4"))
+    WEB_TIMEOUT_SECONDS = int(os.environ.get("SPRO_WEB_TIMEOUT_SECONDS", "60"))
     # The npm packages (package.json) whose built files the studio's editors load: bpmn-js, dmn-js.
     VENDOR_DIR = os.environ.get("SPRO_VENDOR_DIR", str(PROJECT_ROOT / "node_modules"))
     MAX_BPMN_BYTES = 1_000_000

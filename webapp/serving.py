@@ -1,0 +1,39 @@
+"""The production web server: gunicorn running the app, with workers and threads from the settings.
+
+`spro serve` uses it, and so does `make run`, so that what people try is what runs in production."""
+from gunicorn.app.base import BaseApplication
+
+
+class SproServer(BaseApplication):
+    """gunicorn with our settings; each worker process builds its own app (and database pool)."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from . import create_app
+        return create_app()
+
+
+def server_options(host: str, port: int, config) -> dict:
+    """gunicorn's options from the app's settings (SPRO_WEB_WORKERS, SPRO_WEB_THREADS, SPRO_WEB_TIMEOUT)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": config.WEB_WORKERS,
+        "threads": config.WEB_THREADS,
+        "worker_class": "gthread",
+        "timeout": config.WEB_TIMEOUT_SECONDS,
+        "graceful_timeout": config.WEB_TIMEOUT_SECONDS,
+        "accesslog": "-",
+        "errorlog": "-",
+        "proc_name": "spro",
+    }
+
+
+def serve(host: str, port: int, config) -> None:
+    SproServer(server_options(host, port, config)).run()
