@@ -316,3 +316,12 @@ def test_every_step_of_a_larger_journey_gets_its_badge(app, server, chromium, ke
 def figures_of(key: str) -> dict:
     asked = map_request(map_versions(key), {})
     return diagram_figures(key, asked["shown"], asked["version_id"], asked["since"], asked["until"])
+
+
+def test_an_absurdly_long_version_number_is_a_french_message_not_a_server_error(app, client):
+    login(client, "julien.mercier")
+    for url in ("/pilotage/parcours/accueil/carte?version=" + "9" * 4400,
+                "/pilotage/parcours/accueil?version=" + "9" * 4400 + "&jours=" + "9" * 4400):
+        assert client.get(url).status_code == 200, url
+    answer = client.get("/pilotage/parcours/accueil/carte.json?version=" + "9" * 4400)
+    assert answer.status_code == 422 and "n'existe pas" in " ".join(answer.get_json()["errors"])

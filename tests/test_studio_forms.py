@@ -294,3 +294,27 @@ def test_a_form_edited_in_a_called_journey_reaches_the_journeys_that_call_it(app
             assert title == "Motif de l'orientation (pour le partenaire)", key
         assert current_version("accueil").version == reception_before + 1
         assert current_version("accueil").forms[PERSONNE]["schema"] == json.loads(_texts(PERSONNE)[0])
+
+
+def test_a_schema_nested_without_end_is_refused_in_french_not_a_server_error(app):
+    client, token = _pilote(app)
+    deep = '{"type": "object", "properties": {"a": {"type": "string", "const": ' + "[" * 400 + "]" * 400 + "}}}"
+    for schema, ui in ((deep, ""), ('{"type": "object"}', '{"a": ' + "[" * 400 + "]" * 400 + "}")):
+        for answer in (_preview(client, token, schema, ui), _save(client, token, PERSONNE, schema, ui)):
+            assert answer.status_code == 422
+            assert "trop imbriqué" in _text(answer)
+
+
+def test_a_form_named_by_a_path_is_refused_and_nothing_outside_the_forms_is_read(app, tmp_path, restore_versions):
+    """A diagram cannot make the studio read a file outside the forms: the name is refused when saved."""
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"title": "VALEUR-SECRETE"}')
+    client, token = _pilote(app)
+    for name in (str(secret), "../../" + secret.name, "Accueil Analyse.schema.json"):
+        xml = ACCUEIL.replace('value="accueil_analyse.schema.json"', f'value="{name}"', 1)
+        answer = client.post("/pilotage/parcours/accueil/brouillon.json", json={"xml": xml},
+                             headers={"X-CSRFToken": token})
+        assert answer.status_code == 422 and not answer.get_json()["saved"]
+        assert "Nom de formulaire refusé" in answer.get_json()["problems"][0]["message"]
+    listing = _text(client.get("/pilotage/parcours/accueil/formulaires"))
+    assert "VALEUR-SECRETE" not in listing

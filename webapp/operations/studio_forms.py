@@ -17,9 +17,11 @@ from ..extensions import db
 from ..funding_checks import FORM_CHECKS
 from ..queries.definitions import current_version
 from ..queries.studio import draft_of
+from ..workflow.definitions import FORM_FILE_NAME
 from .studio import check_journey_file, save_draft
 
-FORM_NAME = re.compile(r"[a-z0-9_]{1,80}\.schema\.json")
+FORM_NAME = FORM_FILE_NAME
+MAX_DEPTH = 30  # objects and lists inside one another: a real form schema needs a handful
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,59}")
 MAX_FORM_BYTES = 100_000
 MAX_FIELDS = 80
@@ -64,7 +66,22 @@ def parse_json(text, what: str, required: bool = True) -> dict:
         raise FormRefused(f"{what} : trop imbriqué.") from None
     if not isinstance(value, dict):
         raise FormRefused(f"{what} : un objet JSON est attendu ({{ … }}).")
+    if _depth(value) > MAX_DEPTH:
+        raise FormRefused(f"{what} : trop imbriqué ({MAX_DEPTH} niveaux d'objets et de listes au plus).")
     return value
+
+
+def _depth(value) -> int:
+    """How deeply objects and lists nest in `value` (iterative: any depth is measured safely)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                break
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _json_reason(msg: str) -> str:

@@ -151,8 +151,9 @@ def heatmap_view(process_key: str, versions: list[DefinitionVersion], args) -> d
     `jours`: one of PERIOD_DAYS); a value that is not offered falls back to its default."""
     by_number = {v.version: v for v in versions}
     raw_version, raw_days = args.get("version", ""), args.get("jours", "")
-    chosen = by_number.get(int(raw_version)) if raw_version.isdecimal() else None
-    days = int(raw_days) if raw_days.isdecimal() and int(raw_days) in PERIOD_DAYS else DEFAULT_DAYS
+    chosen = by_number.get(int(raw_version)) if raw_version.isdecimal() and len(raw_version) <= 9 else None
+    days = int(raw_days) if raw_days.isdecimal() and len(raw_days) <= 9 and int(raw_days) in PERIOD_DAYS \
+        else DEFAULT_DAYS
     shown = chosen or next((v for v in versions if v.is_current), versions[0])
     return {"rows": heatmap_rows(process_key, shown, chosen.id if chosen else None, days),
             "version": chosen.version if chosen else None, "days": days, "periods": PERIOD_DAYS}
@@ -342,7 +343,8 @@ def map_request(versions: list[DefinitionVersion], args) -> dict:
     if raw_version in ("tous", "toutes"):
         chosen = None
     elif raw_version:
-        chosen = next((v for v in versions if raw_version.isdecimal() and v.version == int(raw_version)), None)
+        number = int(raw_version) if raw_version.isdecimal() and len(raw_version) <= 9 else None
+        chosen = next((v for v in versions if v.version == number), None)
         if chosen is None:
             errors.append(f"La version « {raw_version[:20]} » n'existe pas pour ce parcours : "
                           "choisissez-en une dans la liste.")

@@ -11,6 +11,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import DefinitionVersion
 from ..workflow import DefinitionError
+from ..workflow.definitions import FORM_FILE_NAME
 from ..workflow.xml import parse_xml
 from .definitions import COLUMN_TITLES, current_version
 from .studio import BPMN, SPIFF, draft_of
@@ -60,13 +61,13 @@ def form_steps(xml: str) -> dict[str, list[str]]:
 def _form_title(name: str, pool: dict) -> str | None:
     """The title a form gives itself, from the studio's forms or the forms folder."""
     schema = (pool.get(name) or {}).get("schema")
-    if schema is None:
+    if schema is None and FORM_FILE_NAME.fullmatch(name or ""):  # only a form file of the forms folder
         path = Path(current_app.config["FORMS_DIR"]) / name
         try:
             schema = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         except (OSError, ValueError):
             schema = {}
-    title = schema.get("title") if isinstance(schema, dict) else None
+    title = schema.get("title") if isinstance(schema, dict) else None  # None: no schema, or a name refused
     return title if isinstance(title, str) and title.strip() else None
 
 

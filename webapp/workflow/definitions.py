@@ -1,6 +1,7 @@
 """Validating and compiling BPMN files into storable process specs."""
 import hashlib
 import json
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
+# A form is a file of the forms folder or of the studio, named this way (never a path).
+FORM_FILE_NAME = re.compile(r"[a-z0-9_]{1,80}\.schema\.json")
 KNOWN_ROLES = ("conseiller", "conseiller_cep", "coordinateur", "pilote", "admin")
 _FORBIDDEN_TASKS = {
     "scriptTask": "Tâche de script refusée : les scripts ne sont pas exécutés.",
@@ -123,6 +126,10 @@ def _user_task_problems(root, file_name, known_forms, lane_of):
         if not form and not foreign.has_foreign(task, foreign.FORM_SETTINGS):
             yield Problem("Tâche utilisateur sans formulaire (propriété formJsonSchemaFilename).",
                           task.get("id"), file_name, unfinished=True)
+        elif form and not FORM_FILE_NAME.fullmatch(form):
+            yield Problem(f"Nom de formulaire refusé : « {form[:100]} ». Un formulaire se nomme en minuscules, "
+                          "chiffres et « _ », suivi de « .schema.json » : choisissez-le dans le panneau « Formulaire ».",
+                          task.get("id"), file_name)
         elif form and known_forms is not None and form not in known_forms:
             yield Problem(f"Formulaire introuvable : {form}.", task.get("id"), file_name, unfinished=True)
         process = next(task.iterancestors("{%s}process" % NS["bpmn"]), None)
