@@ -4,6 +4,7 @@ import math
 
 from flask import request
 
+from ..nesting import nesting_depth
 from .errors import InvalidRequest
 
 MAX_JSON_DEPTH = 32  # forms nest objects and lists a few levels at most
@@ -22,19 +23,6 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def _depth(value) -> int:
-    """How deeply objects and lists nest in `value`, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, level)
-            if deepest > MAX_JSON_DEPTH:
-                break
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
 def json_body():
     """The request's JSON: strict JSON only (no NaN, Infinity, numbers beyond a float), nested at most
     MAX_JSON_DEPTH levels; None when the body is not JSON."""
@@ -46,6 +34,6 @@ def json_body():
         raise InvalidRequest(TOO_DEEP) from exc
     except ValueError:
         return None
-    if _depth(payload) > MAX_JSON_DEPTH:
+    if nesting_depth(payload, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
         raise InvalidRequest(TOO_DEEP)
     return payload

@@ -10,12 +10,10 @@ from .. import clock
 from ..extensions import db
 from ..models import DefinitionVersion
 from ..task_forms import load_form_files
-from ..reference import NETWORKS
-from ..vocabularies import PUBLICS_SPRO, category_labels
 from ..workflow import DefinitionError, Problem, compile_files, decision_key
 from ..workflow.decisions import decision_problems
 from ..workflow.xml import parse_xml
-from ..queries.definitions import current_version
+from ..queries.definitions import COLUMN_TITLES, QUOTED_TEXT, column_labels, current_version
 from . import audit
 from .services import known_services
 
@@ -173,14 +171,10 @@ DECISION_CONTRACTS = {
     "orientation_partenaire": {"inputs": {"public", "categories"},
                                "outputs": {"reseau": str, "poids": int, "raison": str}},
 }
-# How the columns are named on screen (expressions and output names are the file's).
-COLUMN_TITLES = {"public": "Public", "categories": "Thématiques", "reseau": "Réseau", "poids": "Poids",
-                 "raison": "Raison"}
 
 
 # Problems of a mistyped cell, which a draft may keep (any other problem of the engine refuses the file).
 MISTYPED = ("Expression invalide", "Expression vide")
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _INTEGER = re.compile(r"-?\d{1,6}")
 
 
@@ -188,20 +182,9 @@ def _titles(names) -> str:
     return ", ".join(f"« {COLUMN_TITLES.get(n, n)} » ({n})" for n in names)
 
 
-def _known_values(name: str) -> dict[str, str]:
-    """{code: label} a cell of this column may name ({} when the column takes anything)."""
-    if name == "public":
-        return dict(PUBLICS_SPRO)
-    if name == "categories":
-        return category_labels()
-    if name == "reseau":
-        return dict(NETWORKS)
-    return {}
-
-
 def _unknown_codes(name: str, cell: str) -> str | None:
-    known = _known_values(name)
-    unknown = [v for v in _QUOTED.findall(cell) if known and v not in known]
+    known = column_labels(name)
+    unknown = [v for v in QUOTED_TEXT.findall(cell) if known and v not in known]
     if not unknown:
         return None
     return (f"« {COLUMN_TITLES.get(name, name)} » : code inconnu « {unknown[0][:60]} » ; codes connus : "
@@ -215,7 +198,7 @@ def _output_cell_problem(name: str, kind: type, cell: str) -> str | None:
         return f"« {title} » est vide : indiquez {example}."
     if kind is int:
         return None if _INTEGER.fullmatch(cell) else f"« {title} » doit être un nombre entier ({cell[:60]})."
-    if not _QUOTED.fullmatch(cell):
+    if not QUOTED_TEXT.fullmatch(cell):
         return f"« {title} » doit être un texte entre guillemets ({cell[:60]})."
     return _unknown_codes(name, cell)
 

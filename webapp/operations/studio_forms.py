@@ -15,6 +15,7 @@ from .. import clock, form_checks, task_forms
 from ..errors import InvalidData, NotFound
 from ..extensions import db
 from ..funding_checks import FORM_CHECKS
+from ..nesting import nesting_depth
 from ..queries.definitions import current_version
 from ..queries.studio import draft_of
 from ..workflow.definitions import FORM_FILE_NAME
@@ -66,22 +67,9 @@ def parse_json(text, what: str, required: bool = True) -> dict:
         raise FormRefused(f"{what} : trop imbriqué.") from None
     if not isinstance(value, dict):
         raise FormRefused(f"{what} : un objet JSON est attendu ({{ … }}).")
-    if _depth(value) > MAX_DEPTH:
+    if nesting_depth(value, MAX_DEPTH) > MAX_DEPTH:
         raise FormRefused(f"{what} : trop imbriqué ({MAX_DEPTH} niveaux d'objets et de listes au plus).")
     return value
-
-
-def _depth(value) -> int:
-    """How deeply objects and lists nest in `value` (iterative: any depth is measured safely)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, level)
-            if level > MAX_DEPTH:
-                break
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 def _json_reason(msg: str) -> str:

@@ -60,10 +60,11 @@ HIT_POLICIES = {
 # Column titles by the name the application reads (input expression or output name).
 COLUMN_TITLES = {"public": "Public", "categories": "Thématiques", "reseau": "Réseau",
                  "poids": "Poids", "raison": "Raison"}
-_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+QUOTED_TEXT = re.compile(r'"((?:[^"\\]|\\.)*)"')  # a text value written in a table cell
 
 
-def _labels_for(name: str) -> dict[str, str]:
+def column_labels(name: str) -> dict[str, str]:
+    """{code: label} a cell of this column may name ({} when the column takes anything)."""
     if name == "public":
         return dict(PUBLICS_SPRO)
     if name == "categories":
@@ -78,7 +79,7 @@ def _readable(entry: str, labels: dict[str, str], is_input: bool) -> str:
     text = entry.strip()
     if is_input and text in ("", "-"):
         return "toutes"
-    values = _QUOTED.findall(text)
+    values = QUOTED_TEXT.findall(text)
     if not values:
         return text
     readable = ", ".join(labels.get(v, v) for v in values)
@@ -96,7 +97,7 @@ def readable_decision(xml: str) -> dict:
     headings = table["inputs"] + table["outputs"]
     columns = [COLUMN_TITLES.get(n, h) for n, h in zip(names, headings)]
     n_inputs = len(table["inputs"])
-    rows = [[_readable(cell, _labels_for(name), i < n_inputs) for i, (name, cell) in enumerate(zip(names, row))]
+    rows = [[_readable(cell, column_labels(name), i < n_inputs) for i, (name, cell) in enumerate(zip(names, row))]
             for row in table["rows"]]
     policy = table["hit_policy"]
     return {"name": decision.get("name") if decision is not None and decision.get("name") else "Table de décision",
