@@ -9,7 +9,8 @@ from sqlalchemy import delete, select
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import (ApiToken, AuditEvent, FundingPlan, FundingRequest, HumanTask, Journey, JourneyMigration,
+from webapp.models import (ApiToken, AuditEvent, DefinitionDraft, DefinitionVersion, FundingPlan, FundingRequest,
+                           HumanTask, Journey, JourneyMigration,
                            OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral, SignInThrottle, User)
 
 # Deleted after each test, in this order (foreign keys).
@@ -45,6 +46,34 @@ def _clean(app):
             db.session.execute(delete(model))
         db.session.commit()
         db.session.remove()
+
+
+class MovableClock:
+    """A stand-in for `webapp.clock.now` that tests move by setting `current`."""
+
+    def __init__(self, start):
+        self.current = start
+
+    def __call__(self):
+        return self.current
+
+
+@pytest.fixture
+def restore_versions(app):
+    """For tests that publish: on the way out, journeys, drafts and the versions published here go, and the
+    shipped ones are current again."""
+    with app.app_context():
+        before = {v.id: v.is_current for v in db.session.scalars(select(DefinitionVersion))}
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for model in TRANSACTIONAL:  # the journeys hold the versions added here
+            db.session.execute(delete(model))
+        db.session.execute(delete(DefinitionDraft))
+        db.session.execute(delete(DefinitionVersion).where(DefinitionVersion.id.not_in(list(before))))
+        for version in db.session.scalars(select(DefinitionVersion)):
+            version.is_current = before[version.id]
+        db.session.commit()
 
 
 @pytest.fixture

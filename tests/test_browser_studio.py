@@ -10,7 +10,6 @@ import pytest
 from lxml import etree
 from test_browser import SHOTS, _login, browser  # noqa: F401  (fixture)
 from test_orientation import SENDER, do, open_tasks, send, start_referral
-from test_studio_versions import restore_versions  # noqa: F401  (fixture)
 
 from conftest import get_user
 from webapp.extensions import db

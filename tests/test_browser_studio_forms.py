@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from test_browser import _OVERFLOW, _RUN_AXE, WIDTHS, _axe_source, _login, browser  # noqa: F401  (fixture)
-from test_studio_versions import restore_versions  # noqa: F401  (fixture)
 
 pytest.importorskip("playwright.sync_api")
 SHOTS = Path("/tmp/shots")

@@ -5,9 +5,9 @@ import html
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import get_user, login, statements_of
-from test_orientation import analysis, do, start_referral, the_task, welcome
-from test_studio_versions import edited_accueil, restore_versions  # noqa: F401 (fixture)
+from conftest import MovableClock, get_user, login, statements_of
+from test_orientation import do, start_referral, the_task, welcome
+from test_studio_versions import edited_accueil
 
 from webapp import clock
 from webapp.extensions import db
@@ -19,14 +19,6 @@ from webapp.queries.heatmap import element_load, french_duration
 T0 = datetime(2026, 4, 27, 9, 0)
 ADVISER, PILOTE = "claire.martin", "julien.mercier"
 PAGE = "/pilotage/parcours/accueil"
-
-
-class MovableClock:
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @pytest.fixture
@@ -44,10 +36,10 @@ def arrive(now, hours: float):
     return journey
 
 
-def build(now):
+def first_morning(now):
     """Four people waiting at « accueillir » (arrived at T0, +1 h, +5 h, +6 h), one welcomed at +3 h
     waiting at « analyser_demande », one referred at +4 h waiting at « choisir_partenaire »
-    (a step of the called orientation process); then the clock stands at T0 + 2 days."""
+    (a step of the called orientation process)."""
     for hours in (0, 1, 5, 6):
         arrive(now, hours)
     welcomed = arrive(now, 2)
@@ -55,6 +47,11 @@ def build(now):
     do(ADVISER, the_task(welcomed, "accueillir"), welcome())
     now.current = T0 + timedelta(hours=4)
     start_referral(ADVISER)
+
+
+def build(now):
+    """The first morning; then the clock stands at T0 + 2 days."""
+    first_morning(now)
     now.current = T0 + timedelta(days=2)
 
 

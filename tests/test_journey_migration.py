@@ -9,14 +9,14 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import TRANSACTIONAL, get_user, statements_of
-from sqlalchemy import delete, select
+from conftest import get_user, statements_of
+from sqlalchemy import select
 from test_orientation import accept, confirm, do, open_tasks, send, start_referral, the_task
 
 from webapp import clock
 from webapp.errors import Conflict, InvalidData
 from webapp.extensions import db
-from webapp.models import AuditEvent, DefinitionDraft, DefinitionVersion, HumanTask, Journey, JourneyMigration
+from webapp.models import AuditEvent, DefinitionVersion, HumanTask, Journey, JourneyMigration
 from webapp.operations import journey_migrations as migration_ops
 from webapp.operations.studio import publish_draft, save_draft
 from webapp.queries import journey_migrations as migration_q
@@ -79,23 +79,6 @@ def with_a_step_before_the_first_contact() -> str:
     return xml
 
 
-@pytest.fixture
-def versions(app):
-    """On the way out: journeys and the versions published here go, the shipped ones are current again."""
-    with app.app_context():
-        before = {v.id: v.is_current for v in db.session.scalars(select(DefinitionVersion))}
-    yield
-    with app.app_context():
-        db.session.rollback()
-        for model in TRANSACTIONAL:
-            db.session.execute(delete(model))
-        db.session.execute(delete(DefinitionDraft))
-        db.session.execute(delete(DefinitionVersion).where(DefinitionVersion.id.not_in(list(before))))
-        for version in db.session.scalars(select(DefinitionVersion)):
-            version.is_current = before[version.id]
-        db.session.commit()
-
-
 def publish_orientation(xml: str) -> int:
     """Publish a new orientation; returns the number of the accueil version that follows it."""
     pilote = get_user(PILOTE)
@@ -141,7 +124,7 @@ def start_and_run(batch: int = 200) -> JourneyMigration:
 
 # -- eligibility and preview -----------------------------------------------------------------
 
-def test_preview_says_who_can_move_and_why_the_others_cannot_writing_nothing(app, ctx, versions):
+def test_preview_says_who_can_move_and_why_the_others_cannot_writing_nothing(app, ctx, restore_versions):
     movable = waiting_for_answer()
     at_changed_step = waiting_for_contact()
     in_incident = waiting_for_answer()
@@ -160,7 +143,7 @@ def test_preview_says_who_can_move_and_why_the_others_cannot_writing_nothing(app
     assert db.session.scalar(select(JourneyMigration.id)) is None
 
 
-def test_a_journey_waiting_where_a_step_was_removed_stays_with_its_reason(ctx, versions):
+def test_a_journey_waiting_where_a_step_was_removed_stays_with_its_reason(ctx, restore_versions):
     movable = waiting_for_answer()
     kept = waiting_for_contact()
     publish_orientation(without_contact_reminder())
@@ -180,7 +163,7 @@ def test_a_journey_waiting_where_a_step_was_removed_stays_with_its_reason(ctx, v
     assert diff.obstacle("tentative", "relance_contact", 4) is None  # 4: predicted, not reached
 
 
-def test_the_check_from_the_stored_state_and_from_the_restored_journey_agree(ctx, versions):
+def test_the_check_from_the_stored_state_and_from_the_restored_journey_agree(ctx, restore_versions):
     journeys = [waiting_for_answer(), waiting_for_contact()]
     publish_orientation(confirmation_due_in(8))
     from webapp.workflow import Instance
@@ -192,7 +175,7 @@ def test_the_check_from_the_stored_state_and_from_the_restored_journey_agree(ctx
     assert VersionDiff(old.spec_json, old.spec_json).obstacle_in_state(journeys[1].state) is None
 
 
-def test_versions_asked_must_exist_and_go_forward(ctx, versions):
+def test_versions_asked_must_exist_and_go_forward(ctx, restore_versions):
     waiting_for_answer()
     publish_orientation(confirmation_due_in(8))
     with pytest.raises(InvalidData, match="plus ancienne"):
@@ -206,7 +189,7 @@ def test_versions_asked_must_exist_and_go_forward(ctx, versions):
         migration_q.preview("cep")
 
 
-def test_a_step_added_after_where_the_journey_waits_comes_after_the_move(ctx, versions):
+def test_a_step_added_after_where_the_journey_waits_comes_after_the_move(ctx, restore_versions):
     """What is still to come is predicted again from the new version: the step added after the
     acceptance comes, then the journey ends as before."""
     journey = waiting_for_answer()
@@ -230,7 +213,7 @@ def test_a_step_added_after_where_the_journey_waits_comes_after_the_move(ctx, ve
 
 # -- the run ------------------------------------------------------------------------------
 
-def test_a_moved_journey_keeps_its_tasks_and_timers_and_ends_on_the_new_version(ctx, versions):
+def test_a_moved_journey_keeps_its_tasks_and_timers_and_ends_on_the_new_version(ctx, restore_versions):
     journey = waiting_for_answer()
     kept = waiting_for_contact()
     rows_before, timer_before = open_rows(journey.id), journey.next_timer_at
@@ -266,7 +249,7 @@ def test_a_moved_journey_keeps_its_tasks_and_timers_and_ends_on_the_new_version(
     assert events[1].detail["kept_reasons"] == {CONFIRM_CHANGED: 1}
 
 
-def test_a_kept_journey_goes_on_on_its_own_version(ctx, versions):
+def test_a_kept_journey_goes_on_on_its_own_version(ctx, restore_versions):
     kept = waiting_for_contact()
     publish_orientation(confirmation_due_in(8))
     start_and_run()
@@ -276,7 +259,7 @@ def test_a_kept_journey_goes_on_on_its_own_version(ctx, versions):
     assert (journey.status, journey.definition.version) == ("terminee", 1)
 
 
-def test_the_map_of_waits_counts_a_moved_journey_on_its_new_version_and_its_done_steps_on_the_old(ctx, versions):
+def test_the_map_of_waits_counts_a_moved_journey_on_its_new_version_and_its_done_steps_on_the_old(ctx, restore_versions):
     moved, kept = waiting_for_answer(), waiting_for_contact()
     first = moved.definition_version_id
     publish_orientation(confirmation_due_in(8))
@@ -301,7 +284,7 @@ def test_the_map_of_waits_counts_a_moved_journey_on_its_new_version_and_its_done
     assert element_load("accueil")["confirmer_premier_contact"].waiting == 2
 
 
-def test_a_second_run_of_the_same_journey_is_refused_while_one_runs(ctx, versions):
+def test_a_second_run_of_the_same_journey_is_refused_while_one_runs(ctx, restore_versions):
     waiting_for_answer()
     publish_orientation(confirmation_due_in(8))
     first = migration_ops.start_migration(get_user(PILOTE), "accueil", 1, 2)
@@ -312,7 +295,7 @@ def test_a_second_run_of_the_same_journey_is_refused_while_one_runs(ctx, version
     assert migration_q.preview("accueil", 1, 2)["running"].id == first.id
 
 
-def test_an_interrupted_run_resumes_from_its_cursor_and_moves_each_journey_once(ctx, versions, monkeypatch):
+def test_an_interrupted_run_resumes_from_its_cursor_and_moves_each_journey_once(ctx, restore_versions, monkeypatch):
     journeys = [waiting_for_answer().id for _ in range(5)]
     publish_orientation(confirmation_due_in(8))
     original, calls = VersionDiff.migrate, []
@@ -352,7 +335,7 @@ def test_an_interrupted_run_resumes_from_its_cursor_and_moves_each_journey_once(
     assert len(ends) == 1
 
 
-def test_a_failure_on_one_journey_rolls_back_that_journey_only(ctx, versions, monkeypatch):
+def test_a_failure_on_one_journey_rolls_back_that_journey_only(ctx, restore_versions, monkeypatch):
     journeys = [waiting_for_answer() for _ in range(3)]
     states = {j.id: (j.state, j.row_version) for j in journeys}
     publish_orientation(confirmation_due_in(8))
@@ -374,7 +357,7 @@ def test_a_failure_on_one_journey_rolls_back_that_journey_only(ctx, versions, mo
     assert [version_of(j.id) for j in journeys] == [2, 1, 2]
 
 
-def test_one_pass_of_the_worker_runs_a_batch_of_the_pending_migration(app, ctx, versions):
+def test_one_pass_of_the_worker_runs_a_batch_of_the_pending_migration(app, ctx, restore_versions):
     from webapp.cli import main
     journeys = [waiting_for_answer().id for _ in range(2)]
     publish_orientation(confirmation_due_in(8))

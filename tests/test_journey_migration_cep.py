@@ -1,6 +1,6 @@
 """Moving waiting journeys inside loops, multi-instances and sub-processes: the CEP journey."""
 from conftest import get_user
-from test_journey_migration import PILOTE, ROOT, open_rows, version_of, versions  # noqa: F401  (versions: fixture)
+from test_journey_migration import PILOTE, ROOT, open_rows, version_of
 from test_orientation import the_task
 
 from webapp import clock
@@ -17,7 +17,7 @@ CEP = (ROOT / "processes" / "cep.bpmn").read_text()
 ENTRY_FORM = '<spiffworkflow:property name="formJsonSchemaFilename" value="cep_entree_formation.schema.json"/>'
 
 
-def test_cep_journeys_inside_loops_and_parallel_requests_move_and_end_on_the_new_version(ctx, versions):
+def test_cep_journeys_inside_loops_and_parallel_requests_move_and_end_on_the_new_version(ctx, restore_versions):
     """A CEP waiting for a funder's decision (a parallel request inside the funding loop) and one at
     its second counselling session (a loop task) move when only the training entry step changed; the
     first then revises its plan and ends on the new version, whose entry step is due in 5 working days."""

@@ -2,8 +2,8 @@
 import threading
 
 from conftest import get_user
-from test_journey_migration import (CONFIRM_CHANGED, PILOTE, WAIT, acceptance, confirmation_due_in,  # noqa: F401
-                                    publish_orientation, version_of, versions, waiting_for_answer)
+from test_journey_migration import (CONFIRM_CHANGED, PILOTE, WAIT, acceptance, confirmation_due_in,
+                                    publish_orientation, version_of, waiting_for_answer)
 from test_orientation import accept, the_task
 
 from webapp.errors import Conflict
@@ -40,7 +40,7 @@ def _threads(app, actions: dict) -> dict:
     return outcomes
 
 
-def test_a_step_taken_while_the_journey_migrates_waits_for_it(app, ctx, versions, monkeypatch):
+def test_a_step_taken_while_the_journey_migrates_waits_for_it(app, ctx, restore_versions, monkeypatch):
     """The migration holds the journey first: the receiver's answer waits, then goes on from the
     new version (PostgreSQL), or is refused as made at the same time and nothing is lost (SQLite)."""
     journey = waiting_for_answer()
@@ -77,7 +77,7 @@ def test_a_step_taken_while_the_journey_migrates_waits_for_it(app, ctx, versions
     assert task.due_at == add_working_days(task.created_at, 8)
 
 
-def test_a_migration_reaching_a_journey_being_moved_by_a_step_checks_it_again(app, ctx, versions, monkeypatch):
+def test_a_migration_reaching_a_journey_being_moved_by_a_step_checks_it_again(app, ctx, restore_versions, monkeypatch):
     """The step holds the journey first: the migration waits, reads the journey's new state and
     keeps it, since it now waits at a changed step."""
     journey = waiting_for_answer()

@@ -6,8 +6,7 @@ import pytest
 from conftest import csrf_from, get_user, login
 from sqlalchemy import select
 from test_accessibility import TECHNICAL, _visible_text
-from test_journey_migration import (ADVISER, PILOTE, WAIT, confirmation_due_in, publish_orientation,  # noqa: F401
-                                    versions, waiting_for_answer)
+from test_journey_migration import ADVISER, PILOTE, WAIT, confirmation_due_in, publish_orientation, waiting_for_answer
 
 from webapp.extensions import db
 from webapp.models import JourneyMigration
@@ -22,7 +21,7 @@ def _prepare(app, count: int = 2) -> list[int]:
         return ids
 
 
-def test_the_screens_preview_start_and_follow_a_run(app, client, versions):
+def test_the_screens_preview_start_and_follow_a_run(app, client, restore_versions):
     ids = _prepare(app)
     login(client, PILOTE)
     raw = client.get("/pilotage/parcours/accueil/migration?de=1&a=2").get_data(as_text=True)
@@ -56,7 +55,7 @@ def test_the_screens_preview_start_and_follow_a_run(app, client, versions):
         assert len(db.session.scalars(select(JourneyMigration)).all()) == 1
 
 
-def test_a_second_start_from_the_screen_says_one_is_running(app, client, versions):
+def test_a_second_start_from_the_screen_says_one_is_running(app, client, restore_versions):
     _prepare(app, 1)
     with app.app_context():
         migration_ops.start_migration(get_user(PILOTE), "accueil", 1, 2)
@@ -71,7 +70,7 @@ def test_a_second_start_from_the_screen_says_one_is_running(app, client, version
         assert len(db.session.scalars(select(JourneyMigration)).all()) == 1
 
 
-def test_a_run_no_worker_advances_can_be_resumed_from_its_page(app, client, versions):
+def test_a_run_no_worker_advances_can_be_resumed_from_its_page(app, client, restore_versions):
     _prepare(app, 1)
     with app.app_context():
         migration_id = migration_ops.start_migration(get_user(PILOTE), "accueil", 1, 2).id
@@ -86,7 +85,7 @@ def test_a_run_no_worker_advances_can_be_resumed_from_its_page(app, client, vers
     assert client.get(f"{url}.json").get_json()["done"] is True
 
 
-def test_only_process_owners_reach_the_migration_screens(app, client, versions):
+def test_only_process_owners_reach_the_migration_screens(app, client, restore_versions):
     _prepare(app, 1)
     with app.app_context():
         migration_id = migration_ops.start_migration(get_user(PILOTE), "accueil", 1, 2).id
@@ -104,7 +103,7 @@ def test_only_process_owners_reach_the_migration_screens(app, client, versions):
         assert len(db.session.scalars(select(JourneyMigration)).all()) == 1
 
 
-def test_the_progress_page_follows_the_run_in_the_browser_at_390_px(app, server, versions):
+def test_the_progress_page_follows_the_run_in_the_browser_at_390_px(app, server, restore_versions):
     sync_api = pytest.importorskip("playwright.sync_api")
     from test_browser import ARGS, CHROMIUM, _login
     _prepare(app, 2)

@@ -6,7 +6,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import get_user
+from conftest import MovableClock, get_user
 from sqlalchemy import select
 
 from test_orientation import (RECEIVER, SENDER, accept, answer, kinds_to, latest_referral, messages,
@@ -21,14 +21,6 @@ from webapp.workflow import Instance
 
 MONDAY = datetime(2026, 4, 27, 9, 0)
 WAIT = 30  # seconds: only a safety net so a broken test fails instead of hanging  # the week of 1 May; 8 May and Ascension follow
-
-
-class MovableClock:
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @pytest.fixture

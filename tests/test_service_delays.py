@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from test_orientation import send, start_referral
-from test_studio_versions import restore_versions  # noqa: F401  (fixture)
 
 from conftest import get_user
 from webapp.extensions import db

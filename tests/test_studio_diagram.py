@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import get_user, login, statements_of
-from test_heatmap import ADVISER, PILOTE, T0, arrive, now  # noqa: F401 (fixture)
-from test_orientation import analysis, do, start_referral, the_task, welcome
-from test_studio_versions import edited_accueil, restore_versions  # noqa: F401 (fixture)
+from test_heatmap import ADVISER, PILOTE, T0, arrive, first_morning, now  # noqa: F401 (fixture)
+from test_orientation import analysis, do, the_task, welcome
+from test_studio_versions import edited_accueil
 
 from webapp.extensions import db
 from webapp.operations import studio as studio_ops
@@ -29,13 +29,7 @@ def build_map(now):
     (waits at « analyser_demande »), one referred at +4 h (waits at « choisir_partenaire » of the called
     orientation), one given documentation at +7 h (ended on « fin_documentation »). The next day one more
     is welcomed on arrival (waits at « analyser_demande »). The clock then stands at T0 + 2 days."""
-    for hours in (0, 1, 5, 6):
-        arrive(now, hours)
-    welcomed = arrive(now, 2)
-    now.current = T0 + timedelta(hours=3)
-    do(ADVISER, the_task(welcomed, "accueillir"), welcome())
-    now.current = T0 + timedelta(hours=4)
-    start_referral(ADVISER)
+    first_morning(now)
     documented = arrive(now, 7)
     do(ADVISER, the_task(documented, "accueillir"), welcome())
     do(ADVISER, the_task(documented, "analyser_demande"), analysis("documentation", documentation_remise="Fiches métiers"))

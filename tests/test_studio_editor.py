@@ -5,7 +5,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from test_studio_versions import restore_versions  # noqa: F401  (fixture)
 
 from conftest import get_user, login
 from webapp.extensions import db

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from conftest import csrf_from, get_user, login
-from test_studio_versions import ACCUEIL, ADVISER, PILOTE, edited_accueil, restore_versions  # noqa: F401
+from test_studio_versions import ACCUEIL, ADVISER, PILOTE, edited_accueil
 from webapp.extensions import db
 from webapp.models import DefinitionDraft, DefinitionVersion, HumanTask, Journey
 from webapp.operations.journeys import start_journey

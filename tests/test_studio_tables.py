@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from conftest import csrf_from, login
 from test_decisions import DMN
-from test_studio_versions import ADVISER, PILOTE, restore_versions  # noqa: F401  (fixture)
+from test_studio_versions import ADVISER, PILOTE
 from webapp.extensions import db
 from webapp.models import DefinitionDraft, DefinitionVersion
 from webapp.operations.definitions import check_decision, check_decision_draft

@@ -4,10 +4,9 @@ import html
 import io
 from pathlib import Path
 
-import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from conftest import TRANSACTIONAL, csrf_from, get_user, login
+from conftest import csrf_from, get_user, login
 from webapp.extensions import db
 from webapp.models import AuditEvent, DefinitionDraft, DefinitionVersion, Journey
 from webapp.operations.journeys import start_journey
@@ -45,23 +44,6 @@ def edited_accueil() -> str:
                       "<bpmn:flowNodeRef>accueillir</bpmn:flowNodeRef>\n        <bpmn:flowNodeRef>verifier</bpmn:flowNodeRef>")
     assert xml.count("verifier") >= 6 and 'value="3"' in xml
     return xml
-
-
-@pytest.fixture
-def restore_versions(app):
-    """On the way out: journeys, drafts and the versions published here go, the shipped ones are current again."""
-    with app.app_context():
-        before = {v.id: v.is_current for v in db.session.scalars(select(DefinitionVersion))}
-    yield
-    with app.app_context():
-        db.session.rollback()
-        for model in TRANSACTIONAL:  # the journeys hold the versions added here
-            db.session.execute(delete(model))
-        db.session.execute(delete(DefinitionDraft))
-        db.session.execute(delete(DefinitionVersion).where(DefinitionVersion.id.not_in(list(before))))
-        for version in db.session.scalars(select(DefinitionVersion)):
-            version.is_current = before[version.id]
-        db.session.commit()
 
 
 def _import(client, content: str | bytes, name="accueil.bpmn", page=PAGE):
