@@ -66,13 +66,14 @@ def _claim(migration_id: int, journey_id: int) -> bool:
     return result.rowcount == 1
 
 
-def _count(migration: JourneyMigration, reason: str | None) -> None:
+def _count(migration: JourneyMigration, reason: str | None, journeys: int = 1) -> None:
+    """Count journeys moved (no reason) or kept for `reason`."""
     if reason is None:
-        migration.moved += 1
+        migration.moved += journeys
         return
-    migration.kept += 1
+    migration.kept += journeys
     reasons = dict(migration.kept_reasons or {})
-    reasons[reason] = reasons.get(reason, 0) + 1
+    reasons[reason] = reasons.get(reason, 0) + journeys
     migration.kept_reasons = reasons
 
 
@@ -163,9 +164,7 @@ def _finish(migration_id: int) -> None:
     migration = db.session.get(JourneyMigration, migration_id, populate_existing=True)
     missing = migration.total - migration.moved - migration.kept
     if missing > 0:  # journeys that ended between the start and their turn
-        migration.kept += missing
-        migration.kept_reasons = {**(migration.kept_reasons or {}),
-                                  ENDED: (migration.kept_reasons or {}).get(ENDED, 0) + missing}
+        _count(migration, ENDED, missing)
     migration.total = max(migration.total, migration.moved + migration.kept)
     source, target = version_numbers(migration)
     name = db.session.get(DefinitionVersion, migration.to_version_id).name
