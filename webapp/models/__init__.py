@@ -9,10 +9,11 @@ from .referrals import Referral
 from .structures import BassinCommune, Structure, Territory
 from .tasks import HumanTask
 from .users import ApiToken, SignInThrottle, User
+from .workers import WorkerHeartbeat
 
 __all__ = [
     "ApiToken", "AuditEvent", "BassinCommune", "DefinitionDraft", "DefinitionVersion", "Funder", "FundingPlan", "FundingRequest",
     "HumanTask", "Journey", "JourneyMigration",
     "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "SignInThrottle", "Structure",
-    "Territory", "User",
+    "Territory", "User", "WorkerHeartbeat",
 ]
