@@ -106,12 +106,16 @@ def worker(once):
     from .operations.journey_migrations import run_pending_migrations
     from .operations.notifications import send_pending
     from .operations.timers import fire_due_timers
+    from .operations.workers import beat, worker_name
+    from . import clock
     interval = current_app.config["WORKER_INTERVAL_SECONDS"]
+    name, started_at = worker_name(), clock.now()
     while True:
         count = fire_due_timers()
         migrated = run_pending_migrations(batch=200)
         sent = send_pending()
         anonymised, purged = _retention_pass()
+        beat(name, started_at)
         if once:
             click.echo(f"{count} parcours avancé(s), {sent} message(s) envoyé(s). {anonymised} dossier(s) "
                        f"anonymisé(s), {purged} entrée(s) du journal d'audit supprimée(s).")

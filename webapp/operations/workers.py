@@ -1,0 +1,25 @@
+"""Worker processes: each pass refreshes the worker's heartbeat row."""
+import os
+import socket
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import clock
+from ..extensions import db
+from ..models import WorkerHeartbeat
+
+
+def worker_name() -> str:
+    """This process as the heartbeat table names it: « host:pid »."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def beat(name: str, started_at) -> None:
+    """Record that the worker `name` finished a pass now (one upsert, committed)."""
+    now = clock.now()
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    table = WorkerHeartbeat.__table__
+    db.session.execute(insert(table).values(name=name, started_at=started_at, beat_at=now, passes=1)
+                       .on_conflict_do_update(index_elements=[table.c.name],
+                                              set_={"beat_at": now, "passes": table.c.passes + 1}))
+    db.session.commit()
