@@ -11,12 +11,13 @@ from webapp.config import TestConfig
 from webapp.extensions import db
 from webapp.models import (ApiToken, AuditEvent, DefinitionDraft, DefinitionVersion, FundingPlan, FundingRequest,
                            HumanTask, Journey, JourneyMigration,
-                           OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral, SignInThrottle, User)
+                           OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral, SignInThrottle, User,
+                           WorkerHeartbeat)
 
 # Deleted after each test, in this order (foreign keys).
 TRANSACTIONAL = (JourneyMigration, SignInThrottle, OutboxMessage, AuditEvent, HumanTask, Referral, FundingRequest, FundingPlan, Journey,
                  ApiToken, PersonSearchTerm,
-                 PersonAccess, Person)
+                 PersonAccess, Person, WorkerHeartbeat)
 DEMO_PASSWORD = "demo-spro-2026"
 
 
