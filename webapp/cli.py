@@ -149,6 +149,39 @@ def _retention_pass() -> tuple[int, int]:
     return results[0], results[2]
 
 
+@main.command("check")
+@click.option("--parcours", "journey_ids", multiple=True, type=int, metavar="ID",
+              help="Check only this journey (repeatable).")
+@with_appcontext
+def check_command(journey_ids):
+    """Compare each journey's engine state with its tasks, referrals, timers and audit: exit 1 on any
+    difference, one French line each, then a summary. Reads only."""
+    from .queries.integrity import journey_differences
+    checked, journeys = [0], set()
+
+    def count(n):
+        checked[0] += n
+    for difference in journey_differences(list(journey_ids) or None, progress=count):
+        journeys.add(difference.journey_id)
+        click.echo(f"Parcours {difference.journey_id} : {difference.what}")
+    missing = sorted(set(journey_ids) - _existing_journeys(journey_ids)) if journey_ids else []
+    for journey_id in missing:
+        click.echo(f"Parcours {journey_id} : introuvable dans la base (vérifiez le numéro).", err=True)
+    click.echo(f"{checked[0]} parcours vérifié(s), {len(journeys)} incohérent(s)"
+               + (f", {len(missing)} introuvable(s)." if missing else "."))
+    if journeys or missing:
+        sys.exit(1)
+
+
+def _existing_journeys(journey_ids) -> set[int]:
+    from sqlalchemy import select
+    from .models import Journey
+    try:
+        return set(db.session.scalars(select(Journey.id).where(Journey.id.in_(list(journey_ids)))))
+    finally:
+        db.session.rollback()
+
+
 @main.group("process")
 def process_group():
     """BPMN definitions."""
