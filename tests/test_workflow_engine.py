@@ -87,17 +87,20 @@ def only_ready(instance: Instance):
 
 def test_a_loop_task_of_500_passes_reaches_its_end_event_across_restores():
     """Does a standard loop task run all 500 passes, then reach its end event, with a
-    dump/restore every 100 passes (rule 3: no silent stall at the library's depth limit)?"""
+    dump/restore every 100 passes (rule 3: no silent stall at the library's depth limit), its
+    stored state at the 500th pass the size of the first's but for the pass counter?"""
     spec = compile_one("loop_task_500", (HOSTILE / "loop_task_500.bpmn").read_bytes(),
                        "loop_task_500.bpmn")
     instance = Instance.start(spec)
-    passes = 0
+    passes, sizes = 0, {}
     while instance.ready_user_tasks():
         task = only_ready(instance)
         assert task.bpmn_id == "passe"
         assert task.iteration == passes
         instance.complete(task.uuid, {"passage": passes + 1})
         passes += 1
+        if passes in (1, 499):
+            sizes[passes] = len(instance.dump())
         assert passes <= 500, "the loop ran past its loopMaximum"
         if passes % 100 == 0:
             before = instance.ready_user_tasks()
@@ -108,6 +111,7 @@ def test_a_loop_task_of_500_passes_reaches_its_end_event_across_restores():
     assert instance.end_event() == "fin"
     assert not instance.stalled()
     assert instance.data["passage"] == 500
+    assert sizes[499] - sizes[1] <= 3 * 498 + 10, f"the state grows with the passes: {sizes}"
 
 
 def test_a_gateway_loop_that_slips_past_the_validator_is_reported_as_stalled(monkeypatch):

@@ -61,6 +61,7 @@ def save_state(journey: Journey, instance: Instance, actor=None) -> list[HumanTa
             continue
         structure_id = _owning_structure(journey, info)
         title = info.title if info.iteration is None else f"{info.title} n°{info.iteration + 1}"
+        title = f"{title} (dernière possible)" if info.last_pass else title
         title = f"{title} — {info.detail}" if info.detail else title
         row = HumanTask(
             journey_id=journey.id, definition_version_id=journey.definition_version_id,

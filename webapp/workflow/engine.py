@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEv
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
@@ -20,6 +20,7 @@ from . import clock as _clock  # noqa: F401  (timers follow the application's cl
 from .bounds import StepBudget, check_instance_count
 from .errors import EngineError, TaskNotReady
 from .expressions import SafeScriptEngine
+from .loops import forget_finished_passes, is_last_pass
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueInWorkingDays"
@@ -122,6 +123,7 @@ class UserTaskInfo:
     iteration: int | None
     structure_ref: object = None  # value of the data key named by structureFromData, if any
     detail: str | None = None  # what titleFromData gives (e.g. the funder of a funding request)
+    last_pass: bool = False  # the last pass its loop allows (loopMaximum): the journey moves on after it
 
 
 def _evaluate_quietly(expression: str, data: dict):
@@ -205,6 +207,7 @@ class Instance:
                 iteration=task.internal_data.get("iteration"),
                 structure_ref=_evaluate_quietly(structure_key, task.data) if structure_key else None,
                 detail=str(detail)[:120] if detail not in (None, "") else None,
+                last_pass=is_last_pass(task),
             ))
         return found
 
@@ -328,17 +331,5 @@ class Instance:
         self._prune()
 
     def _prune(self):
-        """Forget the inside of finished iterations of loop and multi-instance sub-processes.
-
-        Their data was merged into the loop when they ended and what their steps recorded lives in
-        the task rows; kept, every revision of a plan would add its whole sub-tree to the stored
-        state, and restoring and dumping it would cost more at each revision."""
-        for owner_id, sub in list(self._wf.subprocesses.items()):
-            if owner_id not in self._wf.subprocesses or not sub.completed:
-                continue  # deleted with the iteration holding it, or still running
-            owner = self._wf.get_task_from_id(owner_id)
-            if owner is None or owner.state != TaskState.COMPLETED or owner.parent is None \
-                    or not isinstance(owner.parent.task_spec, LoopTask):
-                continue
-            self._wf.delete_subprocess(owner)
-            owner.data = {}
+        """Forget the finished passes of loops: the stored state stays flat (loops.py)."""
+        forget_finished_passes(self._wf)
