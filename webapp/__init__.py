@@ -20,7 +20,8 @@ def create_app(config: type | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import api, clock, converters, models, views  # noqa: F401  (models register their tables)
+    from . import api, clock, converters, models, request_log, views  # noqa: F401  (models register their tables)
+    request_log.init_app(app)  # JSON log lines on stderr, a request id per request
     converters.init_app(app)  # bounded ids in every route, before any is registered
     from .operations import person_index  # noqa: F401  (keeps the people index in step with every flush)
     from .workflow import set_clock

@@ -2,6 +2,23 @@
 
 `spro serve` uses it, and so does `make run`, so that what people try is what runs in production."""
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from .request_log import JsonFormatter, RequestIdFilter
+
+
+class JsonLogger(Logger):
+    """gunicorn's own lines (start, workers booted or timed out, errors) as the app's JSON lines.
+
+    Its access log stays off: the app writes one line per request itself (`webapp/request_log.py`),
+    with the request id and the signed-in user, which gunicorn does not know."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(JsonFormatter())
+                handler.addFilter(RequestIdFilter())
 
 
 class SproServer(BaseApplication):
@@ -29,8 +46,9 @@ def server_options(host: str, port: int, config) -> dict:
         "worker_class": "gthread",
         "timeout": config.WEB_TIMEOUT_SECONDS,
         "graceful_timeout": config.WEB_TIMEOUT_SECONDS,
-        "accesslog": "-",
+        "accesslog": None,  # the app's request line is the access log (JsonLogger)
         "errorlog": "-",
+        "logger_class": JsonLogger,
         "proc_name": "spro",
     }
 

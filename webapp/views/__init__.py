@@ -1,6 +1,6 @@
 """Server-rendered screens, in French."""
 from . import audit as audit_trail
-from . import rights
+from . import health, operations_status, rights
 from . import (auth, cep, cep_documents, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
                security, studio, studio_diagram, studio_editor, studio_forms, studio_migrations, tasks, territories,
                vendor)
@@ -15,3 +15,5 @@ def init_app(app):
         app.register_blueprint(module.bp)
     app.register_blueprint(audit_trail.bp)  # also writes the audit entries kept for the end of each request
     app.register_blueprint(rights.bp)  # the person's rights: access export, soon anonymised
+    app.register_blueprint(health.bp)  # /health for load balancers and monitoring
+    app.register_blueprint(operations_status.bp)  # « Exploitation »: the worker's lag, regional admin
