@@ -215,18 +215,15 @@ class _Checker:
             pending = Counter(r.to_structure_id for r in referrals if r.status == status)
             waiting = Counter(t.structure_id for t in tasks if t.status == "ouverte" and t.bpmn_id == step)
             label = REFERRAL_STATES[status].lower()
-            for structure_id in sorted(set(pending) | set(waiting), key=lambda s: (s is None, s)):
-                missing, extra = pending[structure_id] - waiting[structure_id], waiting[structure_id] - pending[structure_id]
-                name = self.structure(structure_id)
+            for structure_id in sorted(pending - waiting):
                 ids = ", ".join(f"n°{r.id}" for r in referrals if r.status == status and r.to_structure_id == structure_id)
-                if missing > 0:
-                    yield (f"orientation {ids} vers {name} {label} mais aucune étape ne l'attend dans la file "
-                           "de cette structure")
-                if extra > 0:
-                    title = next(t.title for t in tasks if t.status == "ouverte" and t.bpmn_id == step
-                                 and t.structure_id == structure_id)
-                    yield (f"tâche « {title} » ouverte dans la file de {name} sans orientation {label} "
-                           "vers cette structure")
+                yield (f"orientation {ids} vers {self.structure(structure_id)} {label} mais aucune tâche ouverte ne l'attend "
+                       "dans la file de cette structure")
+            for structure_id in sorted(waiting - pending):
+                title = next(t.title for t in tasks if t.status == "ouverte" and t.bpmn_id == step
+                             and t.structure_id == structure_id)
+                yield (f"tâche « {title} » ouverte dans la file de {self.structure(structure_id)} sans orientation "
+                       f"{label} vers cette structure")
 
     def _timer(self, journey, next_timer) -> Iterator[str]:
         stored, expected = _second(journey.next_timer_at), _second(next_timer)
