@@ -12,6 +12,14 @@ def _default_sqlite_url():
     return f"sqlite:///{instance / 'spro.sqlite'}"
 
 
+def _with_connect_timeout(url: str) -> str:
+    """A PostgreSQL URL with `connect_timeout` (SPRO_DATABASE_CONNECT_TIMEOUT_SECONDS) unless it sets one."""
+    if not url.startswith("postgresql") or "connect_timeout=" in url:
+        return url
+    seconds = int(os.environ.get("SPRO_DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
+    return f"{url}{'&' if '?' in url else '?'}connect_timeout={seconds}"
+
+
 def _secret_key():
     """SPRO_SECRET_KEY, else a random key kept in instance/ (never a known default)."""
     if os.environ.get("SPRO_SECRET_KEY"):
@@ -29,8 +37,12 @@ class Config:
     MAX_CONTENT_LENGTH = 3 * 1024 * 1024  # no request body above 3 MB is read
     # Secure cookies and HSTS unless SPRO_SECURE_COOKIES=false (the local demo on http://127.0.0.1).
     SESSION_COOKIE_SECURE = os.environ.get("SPRO_SECURE_COOKIES", "true").lower() not in ("0", "false", "non", "no")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("SPRO_DATABASE_URL") or _default_sqlite_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # The database going away (restart, failover) must not need an app restart: each pooled connection
+    # is tested before use (one round trip) and a dead one replaced, and opening a connection gives up
+    # after SPRO_DATABASE_CONNECT_TIMEOUT_SECONDS (default 5, libpq's minimum is 2) so that a request
+    # answers « service momentanément indisponible » (503) instead of hanging while the server is away.
+    SQLALCHEMY_DATABASE_URI = _with_connect_timeout(os.environ.get("SPRO_DATABASE_URL") or _default_sqlite_url())
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     PROCESSES_DIR = os.environ.get("SPRO_PROCESSES_DIR", str(PROJECT_ROOT / "processes"))
     FORMS_DIR = os.environ.get("SPRO_FORMS_DIR", str(PROJECT_ROOT / "forms"))
     # The web server (`spro serve`, gunicorn): processes, threads per process, seconds before a stuck

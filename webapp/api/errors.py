@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..errors import Conflict, DomainError
 from ..extensions import db
-from ..views.errors import size_limit
+from ..views.errors import RETRY_AFTER_SECONDS, UNAVAILABLE, UNREACHABLE_ERRORS, database_failure, size_limit
 from .blueprint import bp
 
 HTTP_MESSAGES = {
@@ -66,6 +66,17 @@ def _http_error(exc: HTTPException):
     if status == 413:
         message = f"Requête trop volumineuse ({size_limit()} au plus) : rien n'a été enregistré."
     return error_response(status, message, headers=headers)
+
+
+def _database_error(exc):
+    """The database is away: 503 with the French message and Retry-After; any other database error, 500."""
+    if not database_failure(exc):
+        return error_response(500, HTTP_MESSAGES[500])
+    return error_response(503, UNAVAILABLE, headers=[("Retry-After", str(RETRY_AFTER_SECONDS))])
+
+
+for _error_class in UNREACHABLE_ERRORS:
+    bp.errorhandler(_error_class)(_database_error)
 
 
 def answer_routing_errors():
