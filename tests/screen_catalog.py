@@ -5,9 +5,11 @@ from conftest import get_user
 from sqlalchemy import select
 from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure, welcome
 
+from webapp import clock
 from webapp.extensions import db
 from webapp.models import Territory
 from webapp.operations.journeys import start_journey
+from webapp.operations.workers import beat
 
 
 def stage_screens(app) -> dict:
@@ -29,6 +31,7 @@ def stage_screens(app) -> dict:
         decide(cep, "Transitions", "partiel", "4000")
         session = open_cep()  # another one at its first session
         level1(session)
+        beat("serveur-worker:4242", clock.now())  # a live worker for « Exploitation »
         return {"cep_person": cep.person_id, "cep_plan": open_tasks(cep)[0].id,
                 "cep_session": open_tasks(session)[0].id,"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
@@ -85,6 +88,7 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("nathalie.bernard", "annuaire-import", "/annuaire/importer"),
         ("nathalie.bernard", "bassin-admin", f"/territoires/bassins/{scene['bassin']}"),
         ("nathalie.bernard", "journal-acces", "/administration/journal"),
+        ("nathalie.bernard", "exploitation", "/administration/exploitation"),
         ("claire.martin", "a-anonymiser", "/personnes/a-anonymiser"),
         ("claire.martin", "donnees-personne", f"/personnes/{person}/donnees"),
         ("nathalie.bernard", "financeurs", "/cep/financeurs"),
