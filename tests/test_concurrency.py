@@ -105,13 +105,13 @@ def test_two_colleagues_complete_the_same_task_at_once(app, ctx, barrier, monkey
     """When Claire and Karim submit the same task at the same moment, does exactly one win,
     is the task completed once, one next task created, and the journey advanced once?"""
     journey_id, task_id, row_version = new_journey()
-    original_lock = journey_ops._lock_journey
+    original_lock = journey_ops._lock_for_completion
 
-    def lock_when_both_are_here(journey_id):
+    def lock_when_both_are_here(actor, task_id):
         barrier.wait()
-        return original_lock(journey_id)
+        return original_lock(actor, task_id)
 
-    monkeypatch.setattr(journey_ops, "_lock_journey", lock_when_both_are_here)
+    monkeypatch.setattr(journey_ops, "_lock_for_completion", lock_when_both_are_here)
     outcomes = race(app, barrier, {
         CLAIRE: lambda actor: complete_task(actor, task_id, welcome("Soumis-par-Claire")),
         KARIM: lambda actor: complete_task(actor, task_id, welcome("Soumis-par-Karim")),

@@ -48,19 +48,19 @@ def test_a_step_taken_while_the_journey_migrates_waits_for_it(app, ctx, restore_
     publish_orientation(confirmation_due_in(8))
     migration = migration_ops.start_migration(get_user(PILOTE), "accueil", 1, 2)
     db.session.commit()
-    migration_locked, original_lock, original_move = threading.Event(), journey_ops._lock_journey, migration_ops._move
+    migration_locked, original_lock, original_move = threading.Event(), journey_ops._lock_for_completion, migration_ops._move
 
     def move_then_let_the_step_in(plan, journey_id):
         reason = original_move(plan, journey_id)  # the journey's row is locked from here to the commit
         migration_locked.set()
         return reason
 
-    def lock_after_the_migration(journey_id):
+    def lock_after_the_migration(actor, task_id):
         assert migration_locked.wait(WAIT)
-        return original_lock(journey_id)
+        return original_lock(actor, task_id)
 
     monkeypatch.setattr(migration_ops, "_move", move_then_let_the_step_in)
-    monkeypatch.setattr(journey_ops, "_lock_journey", lock_after_the_migration)
+    monkeypatch.setattr(journey_ops, "_lock_for_completion", lock_after_the_migration)
     outcomes = _threads(app, {
         "migration": lambda: migration_ops.run_batch(migration.id),
         "step": lambda: journey_ops.complete_task(get_user("isabelle.roux"), task_id, acceptance()),

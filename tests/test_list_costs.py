@@ -70,3 +70,25 @@ def test_a_bearer_token_costs_one_statement(app):
         user, statements = statements_of(app, lambda: user_for_token(token))
         assert user.username == "claire.martin" and len(statements) == 1
         assert user_for_token(token + "x") is None
+
+
+def test_a_completion_through_the_api_costs_ten_statements_early_or_late_in_a_journey(app, client):
+    """Completing a step costs at most ten statements (token, task and journey read with the lock,
+    the writes, the next steps), the same for the first counselling session as for the third; only
+    the reception step, which writes the person's identity and rebuilds their index, costs more."""
+    from test_processes import accueil_data, analyse, entretien, seance
+    headers = api_token(client, "claire.martin")
+    started = client.post("/api/v1/journeys", json={"process_key": "accueil"}, headers=headers)
+    task_id = started.get_json()["tasks"][0]["id"]
+    costs = []
+    for data in (accueil_data(), analyse("prise_en_charge"), entretien(True), seance(True), seance(True), seance(True)):
+        response, statements = statements_of(
+            app, lambda: client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": data}, headers=headers))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        if costs:  # the version's specs and forms were read once, by the first step at the latest
+            assert not any("definition_version.spec_json" in s for s in statements), "specs read again"
+        costs.append(len(statements))
+        task_id = response.get_json()["next_tasks"][0]["id"]
+    assert all(cost <= 10 for cost in costs[1:]), costs
+    assert costs[3] == costs[4] == costs[5], costs
+    assert costs[0] <= 20, costs

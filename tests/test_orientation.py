@@ -534,18 +534,21 @@ def test_a_second_attempt_shares_only_what_is_ticked_again(ctx):
 
 
 def test_a_task_handed_to_another_structure_cannot_be_answered_by_the_first(ctx, monkeypatch):
-    """The coordinator hands the referral on after the CIO opened the task, before its answer locks."""
+    """The coordinator hands the referral on after the CIO's answer read the task, before it is
+    written: the answer is refused, the task stays the other structure's."""
     import webapp.operations.journeys as journeys
     journey = start_referral()
     send(journey, "cio-orleans")
     task = the_task(journey, "traiter_orientation")
-    original = journeys._lock_journey
+    original = journeys._lock_for_completion
 
-    def reassigned_meanwhile(journey_id):
+    def reassigned_meanwhile(actor, task_id):
+        found = original(actor, task_id)
         db.session.execute(db.update(HumanTask).where(HumanTask.id == task.id)
-                           .values(structure_id=structure("crij-orleans").id))
-        return original(journey_id)
-    monkeypatch.setattr(journeys, "_lock_journey", reassigned_meanwhile)
+                           .values(structure_id=structure("crij-orleans").id)
+                           .execution_options(synchronize_session=False))
+        return found
+    monkeypatch.setattr(journeys, "_lock_for_completion", reassigned_meanwhile)
     with pytest.raises(Conflict, match="confiée à une autre structure"):
         complete_task(get_user(RECEIVER), task.id, {"reponse": "accepter", "date_premier_rdv": today()})
 

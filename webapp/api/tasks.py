@@ -80,4 +80,6 @@ def complete(task_id):
             task = complete_task(actor, task_id, data)
         except InvalidData as refusal:
             raise on_partner_field(actor, task_id, data, refusal) from refusal
-    return CompletionSchema().dump({"task": task, "next_tasks": journey_open_tasks(actor, task.journey)})
+        # written before the commit, from the rows in hand: after it, every row would be read again
+        answer = CompletionSchema().dump({"task": task, "next_tasks": journey_open_tasks(actor, task.journey)})
+    return answer

@@ -15,7 +15,8 @@ from ..workdays import add_working_days
 from .service_params import delay_days
 from ..workflow import EngineError
 from . import audit
-from .journey_opening import keep_with, open_journey
+from .journey_opening import open_journey
+from .task_index import keep_with
 from .notifications import public_link, queue_message
 
 GRANTED = ("accordee", "reprise", "sans_objet")

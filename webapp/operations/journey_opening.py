@@ -41,10 +41,3 @@ def open_journey(actor, process_key: str, person: Person, structure_id: int, ser
     audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
                  person_id=person.id, journey_id=journey.id)
     return journey, created
-
-
-def keep_with(actor, new_tasks) -> None:
-    """Who opens or carries a journey on keeps its next steps, when their role allows it."""
-    for task in new_tasks:
-        if actor is not None and task.role in (actor.roles or []) and task.structure_id == actor.structure_id:
-            task.assignee_id = actor.id

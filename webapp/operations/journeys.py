@@ -1,24 +1,26 @@
 """Starting journeys and completing their user tasks."""
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock, communes
 from ..errors import Conflict, Forbidden, InvalidData, NotFound
 from ..extensions import db
-from ..models import HumanTask, Journey, Person
+from ..models import DefinitionVersion, HumanTask, Journey, Person
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
+from ..queries.definition_content import version_content
 from ..queries.people import person_for
 from ..queries.referrals import has_full_access
 from ..queries.task_choices import partner_options
-from ..queries.tasks import task_for
 from ..task_forms import clean, expand, validate
 from ..workflow import EngineError, Instance, JourneyBoundExceeded, TaskNotReady
-from . import audit
-from .journey_opening import keep_with, open_journey
+from . import audit, person_index
+from .journey_opening import open_journey
 from .services import services_for
-from .task_index import save_state
+from .task_index import keep_with, save_state
 
 PROCESS_STARTABLE = {"accueil", "cep"}
 ANONYMOUS_KEPT = ("annee_naissance",)  # identifies nobody, and the age guides the answer
@@ -92,24 +94,58 @@ def _record_incident(journey_id: int, reason: str) -> None:
     db.session.commit()
 
 
-def complete_task(actor, task_id: int, data: dict) -> HumanTask:
-    """Complete an open task with submitted form data; exactly one completion ever wins."""
-    task = task_for(actor, task_id)
-    if task.role not in (actor.roles or []):
-        raise Forbidden("Cette tâche relève d'un autre rôle que les vôtres.")
-    # Hold the version before the lock: populate_existing resets journey.definition and the
-    # identity map is weak, so the row (specs, XML, forms) would otherwise be read again.
-    version = task.journey.definition
-    journey = _lock_journey(task.journey_id)
-    if journey.definition_version_id != version.id:  # moved to a newer version while waiting for the lock
-        version = journey.definition
-    db.session.refresh(task)
+def _lock_for_completion(actor, task_id: int):
+    """The task, its person and its journey, the journey's row locked, and the version's content:
+    one statement (the content comes from the process's cache of immutable versions)."""
+    row = db.session.execute(
+        select(HumanTask, Journey, DefinitionVersion.checksum, DefinitionVersion.published_at)
+        .join(Journey, Journey.id == HumanTask.journey_id)
+        .join(DefinitionVersion, DefinitionVersion.id == Journey.definition_version_id)
+        .options(joinedload(HumanTask.person)).where(HumanTask.id == task_id)
+        .with_for_update(of=Journey).execution_options(populate_existing=True)).first()
+    if row is not None and row.HumanTask.structure_id != actor.structure_id:
+        audit.denied(actor, "task", task_id, person_id=row.HumanTask.person_id)
+    if row is None or row.HumanTask.structure_id != actor.structure_id:
+        raise NotFound("Tâche introuvable.")
+    return row.HumanTask, row.Journey, version_content(row.Journey.definition_version_id, row.checksum,
+                                                       row.published_at)
+
+
+def _check_still_open(actor, task: HumanTask) -> None:
     if task.status != "ouverte":
         raise Conflict("Cette tâche a déjà été traitée ; rechargez la page pour voir la suite du parcours.")
     if task.structure_id != actor.structure_id:
         raise Conflict("Cette tâche vient d'être confiée à une autre structure.")
     if task.assignee_id not in (None, actor.id):
         raise Conflict(f"Cette tâche a été prise par {task.assignee.full_name}.")
+
+
+def _mark_completed(actor, task: HumanTask, data: dict, now) -> None:
+    """Close the task only if it is still open and the actor's to close (one conditional UPDATE):
+    the task row is read with the journey's lock, not its own, so a claim or a completion that
+    slipped in between is caught here."""
+    values = {"status": "terminee", "completed_at": now, "completed_by_id": actor.id, "assignee_id": actor.id,
+              "data": data}
+    result = db.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "ouverte",
+                                HumanTask.structure_id == actor.structure_id,
+                                or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == actor.id))
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.refresh(task)
+        _check_still_open(actor, task)
+        raise Conflict("Cette tâche vient d'être modifiée par quelqu'un d'autre ; rechargez la page.")
+    for name, value in values.items():
+        set_committed_value(task, name, value)
+    person_index.record_contact(db.session, task.person_id, task.structure_id, now)
+
+
+def complete_task(actor, task_id: int, data: dict) -> HumanTask:
+    """Complete an open task with submitted form data; exactly one completion ever wins."""
+    task, journey, version = _lock_for_completion(actor, task_id)
+    if task.role not in (actor.roles or []):
+        raise Forbidden("Cette tâche relève d'un autre rôle que les vôtres.")
+    _check_still_open(actor, task)
     form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
     schema = expand(form["schema"])
     data = clean(schema, data)  # jj/mm/aaaa dates, phones and communes in their official spelling
@@ -138,12 +174,10 @@ def complete_task(actor, task_id: int, data: dict) -> HumanTask:
     except EngineError as exc:
         raise InvalidData(f"Le parcours n'a pas pu avancer : {exc}") from exc
     now = clock.now()
-    task.status, task.completed_at, task.completed_by_id = "terminee", now, actor.id
-    task.assignee_id = actor.id
-    task.data = engine_data
+    _mark_completed(actor, task, engine_data, now)
     task.person.last_contact_at = now
     try:
-        keep_with(actor, save_state(journey, instance, actor))
+        save_state(journey, instance, actor, keep=True)
     except StaleDataError as exc:
         raise Conflict("Le parcours a été modifié en même temps par quelqu'un d'autre ; réessayez.") from exc
     audit.record(actor, "task.completed", _completed_summary(task.title, schema, data),

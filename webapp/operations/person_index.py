@@ -100,6 +100,12 @@ def ensure_built(session) -> int:
     return 0
 
 
+def record_contact(session, person_id: int, structure_id: int, moment) -> None:
+    """Have the next flush record a contact of the structure with the person (for a task closed by
+    a bulk statement, which the flush does not see)."""
+    session.info.setdefault("contacts", set()).add((person_id, structure_id, moment))
+
+
 def mark(person: Person) -> None:
     """Have the next flush rebuild this person's index (for changes made by bulk statements)."""
     from ..extensions import db

@@ -44,11 +44,19 @@ def _hand_back(journey: Journey, rows: list[HumanTask], actor) -> None:
             row.assignee_id = user.id if user is not None else None
 
 
-def save_state(journey: Journey, instance: Instance, actor=None) -> list[HumanTask]:
+def keep_with(actor, new_tasks) -> None:
+    """Who opens or carries a journey on keeps its next steps, when their role allows it."""
+    for task in new_tasks:
+        if actor is not None and task.role in (actor.roles or []) and task.structure_id == actor.structure_id:
+            task.assignee_id = actor.id
+
+
+def save_state(journey: Journey, instance: Instance, actor=None, keep: bool = False) -> list[HumanTask]:
     """Write the instance into its journey row and sync the index; return the new open tasks.
 
     `actor` is who moved the journey (None for the timer worker): new tasks of another structure
-    go to the last person of that structure who worked the journey."""
+    go to the last person of that structure who worked the journey; with `keep`, the actor keeps
+    the new tasks their structure and role allow (set before the rows are written)."""
     now = clock.now()
     journey.state = instance.dump()
     journey.next_timer_at = instance.next_timer_at()
@@ -74,6 +82,8 @@ def save_state(journey: Journey, instance: Instance, actor=None) -> list[HumanTa
         db.session.add(row)
         created.append(row)
     _hand_back(journey, created, actor)
+    if keep:
+        keep_with(actor, created)
     ready_ids = {info.uuid for info in ready}
     for uuid, row in open_rows.items():
         if uuid not in ready_ids:

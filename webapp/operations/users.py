@@ -6,6 +6,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..errors import InvalidData
@@ -88,4 +89,5 @@ def revoke_token(token: str) -> ApiToken | None:
 def user_for_token(token: str) -> User | None:
     """The active user a valid, unexpired bearer token belongs to: one statement."""
     return db.session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-        ApiToken.token_hash == _digest(token), ApiToken.expires_at >= clock.now(), User.active.is_(True)))
+        ApiToken.token_hash == _digest(token), ApiToken.expires_at >= clock.now(), User.active.is_(True))
+        .options(joinedload(User.structure)))
