@@ -14,7 +14,7 @@ from test_orientation_timers import MONDAY, fire_at, now  # noqa: F401  (the mov
 
 from webapp.cli import main
 from webapp.extensions import db
-from webapp.models import AuditEvent, HumanTask, Journey, OutboxMessage, Referral
+from webapp.models import AuditEvent, DefinitionVersion, HumanTask, Journey, OutboxMessage, Referral
 from webapp.operations import audit
 from webapp.operations.referrals import reassign_referral
 from webapp.operations.retention import anonymise_person
@@ -129,7 +129,22 @@ def test_a_waited_step_whose_task_is_marked_cancelled(ctx):
     journey = start_referral()
     choice = the_task(journey, "choisir_partenaire")
     corrupt(update(HumanTask).where(HumanTask.id == choice.id).values(status="annulee", completed_at=MONDAY))
-    assert lines(journey) == ["le moteur attend « Choisir le partenaire » mais sa tâche est marquée annulée dans la file"]
+    assert lines(journey) == [
+        "le moteur attend « Choisir le partenaire » mais sa tâche est marquée annulée dans la file"]
+
+
+def test_an_open_task_of_another_step_or_another_version(ctx):
+    journey = start_referral()
+    choice = the_task(journey, "choisir_partenaire")
+    corrupt(update(HumanTask).where(HumanTask.id == choice.id).values(bpmn_id="informer_personne"))
+    assert lines(journey) == ["tâche « Choisir le partenaire » ouverte dans la file pour l'étape « informer_personne » "
+                              "mais le moteur attend l'étape « choisir_partenaire »"]
+    other = db.session.scalar(select(DefinitionVersion).where(DefinitionVersion.process_key == "cep"))
+    corrupt(update(HumanTask).where(HumanTask.id == choice.id)
+            .values(bpmn_id="choisir_partenaire", definition_version_id=other.id))
+    mine = db.session.get(Journey, journey.id).definition
+    assert lines(journey) == [f"tâche « Choisir le partenaire » ouverte sur « {other.name} » version {other.version} "
+                              f"alors que le parcours est sur « {mine.name} » version {mine.version}"]
 
 
 def test_an_ended_journey_marked_in_progress(ctx):
@@ -165,7 +180,8 @@ def test_a_next_timer_that_differs_from_the_engine_is_given_in_paris_time(now):
     assert lines(journey) == ["prochaine échéance enregistrée le 05/05/2026 à 12:00:00 mais le moteur attend "
                               "le 05/05/2026 à 11:00:00"]
     corrupt(update(Journey).where(Journey.id == journey.id).values(next_timer_at=None))
-    assert lines(journey) == ["aucune prochaine échéance enregistrée mais le moteur attend le 05/05/2026 à 11:00:00"]
+    assert lines(journey) == [
+        "aucune prochaine échéance enregistrée mais le moteur attend le 05/05/2026 à 11:00:00"]
     # the same instant with a different fraction of a second is the same timer
     corrupt(update(Journey).where(Journey.id == journey.id).values(next_timer_at=datetime(2026, 5, 5, 9, 0, 0, 4200)))
     assert lines(journey) == []
@@ -185,7 +201,8 @@ def test_a_referral_whose_state_does_not_match_the_step_waiting_on_it(ctx):
     assert lines(journey) == [
         f"tâche « Répondre à l'orientation reçue » ouverte dans la file de {cio} sans orientation ouverte vers "
         "cette structure",
-        f"orientation n°{referral.id} vers {cio} acceptée mais aucune tâche ouverte ne l'attend dans la file de cette structure"]
+        f"orientation n°{referral.id} vers {cio} acceptée mais aucune tâche ouverte ne l'attend dans la file "
+        "de cette structure"]
 
 
 def test_an_open_referral_nobody_is_asked_to_answer(ctx):
@@ -195,7 +212,8 @@ def test_an_open_referral_nobody_is_asked_to_answer(ctx):
             .values(structure_id=structure("ml-orleans").id))  # in the sender's queue instead
     cio, ml = structure("cio-orleans").name, structure("ml-orleans").name
     assert lines(journey) == [
-        f"orientation n°{referral.id} vers {cio} ouverte mais aucune tâche ouverte ne l'attend dans la file de cette structure",
+        f"orientation n°{referral.id} vers {cio} ouverte mais aucune tâche ouverte ne l'attend dans la file "
+        "de cette structure",
         f"tâche « Répondre à l'orientation reçue » ouverte dans la file de {ml} sans orientation ouverte vers "
         "cette structure"]
 

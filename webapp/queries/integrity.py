@@ -72,7 +72,7 @@ class _Checker:
     """Reads batches and checks journeys; caches what does not change (versions, structure names)."""
 
     def __init__(self):
-        self.specs: dict[int, tuple[str, int]] = {}  # version id -> (spec_json, version number)
+        self.specs: dict[int, tuple[str, str]] = {}  # version id -> (spec_json, « name » version n)
         self.structures = dict(db.session.execute(select(Structure.id, Structure.name)).all())
         days = current_app.config.get("AUDIT_RETENTION_DAYS", 365)
         self.audit_horizon = clock.now() - timedelta(days=days) + RETENTION_MARGIN
@@ -80,11 +80,11 @@ class _Checker:
     def structure(self, structure_id) -> str:
         return self.structures.get(structure_id, f"structure n°{structure_id}")
 
-    def version(self, version_id: int) -> tuple[str, int]:
+    def version(self, version_id: int) -> tuple[str, str]:
         if version_id not in self.specs:
-            row = db.session.execute(select(DefinitionVersion.spec_json, DefinitionVersion.version)
-                                     .where(DefinitionVersion.id == version_id)).one()
-            self.specs[version_id] = (row.spec_json, row.version)
+            row = db.session.execute(select(DefinitionVersion.spec_json, DefinitionVersion.version,
+                                            DefinitionVersion.name).where(DefinitionVersion.id == version_id)).one()
+            self.specs[version_id] = (row.spec_json, f"« {row.name} » version {row.version}")
         return self.specs[version_id]
 
     def read(self, after: int, wanted: list[int] | None, size: int) -> _Batch:
@@ -171,11 +171,12 @@ class _Checker:
             if info is None:
                 yield f"tâche « {row.title} » ouverte dans la file mais le moteur ne l'attend pas"
             elif info.bpmn_id != row.bpmn_id:
-                yield (f"tâche « {row.title} » ouverte dans la file pour l'étape « {row.bpmn_id} » mais le moteur "
-                       f"attend l'étape « {info.bpmn_id} »")
+                yield (f"tâche « {row.title} » ouverte dans la file pour l'étape « {row.bpmn_id} » mais le "
+                       f"moteur attend l'étape « {info.bpmn_id} »")
             if row.definition_version_id != journey.definition_version_id:
-                yield (f"tâche « {row.title} » ouverte sur la version {self.version(row.definition_version_id)[1]} "
-                       f"alors que le parcours est sur la version {self.version(journey.definition_version_id)[1]}")
+                row_on = self.version(row.definition_version_id)[1]
+                yield (f"tâche « {row.title} » ouverte sur {row_on} alors que le parcours est sur "
+                       f"{self.version(journey.definition_version_id)[1]}")
         for uuid, info in waited.items():
             if uuid in open_rows:
                 continue
@@ -216,9 +217,10 @@ class _Checker:
             waiting = Counter(t.structure_id for t in tasks if t.status == "ouverte" and t.bpmn_id == step)
             label = REFERRAL_STATES[status].lower()
             for structure_id in sorted(pending - waiting):
-                ids = ", ".join(f"n°{r.id}" for r in referrals if r.status == status and r.to_structure_id == structure_id)
-                yield (f"orientation {ids} vers {self.structure(structure_id)} {label} mais aucune tâche ouverte ne l'attend "
-                       "dans la file de cette structure")
+                ids = ", ".join(f"n°{r.id}" for r in referrals
+                                if r.status == status and r.to_structure_id == structure_id)
+                yield (f"orientation {ids} vers {self.structure(structure_id)} {label} mais aucune tâche ouverte "
+                       "ne l'attend dans la file de cette structure")
             for structure_id in sorted(waiting - pending):
                 title = next(t.title for t in tasks if t.status == "ouverte" and t.bpmn_id == step
                              and t.structure_id == structure_id)
