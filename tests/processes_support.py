@@ -88,13 +88,25 @@ def clock_offset(env: dict, days: float) -> dict:
     return {**env, "SPRO_CLOCK_OFFSET_DAYS": str(days)}
 
 
+def upgrade_database(database_url: str) -> None:
+    """`spro db upgrade` on it: schema, reference data, the shipped journeys published."""
+    subprocess.run([SPRO, "db", "upgrade"], env=process_env(database_url), check=True, capture_output=True,
+                   timeout=180)
+
+
 def prepare_database(database_url: str) -> list[dict]:
-    """`spro db upgrade` then `spro seed-demo --json` on it; the demo logins."""
+    """`spro db upgrade` then `spro seed-demo --json` on it (demo people included); the demo logins."""
     env = process_env(database_url)
-    subprocess.run([SPRO, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    upgrade_database(database_url)
     seeded = subprocess.run([SPRO, "seed-demo", "--json"], env=env, check=True, capture_output=True,
                             text=True, timeout=180)
     return json.loads(seeded.stdout)
+
+
+def check_database(database_url: str) -> subprocess.CompletedProcess:
+    """`spro check` on it (exit 0: every journey's engine state agrees with its rows)."""
+    return subprocess.run([SPRO, "check"], env=process_env(database_url), capture_output=True, text=True,
+                          timeout=180)
 
 
 # -- subprocesses ------------------------------------------------------------------------------

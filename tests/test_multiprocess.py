@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import psycopg
 import pytest
 
-from processes_support import (Api, SmtpSink, clock_offset, needs_postgres, prepare_database, process_env,
+from processes_support import (Api, SmtpSink, check_database, clock_offset, needs_postgres, prepare_database, process_env,
                                scratch_database, start_server, start_worker, wait_until)
 from webapp.config import Config
 from webapp.workdays import add_working_days
@@ -175,6 +175,8 @@ def test_two_apps_and_two_workers_on_one_database(tmp_path):
             assert_timers_fired_once(url, outcomes)
             assert_messages_sent_once(url, ids, sink_counts)
             assert_no_lost_update(url, journeys.completed)
+            checked = check_database(url)  # every journey's engine state agrees with its rows
+            assert checked.returncode == 0, checked.stdout + checked.stderr
         finally:
             for process in processes:
                 process.stop()

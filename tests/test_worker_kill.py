@@ -6,14 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
-from processes_support import (clock_offset, needs_postgres, prepare_database, process_env,
-                               scratch_database, start_worker, wait_until)
+from processes_support import (check_database, clock_offset, needs_postgres, process_env, scratch_database,
+                               start_worker, upgrade_database, wait_until)
 from webapp.config import Config
 from webapp.workdays import add_working_days
 
-REFERRALS = 150
+REFERRALS = 80
 KILLS = 3
-STEP = 8  # reminders fired by a worker before it is killed (the first pass fires up to 50)
+STEP = 6  # reminders a worker fires before it is killed
+FIRST_PASS = 50  # the worker fires up to 50 timers, then beats: the first one is killed after its beat
 
 
 def rows(url: str, sql: str, *params) -> list[tuple]:
@@ -31,14 +32,18 @@ def reminder_offset() -> float:
 
 
 def send_referrals(url: str, count: int) -> list[int]:
-    """`count` receptions of claire.martin sent to the CIO d'Orléans, through the operations on
-    the database `url` (committed as requests would); their journey ids."""
+    """The demo directory (no demo people: no other timer) and `count` receptions of claire.martin
+    sent to the CIO d'Orléans, through the operations on the database `url` (committed as requests
+    would); their journey ids."""
     from test_orientation import send, start_referral
     from webapp import create_app
     from webapp.config import TestConfig
+    from webapp.demo import seed_demo
     from webapp.extensions import db
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
+        seed_demo()
+        db.session.commit()
         ids = []
         for _ in range(count):
             journey = start_referral()
@@ -51,8 +56,9 @@ def send_referrals(url: str, count: int) -> list[int]:
 
 def test_a_killed_worker_leaves_each_timer_fired_exactly_once(tmp_path):
     suite_url = needs_postgres()
+    assert REFERRALS > FIRST_PASS + KILLS * STEP  # reminders are left to fire when the last kill falls
     with scratch_database(suite_url) as url:
-        prepare_database(url)
+        upgrade_database(url)
         ids = send_referrals(url, REFERRALS)
         env = clock_offset(process_env(url), reminder_offset())
 
@@ -71,14 +77,13 @@ def test_a_killed_worker_leaves_each_timer_fired_exactly_once(tmp_path):
                 worker = start_worker(env, tmp_path / f"worker_{round_}.log")
                 workers.append(worker)
                 before = reminded()
-                last = round_ == KILLS - 1  # the last one is killed after its first heartbeat
-                wait_until(lambda: reminded() >= before + STEP and (not last or heartbeat(worker)), 60,
+                wait_until(lambda: reminded() >= before + STEP and (round_ > 0 or heartbeat(worker)), 60,
                            f"worker {round_} firing reminders")
                 worker.kill()
                 killed.append(worker)
             done_when_killed = reminded()
             assert 0 < done_when_killed < REFERRALS, "the kills must fall while reminders remain to fire"
-            stale = heartbeat(killed[-1])
+            stale = heartbeat(killed[0])
             assert stale is not None
             survivor = start_worker(env, tmp_path / "worker_last.log")
             workers.append(survivor)
@@ -88,10 +93,12 @@ def test_a_killed_worker_leaves_each_timer_fired_exactly_once(tmp_path):
             beat = wait_until(lambda: (h := heartbeat(survivor)) and h[1] > passes and h, 30,
                               "the new worker beating again")
             assert survivor.alive(), survivor.log_tail()
+            checked = check_database(url)
+            assert checked.returncode == 0, checked.stdout + checked.stderr
         finally:
             for worker in workers:
                 worker.stop()
-        assert heartbeat(killed[-1]) == stale and beat[0] > stale[0]  # the killed one is stale
+        assert heartbeat(killed[0]) == stale and beat[0] > stale[0]  # the killed one is stale
         assert_each_reminder_once(url, ids, len(killed))
 
 
