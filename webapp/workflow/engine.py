@@ -20,7 +20,7 @@ from . import clock as _clock  # noqa: F401  (timers follow the application's cl
 from .bounds import StepBudget, check_instance_count
 from .errors import EngineError, TaskNotReady
 from .expressions import SafeScriptEngine
-from .loops import forget_finished_passes, is_last_pass
+from .loops import forget_finished_passes, is_last_pass, passes_counted, passes_listed
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 DUE_PROPERTY = "dueInWorkingDays"
@@ -177,11 +177,13 @@ class Instance:
             wf = _SERIALIZER.from_dict(dct)
             _bound_multi_instances(wf.spec, wf.subprocess_specs)
         wf.script_engine = _ENGINE
+        passes_listed(wf)
         return cls(wf, spec_json, services)
 
     def dump(self) -> str:
         """Serialize the instance state without its spec (specs live in definition versions)."""
-        return _STATE_SERIALIZER.serialize_json(self._wf)
+        with passes_counted(self._wf):
+            return _STATE_SERIALIZER.serialize_json(self._wf)
 
     # -- reading -------------------------------------------------------------------
     def _all_tasks(self):
