@@ -128,7 +128,7 @@ class _Checker:
         yield from self._rows(journey, tasks, batch)
         yield from self._referral_rows(referrals)
         try:
-            spec_json, _number = self.version(journey.definition_version_id)
+            spec_json, _label = self.version(journey.definition_version_id)
             instance = Instance.restore(spec_json, journey.state, services=_refusing_services)
             ready = instance.ready_user_tasks()
             completed, stalled, next_timer = instance.completed, instance.stalled(), instance.next_timer_at()
