@@ -155,3 +155,15 @@ def test_spro_serve_writes_json_lines_with_the_request_id(tmp_path):
     mine = [line for line in lines if line["request_id"] == "nginx-5f3a"]
     assert len(mine) == 1 and mine[0]["path"] == "/login" and mine[0]["status"] == 200
     assert "Durand" not in err and "Durand" not in out  # nor a plain access line on stdout
+
+
+def test_the_development_server_writes_no_line_with_the_query_string(server, capsys):
+    """`spro run` (werkzeug's server, as the `server` fixture) logs each request with its query
+    string: that line is dropped, the app's own line stands for it."""
+    capsys.readouterr()
+    answer = urllib.request.urlopen(urllib.request.Request(f"{server}/login?q=Durand",
+                                                           headers={"X-Request-Id": "dev-77"}), timeout=10)
+    assert answer.status == 200
+    err = capsys.readouterr().err
+    assert [line["path"] for line in _lines(err) if line["request_id"] == "dev-77"] == ["/login"]
+    assert "Durand" not in err

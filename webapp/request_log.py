@@ -96,7 +96,7 @@ class _NoDevServerAccessLines(logging.Filter):
 
     def filter(self, record):
         return not (record.name == "werkzeug" and record.levelno == logging.INFO
-                    and isinstance(record.msg, str) and record.msg.startswith('"%s" %s'))
+                    and isinstance(record.msg, str) and record.msg.endswith('"%s" %s %s'))
 
 
 def configure_logging() -> None:
