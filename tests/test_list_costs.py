@@ -2,11 +2,11 @@
 journey's engine state (counting statements is deterministic, unlike timing them)."""
 import html
 
-from conftest import api_token, get_user, login, statements_of
+from conftest import api_token, csrf_from, get_user, login, statements_of
 from test_orientation import RECEIVER, send, start_referral
 
 from webapp.extensions import db
-from webapp.operations.journeys import start_journey
+from webapp.operations.journeys import complete_task, start_journey
 from webapp.operations.users import user_for_token
 
 LISTS = ("/taches?scope=mine", "/taches?scope=queue")
@@ -92,3 +92,31 @@ def test_a_completion_through_the_api_costs_ten_statements_early_or_late_in_a_jo
     assert all(cost <= 10 for cost in costs[1:]), costs
     assert costs[3] == costs[4] == costs[5], costs
     assert costs[0] <= 20, costs
+
+
+def test_a_completion_through_the_screen_costs_ten_statements(app, client):
+    """The form posted from the task page: the same operation, plus where to go next."""
+    from test_processes import accueil_data, analyse, entretien
+    from webapp.models import HumanTask
+    with app.app_context():
+        claire = get_user("claire.martin")
+        journey = start_journey(claire, "accueil")
+        db.session.commit()
+        for data in (accueil_data(), analyse("prise_en_charge"), entretien(True)):
+            complete_task(claire, open_task_of(journey.id).id, data)
+            db.session.commit()
+        task_id = open_task_of(journey.id).id
+    login(client, "claire.martin")
+    form = {"csrf_token": csrf_from(client.get(f"/taches/{task_id}").get_data(as_text=True)),
+            "date_seance": "02/03/2026", "notes": "Travail sur le projet.", "autre_seance": "true"}
+    response, statements = statements_of(app, lambda: client.post(f"/taches/{task_id}", data=form))
+    assert response.status_code == 303 and response.headers["Location"].startswith("/taches/")
+    assert len(statements) <= 10, "\n".join(statements)
+    with app.app_context():
+        assert db.session.get(HumanTask, task_id).status == "terminee"
+
+
+def open_task_of(journey_id: int):
+    from sqlalchemy import select
+    from webapp.models import HumanTask
+    return db.session.scalar(select(HumanTask).where(HumanTask.journey_id == journey_id, HumanTask.status == "ouverte"))

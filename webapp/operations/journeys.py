@@ -140,14 +140,17 @@ def _mark_completed(actor, task: HumanTask, data: dict, now) -> None:
     person_index.record_contact(db.session, task.person_id, task.structure_id, now)
 
 
-def complete_task(actor, task_id: int, data: dict) -> HumanTask:
-    """Complete an open task with submitted form data; exactly one completion ever wins."""
+def complete_task(actor, task_id: int, data) -> HumanTask:
+    """Complete an open task with submitted form data (a dict, or a function of the form's schema
+    returning it); exactly one completion ever wins."""
     task, journey, version = _lock_for_completion(actor, task_id)
     if task.role not in (actor.roles or []):
         raise Forbidden("Cette tâche relève d'un autre rôle que les vôtres.")
     _check_still_open(actor, task)
     form = version.forms.get(task.form_key) or {"schema": {"type": "object"}}
     schema = expand(form["schema"])
+    if callable(data):  # a browser's form: its text values read with the task's form
+        data = data(schema)
     data = clean(schema, data)  # jj/mm/aaaa dates, phones and communes in their official spelling
     instance = Instance.restore(version.spec_json, journey.state, services=services_for(journey, actor))
     uses_partners = any(p.get("x-source") == "partenaires" for p in schema.get("properties", {}).values())

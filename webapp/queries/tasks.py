@@ -34,14 +34,17 @@ class TaskRow:
     created_at: datetime
 
 
-def task_for(actor, task_id: int) -> HumanTask:
-    """A task of the actor's structure, or NotFound (also for other structures' tasks)."""
-    task = db.session.get(HumanTask, task_id)
+def _visible(actor, task: HumanTask | None, task_id: int) -> HumanTask:
     if task is not None and task.structure_id != actor.structure_id:
-        audit.denied(actor, "task", task.id, person_id=task.person_id)
+        audit.denied(actor, "task", task_id, person_id=task.person_id)
     if task is None or task.structure_id != actor.structure_id:
         raise NotFound("Tâche introuvable.")
     return task
+
+
+def task_for(actor, task_id: int) -> HumanTask:
+    """A task of the actor's structure, or NotFound (also for other structures' tasks)."""
+    return _visible(actor, db.session.get(HumanTask, task_id), task_id)
 
 
 def task_data(task: HumanTask) -> dict:

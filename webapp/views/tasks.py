@@ -113,11 +113,8 @@ def _known_identity(task) -> dict | None:
 @bp.post("/taches/<int:task_id>")
 @login_required
 def complete(task_id):
-    task = task_for(current_user, task_id)
-    schema, _ui = _form_of(task)
-    data = coerce(schema, request.form)
     try:
-        complete_task(current_user, task.id, data)
+        task = complete_task(current_user, task_id, lambda schema: coerce(schema, request.form))
         # Decide where to go and read what the messages need before the commit expires
         # every row: afterwards each of them would be read again in a second transaction.
         following = _next_open_task(task)
@@ -127,7 +124,8 @@ def complete(task_id):
     except InvalidData as exc:
         db.session.rollback()
         task = task_for(current_user, task_id)
-        return _render_task(task, values=data, errors=exc.fields or {"_form": exc.message},
+        values = coerce(_form_of(task)[0], request.form)
+        return _render_task(task, values=values, errors=exc.fields or {"_form": exc.message},
                             message=exc.message, status=422)
     except Conflict as exc:
         db.session.rollback()
