@@ -91,6 +91,8 @@ def test_at_most_two_statements(app, client, frozen, monkeypatch):
         response, statements = statements_of(app, lambda: client.get(path))
         assert response.status_code == 200
         assert len(statements) <= 2, statements
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+            assert "statement_timeout" in statements[0]  # a stuck database answers 503 within 2 s
 
 
 def _closed_port() -> int:
@@ -108,6 +110,35 @@ def test_503_not_500_when_the_database_is_unreachable():
         response = client.get(path)
         assert response.status_code == 503, response.get_data(as_text=True)
         body = response.get_json()
-        assert body["database"] == "unreachable" and "base de données ne répond pas" in body["message"]
+        assert body["database"] == "error" and "base de données ne répond pas" in body["message"]
         assert time.monotonic() - started < 5
         _no_cookie(response)
+
+
+def test_503_naming_the_migrations_when_the_heartbeat_table_is_missing(tmp_path):
+    bare = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    response = bare.test_client().get("/health")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["database"] == "error" and "spro db upgrade" in body["message"]
+    assert bare.test_client().get("/health?portee=web").status_code == 200  # the database itself answers
+
+
+def test_a_stuck_database_answers_503_within_the_statement_timeout(app, client, frozen, monkeypatch):
+    """PostgreSQL: the heartbeat table locked by someone else makes the check wait; the probe gets
+    its 503 after the 2 s statement timeout instead of hanging."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("statement timeouts are PostgreSQL's")
+    _beat(app, monkeypatch, 1)
+    from sqlalchemy import text
+    from webapp.extensions import db
+    with app.app_context():
+        engine = db.engine
+    with engine.connect() as holder:  # the request below runs outside any app context of the test's
+        holder.execute(text("LOCK TABLE worker_heartbeat IN ACCESS EXCLUSIVE MODE"))  # held until rollback
+        started = time.monotonic()
+        response = client.get("/health")
+        elapsed = time.monotonic() - started
+        holder.rollback()
+    assert response.status_code == 503 and response.get_json()["database"] == "error"
+    assert 1.5 < elapsed < 10, elapsed

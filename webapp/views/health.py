@@ -19,7 +19,8 @@ from ..queries.worker_status import last_beat, max_silence_seconds
 bp = Blueprint("health", __name__)
 SCOPES = ("complete", "web")
 STATEMENT_TIMEOUT_MS = 2000
-DATABASE_DOWN = "La base de données ne répond pas : vérifiez qu'elle est démarrée et joignable depuis l'application."
+DATABASE_DOWN = ("La base de données ne répond pas ou la vérification y a échoué : vérifiez qu'elle est démarrée, "
+                 "joignable depuis l'application et à jour (« spro db upgrade »), puis lisez le journal.")
 NO_WORKER = "Aucun worker n'a jamais signalé son activité : démarrez « spro worker »."
 STALE_WORKER = ("Aucun worker n'a signalé son activité depuis {seconds} s (au-delà de {limit} s) : vérifiez que "
                 "« spro worker » tourne et lisez son journal.")
@@ -48,8 +49,8 @@ def health():
         else:
             now = clock.now()
             beats = last_beat(now)
-    except SQLAlchemyError:
-        return _answer({"status": "unavailable", "database": "unreachable", "message": DATABASE_DOWN}, 503)
+    except SQLAlchemyError:  # refused, lost, timed out, or the schema is not migrated: never a 500
+        return _answer({"status": "unavailable", "database": "error", "message": DATABASE_DOWN}, 503)
     finally:
         db.session.rollback()  # ends the transaction (and its timeout); nothing was written
     if scope == "web":
