@@ -143,6 +143,11 @@ class SproProcess:
                 self.popen.wait(timeout=30)
         self._log.close()
 
+    @property
+    def heartbeat_name(self) -> str:
+        """The worker_heartbeat row of a `spro worker` (« host:pid »)."""
+        return f"{socket.gethostname()}:{self.popen.pid}"
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 
 import psycopg
-import pytest
 
 from processes_support import (Api, SmtpSink, check_database, clock_offset, needs_postgres, prepare_database, process_env,
                                scratch_database, start_server, start_worker, wait_until)
@@ -158,6 +157,9 @@ def test_two_apps_and_two_workers_on_one_database(tmp_path):
                 return done == len(ignored) and _all_sent(url, ids)
             wait_until(reminded_and_escalated, 60, "reminders and escalations of the ignored referrals, all sent")
             assert all(w.alive() for w in workers), [w.log_tail() for w in workers]
+            beating = rows(url, "SELECT count(*) FROM worker_heartbeat WHERE name = ANY(%s) AND passes > 0",
+                           [w.heartbeat_name for w in workers])
+            assert beating == [(2,)]  # both workers passed their loop
             for worker in workers:  # nothing of ours is in flight: every message is sent
                 worker.stop()
             late = clock_offset(env, after_expiry)

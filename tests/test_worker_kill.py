@@ -1,7 +1,6 @@
 """A worker killed (SIGKILL) in the middle of its timers: after a restart each timer fires exactly
 once. Many referrals are sent « now »; workers run as if the reminder delay had passed
 (SPRO_CLOCK_OFFSET_DAYS) and are killed several times while they fire the reminders."""
-import socket
 from datetime import datetime, timedelta, timezone
 
 import psycopg
@@ -68,7 +67,7 @@ def test_a_killed_worker_leaves_each_timer_fired_exactly_once(tmp_path):
 
         def heartbeat(worker):
             found = rows(url, "SELECT beat_at, passes FROM worker_heartbeat WHERE name = %s",
-                         f"{socket.gethostname()}:{worker.pid}")
+                         worker.heartbeat_name)
             return found[0] if found else None
 
         killed, workers = [], []
