@@ -1,7 +1,7 @@
 """Outgoing notifications, written in the same transaction as what they announce."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -9,6 +9,8 @@ from ..extensions import db
 
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_message"
+    # the oldest message waiting or failed, for the operations page, without reading them all
+    __table_args__ = (Index("ix_outbox_message_status_created", "status", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))  # arrivee, relance, escalade, expiration, issue…
     to_address: Mapped[str] = mapped_column(String(200))
