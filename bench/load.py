@@ -213,6 +213,15 @@ def report(users: int, seconds: float, stats: Stats, cpu: dict, loads: tuple) ->
         print(f"    {count} × {sample}")
     cores = " ".join(f"{name} {value:.1f} s ({value / seconds:.2f} cores)" for name, value in cpu.items())
     print(f"  CPU over the counted window: {cores}")
+    serving = sum(value for name, value in cpu.items() if name != "driver")
+    if every and completions and serving:
+        # What the figures would be with every CPU given to the server, worker and PostgreSQL: a
+        # ceiling that does not depend on what else the machine runs (queueing and locks aside).
+        per_request = serving / len(every)
+        figures["ceiling"] = (os.cpu_count() / per_request) * len(completions) / len(every)
+        print(f"  server + worker + PostgreSQL CPU per request {1000 * per_request:.1f} ms, per completion "
+              f"(the mix's share) {1000 * serving / len(completions):.1f} ms: with all {os.cpu_count()} CPUs, at "
+              f"most ≈ {figures['ceiling']:.0f} completions/s")
     print(f"  load average before {loads[0]} after {loads[1]} ({os.cpu_count()} CPUs)")
     return figures
 
@@ -260,11 +269,12 @@ def main() -> int:
             rows.append(report(users, args.seconds, stats, cpu, (load_before, os.getloadavg())))
     finally:
         servers.stop()
-    print("\n| users | requests/s | completions/s | p95 all | p95 completions | errors |\n|---|---|---|---|---|---|")
-    print(f"| 50 (review, before) | — | {REVIEW['completions/s']:.0f} | {REVIEW['p95 ms']:.0f} ms | — | — |")
+    print("\n| users | requests/s | completions/s | p95 all | p95 completions | errors | CPU ceiling |\n"
+          "|---|---|---|---|---|---|---|")
+    print(f"| 50 (review, before) | — | {REVIEW['completions/s']:.0f} | {REVIEW['p95 ms']:.0f} ms | — | — | — |")
     for row in rows:
         print(f"| {row['users']} | {row['requests/s']:.1f} | {row['completions/s']:.1f} | {row['p95 all']:.0f} ms | "
-              f"{row['p95 completions']:.0f} ms | {row['errors']} |")
+              f"{row['p95 completions']:.0f} ms | {row['errors']} | {row.get('ceiling', float('nan')):.0f}/s |")
     print(f"targets: ≥ {TARGET_COMPLETIONS:.0f} completions/s, p95 ≤ {TARGET_P95_MS:.0f} ms at 50 users, "
           f"0 errors at 200 users; load average at end: {os.getloadavg()}")
     return 0
