@@ -77,7 +77,7 @@ def test_a_killed_worker_leaves_each_timer_fired_exactly_once(tmp_path):
                 workers.append(worker)
                 before = reminded()
                 wait_until(lambda: reminded() >= before + STEP and (round_ > 0 or heartbeat(worker)), 60,
-                           f"worker {round_} firing reminders")
+                           f"worker {round_} firing reminders", every=0.03)
                 worker.kill()
                 killed.append(worker)
             done_when_killed = reminded()
