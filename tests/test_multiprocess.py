@@ -172,10 +172,9 @@ def test_two_apps_and_two_workers_on_one_database(tmp_path):
                 return done == len(ignored) and _all_sent(url, ids)
             wait_until(expired, 60, "expiry of the ignored referrals, messages sent")
             assert all(w.alive() for w in workers), [w.log_tail() for w in workers]
-            sink_counts = sink.deliveries()
             assert_journeys_ended(url, outcomes)
             assert_timers_fired_once(url, outcomes)
-            assert_messages_sent_once(url, ids, sink_counts)
+            assert_messages_sent_once(url, ids, sink)
             assert_no_lost_update(url, journeys.completed)
             checked = check_database(url)  # every journey's engine state agrees with its rows
             assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -224,9 +223,10 @@ def assert_timers_fired_once(url: str, outcomes: list[dict]):
         assert audit == expected, (outcome, reminded, escalated)
 
 
-def assert_messages_sent_once(url: str, journey_ids: list[int], sink_counts: dict[int, int]):
+def assert_messages_sent_once(url: str, journey_ids: list[int], sink: SmtpSink):
     """One message per kind and referral (the escalation to the Loiret's coordinator only), each
     sent and delivered exactly once to the sink."""
+    sink_counts = sink.deliveries()
     [(coordinator,)] = rows(url, "SELECT email FROM app_user WHERE username = 'olivier.lambert'")
     messages = rows(url, "SELECT m.id, m.kind, m.referral_id, m.to_address, m.status, r.status FROM outbox_message m "
                          "JOIN referral r ON r.id = m.referral_id WHERE r.journey_id = ANY(%s)", journey_ids)
@@ -237,6 +237,7 @@ def assert_messages_sent_once(url: str, journey_ids: list[int], sink_counts: dic
         assert sink_counts.get(message_id) == 1, (message_id, kind, sink_counts.get(message_id))
         if kind == "escalade":
             assert address == coordinator
+    assert sink.unknown == 0 and set(sink_counts.values()) == {1}  # the demo's messages too: none twice
     states = dict(rows(url, "SELECT id, status FROM referral WHERE journey_id = ANY(%s)", journey_ids))
     assert len(by_referral) == len(journey_ids)
     for referral_id, kinds in by_referral.items():
