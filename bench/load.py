@@ -102,6 +102,8 @@ class Counsellor:
     async def call(self, kind: str, method: str, path: str, body=None, expect: int = 200):
         import json
         started = time.perf_counter()
+        if started >= self.stats.end:  # the counted window is over: no new request
+            raise Failed("stopped")
         error = None
         try:
             status, data = await self.conn.request(method, path, self.headers, body)
