@@ -104,11 +104,33 @@ def init_app(app):
 
     @app.errorhandler(500)
     def _internal(exc):
+        original = getattr(exc, "original_exception", None)
+        if isinstance(original, UNREACHABLE_ERRORS) and database_unreachable(original):
+            # Raised where no handler by exception class applies (an after-request hook writing the
+            # audit entries of a read): still the database going away, not a fault of the app.
+            return _database_error(original)
         db.session.rollback()
         return _answer(500, message_for(500))
 
     for error_class in UNREACHABLE_ERRORS:
         app.errorhandler(error_class)(_database_error)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        """Before Flask-SQLAlchemy's own clean-up (teardowns run last registered first): when the
+        connection died after the answer was built (e.g. PostgreSQL stopped while the response read
+        its last rows), the session is dropped without the ROLLBACK that would fail and turn an answer,
+        perhaps of a committed step, into a 500 from the web server."""
+        try:
+            db.session.close()
+        except UNREACHABLE_ERRORS as error:
+            if not database_unreachable(error):
+                raise
+            current_app.logger.warning("Connexion à la base perdue en fin de requête : %s", str(error).splitlines()[0])
+            try:
+                db.session.invalidate()
+            except Exception:  # the connection is gone already
+                current_app.logger.debug("Session abandonnée", exc_info=True)
 
 
 def database_failure(exc) -> bool:
