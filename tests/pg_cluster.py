@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -136,9 +137,9 @@ class PgCluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-@pytest.fixture
-def pg_cluster():
-    """A started private cluster, removed after the test (import this fixture into the test module)."""
+@contextmanager
+def private_cluster():
+    """A started private cluster, stopped and removed on the way out (skips the test when there is none)."""
     cluster = PgCluster(needs_private_cluster())
     try:
         cluster.start()

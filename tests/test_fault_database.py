@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from conftest import csrf_from
-from pg_cluster import pg_cluster  # noqa: F401  (the fixture)
+from pg_cluster import private_cluster
 from processes_support import Api, check_database, prepare_database, process_env, start_server, wait_until
-from test_fault_kill import FIRST_STEP, call, children, thematique_of
+from test_fault_kill import FIRST_STEP, analysis, call, children, thematique_of
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
@@ -28,6 +28,12 @@ from webapp.operations import audit
 from webapp.views.errors import UNAVAILABLE, database_unreachable
 
 TITLE = "Service momentanément indisponible"
+
+
+@pytest.fixture
+def pg_cluster():
+    with private_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")
@@ -180,10 +186,8 @@ class Load:
             status, done = self.call("POST", f"/tasks/{started['tasks'][0]['id']}/complete",
                                      {"data": FIRST_STEP}, token)
             if status == 200:
-                answer = {"thematiques": [self.thematique], "besoins": "Se reconvertir", "urgence": "normale",
-                          "reponse": "orientation" if rng.random() < 0.5 else "documentation",
-                          "documentation_remise": "Fiches métiers"}
-                self.call("POST", f"/tasks/{done['next_tasks'][0]['id']}/complete", {"data": answer}, token)
+                self.call("POST", f"/tasks/{done['next_tasks'][0]['id']}/complete",
+                          {"data": analysis(self.thematique, rng)}, token)
 
     def reading(self, token):
         while not self.stop.is_set():

@@ -94,6 +94,13 @@ class Traffic:
         return status, answer
 
 
+def analysis(thematique: str, rng: random.Random) -> dict:
+    """« Analyser la demande »: documentation (the journey ends) or, one time in three, a referral."""
+    answer = {"thematiques": [thematique], "besoins": "Se reconvertir", "urgence": "normale"}
+    return answer | ({"reponse": "orientation"} if rng.random() < 1 / 3 else
+                     {"reponse": "documentation", "documentation_remise": "Fiches métiers"})
+
+
 def drive(api, token, thematique, traffic, stop, rng):
     """Reception journeys, one after the other, until `stop`; a third go on to a referral."""
     while not stop.is_set():
@@ -106,25 +113,22 @@ def drive(api, token, thematique, traffic, stop, rng):
         if status != 200:
             continue
         traffic.completed.add(task_id)
-        answer = {"thematiques": [thematique], "besoins": "Se reconvertir", "urgence": "normale"}
-        answer |= {"reponse": "orientation"} if rng.random() < 1 / 3 else \
-            {"reponse": "documentation", "documentation_remise": "Fiches métiers"}
         task_id = done["next_tasks"][0]["id"]
-        status, _ = traffic.call(api, "POST", f"/tasks/{task_id}/complete", {"data": answer}, token, True)
+        status, _ = traffic.call(api, "POST", f"/tasks/{task_id}/complete",
+                                 {"data": analysis(thematique, rng)}, token, True)
         if status == 200:
             traffic.completed.add(task_id)
 
 
 def thematique_of(api: Api, token: str) -> str:
     """A thématique « Analyser la demande » accepts, read from the form the task publishes."""
-    status, started = api.call("POST", "/journeys", {"process_key": "accueil"}, token)
-    first = started["tasks"][0]["id"]
-    status, done = api.call("POST", f"/tasks/{first}/complete", {"data": FIRST_STEP}, token)
-    status, task = api.call("GET", f"/tasks/{done['next_tasks'][0]['id']}", None, token)
+    _, started = api.call("POST", "/journeys", {"process_key": "accueil"}, token)
+    _, done = api.call("POST", f"/tasks/{started['tasks'][0]['id']}/complete", {"data": FIRST_STEP}, token)
+    _, task = api.call("GET", f"/tasks/{done['next_tasks'][0]['id']}", None, token)
     return task["form"]["schema"]["properties"]["thematiques"]["items"]["oneOf"][0]["const"]
 
 
-def kill_in_the_middle(server, api: Api, traffic: "Traffic", rng: random.Random) -> bool:
+def kill_in_the_middle(server, api: Api, traffic: Traffic, rng: random.Random) -> tuple[bool, float]:
     """SIGKILL gunicorn's worker after a random number of requests sent, then a short random delay;
     wait for its successor to answer. (Whether a completion was in flight, seconds until it answered.)"""
     with traffic.changed:
