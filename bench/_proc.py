@@ -48,3 +48,12 @@ def postmaster_pid(data_directory: str) -> int | None:
             return int(f.readline())
     except (OSError, ValueError):
         return None
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine since boot, all CPUs summed (/proc/stat)."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    busy = sum(values[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / _TICKS, idle / _TICKS

@@ -51,7 +51,7 @@ for path in (ROOT, ROOT / "bench"):
 
 from _http import Connection, HttpError  # noqa: E402
 from _load_setup import Servers, prepare, run_cli, server_env  # noqa: E402
-from _proc import postmaster_pid, self_cpu_seconds, tree_cpu_seconds  # noqa: E402
+from _proc import machine_cpu_seconds, postmaster_pid, self_cpu_seconds, tree_cpu_seconds  # noqa: E402
 
 STRUCTURES = ["ml-orleans", "cio-orleans", "ft-orleans", "ml-touraine", "ml-chartres"]
 REVIEW = {"completions/s": 14.0, "p95 ms": 1800.0}  # the review's measurement, 50 users, before this work
@@ -213,8 +213,12 @@ def report(users: int, seconds: float, stats: Stats, cpu: dict, loads: tuple) ->
                                         f"{stats.reconnects}" if stats.reconnects else ""))
     for sample, count in stats.samples.most_common(5):
         print(f"    {count} × {sample}")
+    machine = {name: cpu.pop(name) for name in ("machine busy", "machine idle")}
     cores = " ".join(f"{name} {value:.1f} s ({value / seconds:.2f} cores)" for name, value in cpu.items())
     print(f"  CPU over the counted window: {cores}")
+    others = machine["machine busy"] - sum(cpu.values())
+    print(f"  the whole machine: {machine['machine busy'] / seconds:.2f} cores busy, "
+          f"{machine['machine idle'] / seconds:.2f} idle; other processes than these ≈ {others / seconds:.2f} cores")
     serving = sum(value for name, value in cpu.items() if name != "driver")
     if every and completions and serving:
         # What the figures would be with every CPU given to the server, worker and PostgreSQL: a
@@ -257,6 +261,7 @@ def main() -> int:
         if postmaster:
             found["PostgreSQL"] = tree_cpu_seconds(postmaster)
         found["driver"] = self_cpu_seconds()
+        found["machine busy"], found["machine idle"] = machine_cpu_seconds()
         return found
     rows = []
     try:
