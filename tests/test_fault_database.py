@@ -148,6 +148,7 @@ def test_a_connection_lost_after_the_answer_is_built_does_not_turn_it_into_a_500
     with app.app_context():
         db.engine.dispose()
 
+
 # -- PostgreSQL stopped and started again under load (a private cluster) -------------------------
 
 CONNECT_TIMEOUT = 2  # seconds (SPRO_DATABASE_CONNECT_TIMEOUT_SECONDS); libpq's minimum
@@ -156,7 +157,7 @@ READY_AFTER_START = 10  # seconds for the same app to answer 200 again once Post
 
 class Load:
     """Client threads completing tasks and reading queues through the API, each request recorded as
-    (sent, answered, what, status); a body or header that is not the expected 503 counts as a wrong one."""
+    (sent, answered, what, status); a 503 whose body is not the French message is kept as a wrong one."""
 
     def __init__(self, api, tokens, thematique):
         self.api, self.tokens, self.thematique = api, tokens, thematique
