@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 
 import psycopg
 import pytest
@@ -291,6 +292,10 @@ def test_the_app_recovers_by_itself_when_postgresql_comes_back(pg_cluster, tmp_p
             started = time.monotonic()
             load.wait_for_answers(20, started, lambda s: s in (200, 201), "20 answers after the restart")
             back = min(r[1] for r in load.sent_between(started, None) if r[3] in (200, 201)) - started
+        # A restart while the app is idle: no request saw the server go, every pooled connection is dead.
+        pg_cluster.restart(mode)
+        idle_restart = Counter(call(api, "GET", "/tasks?scope=queue", None, tokens[2])[0] for _ in range(16))
+        assert idle_restart == {200: 16}, "pooled connections are tested before use, none fails"
         assert {server.pid, *children(server.pid)} == processes, \
             "the app must not have been restarted:\n" + "\n".join(
                 line for line in server.log_tail(400).splitlines() if "orker" in line)
