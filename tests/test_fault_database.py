@@ -268,8 +268,9 @@ def assert_outage_answers(base, token, browser):
 @pytest.mark.parametrize("mode", ["fast", "immediate"])
 def test_the_app_recovers_by_itself_when_postgresql_comes_back(pg_cluster, tmp_path, mode):
     """PostgreSQL stopped (pg_ctl stop -m fast, then immediate) under load: do requests get the French
-    503 quickly, does the same app process answer 200 again within seconds of the restart, and is
-    every step answered 2xx still there, with `spro check` finding no inconsistent journey?"""
+    503 quickly, does the same app process answer 200 again within seconds of the restart (and after a
+    restart while it was idle), and is every step answered 2xx still there, with `spro check` finding no
+    inconsistent journey?"""
     url = pg_cluster.createdb("spro_fault")
     prepare_database(url)
     server, base = start_server(process_env(url, SPRO_WEB_WORKERS=2, SPRO_WEB_THREADS=4,
