@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..errors import NotFound
 from ..extensions import db
@@ -102,21 +102,24 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
                 Journey.structure_id == actor.structure_id,
                 or_(func.lower(Person.nom).like(like), func.lower(Person.prenom).like(like)))
     page = max(1, page)
-    # One statement for the page: the rows with their person, structure and assignee, the journey's
-    # name (never its state), whether the structure sees the whole person, and the total.
+    order = (HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
+             HumanTask.id)
+    # One statement for the page: the page's ids and the total are taken from the task index alone
+    # (however long the queue), then only those rows are joined to their person, structure, assignee
+    # and journey's name (never its state), with whether the structure sees the whole person.
+    chosen = (stmt.with_only_columns(HumanTask.id, func.count().over().label("total"))
+              .order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery())
     held = aliased(Journey)
     holds_person = or_(Person.created_by_structure_id == actor.structure_id, exists().where(
         held.person_id == HumanTask.person_id, held.structure_id == actor.structure_id))
-    listed = stmt.join(HumanTask.person) if not person else stmt
-    journey_of_task = aliased(Journey)  # the person filter may have joined Journey already
     rows = db.session.execute(
-        listed.join(journey_of_task, journey_of_task.id == HumanTask.journey_id)
-        .join(DefinitionVersion, DefinitionVersion.id == journey_of_task.definition_version_id)
-        .add_columns(DefinitionVersion.name, holds_person.label("full"), func.count().over().label("total"))
-        .options(joinedload(HumanTask.person), joinedload(HumanTask.structure), joinedload(HumanTask.assignee))
-        .order_by(HumanTask.priority.desc(), HumanTask.due_at.is_(None), HumanTask.due_at,
-                  HumanTask.created_at, HumanTask.id)
-        .limit(per_page).offset((page - 1) * per_page)).all()
+        select(HumanTask).join(chosen, chosen.c.id == HumanTask.id)
+        .join(Person, Person.id == HumanTask.person_id)
+        .join(Journey, Journey.id == HumanTask.journey_id)
+        .join(DefinitionVersion, DefinitionVersion.id == Journey.definition_version_id)
+        .add_columns(DefinitionVersion.name, holds_person.label("full"), chosen.c.total)
+        .options(contains_eager(HumanTask.person), joinedload(HumanTask.structure), joinedload(HumanTask.assignee))
+        .order_by(*order)).all()
     if rows:
         total = rows[0].total
     else:  # past the last page, or nothing at all
