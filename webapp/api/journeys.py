@@ -25,8 +25,9 @@ def start():
     actor = current_actor()
     with write_transaction():
         journey = start_journey(actor, body["process_key"], body["person_id"])
-    return JourneyStartedSchema().dump(
-        {"journey": journey, "tasks": journey_open_tasks(actor, journey)}), 201
+        # written before the commit, from the rows in hand: after it, every row would be read again
+        answer = JourneyStartedSchema().dump({"journey": journey, "tasks": journey_open_tasks(actor, journey)})
+    return answer, 201
 
 
 @bp.get("/people/<int:person_id>")

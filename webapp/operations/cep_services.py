@@ -16,7 +16,6 @@ from .service_params import delay_days
 from ..workflow import EngineError
 from . import audit
 from .journey_opening import open_journey
-from .task_index import keep_with
 from .notifications import public_link, queue_message
 
 GRANTED = ("accordee", "reprise", "sans_objet")
@@ -70,8 +69,8 @@ def demarrer(ctx, params, data):
 def start_cep(ctx, structure_id: int) -> int:
     """Open a CEP journey for the journey's person in the given structure; returns its id."""
     person = db.session.get(Person, ctx.journey.person_id)
-    journey, created = open_journey(ctx.actor, "cep", person, structure_id, ctx.services_for)
-    keep_with(ctx.actor, created)  # the adviser who opened it keeps its first step
+    journey, _created = open_journey(ctx.actor, "cep", person, structure_id, ctx.services_for,
+                                     keep=True)  # the adviser who opened it keeps its first step
     return journey.id
 
 

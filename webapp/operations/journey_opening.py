@@ -15,15 +15,18 @@ START_DATA = {"cep": {"suite": None, "decision_projet": None, "decision_plan": N
 
 
 def open_journey(actor, process_key: str, person: Person, structure_id: int, services_factory,
-                 data: dict | None = None) -> tuple[Journey, list]:
+                 data: dict | None = None, keep: bool = False) -> tuple[Journey, list]:
     """Create the journey row and start its instance on the current version; no access check
-    (callers decide who may). Returns the journey and its first open tasks."""
-    version = current_version(process_key)
+    (callers decide who may). Returns the journey and its first open tasks; with `keep`, the actor
+    keeps those their structure and role allow. The person may be new (not yet written): it is
+    written with the journey, so that the person's index is built once."""
+    with db.session.no_autoflush:  # a new person is written with the journey, in one flush
+        version = current_version(process_key)
     if version is None:
         raise NotFound(f"Aucune version publiée du parcours « {process_key} ».")
     now = clock.now()
     journey = Journey(
-        definition_version_id=version.id, process_key=process_key, person_id=person.id,
+        definition_version_id=version.id, process_key=process_key, person=person,
         structure_id=structure_id, status="en_cours", state="{}", started_at=now,
         started_by_id=getattr(actor, "id", None),
     )
@@ -37,7 +40,7 @@ def open_journey(actor, process_key: str, person: Person, structure_id: int, ser
         instance = Instance.start(version.spec_json, start or None, services=services_factory(journey, actor))
     except EngineError as exc:
         raise InvalidData(f"Le parcours n'a pas pu démarrer : {exc}") from exc
-    created = save_state(journey, instance, actor)
+    created = save_state(journey, instance, actor, keep=keep)
     audit.record(actor, "journey.started", f"Parcours « {version.name} » démarré",
                  person_id=person.id, journey_id=journey.id)
     return journey, created

@@ -20,7 +20,7 @@ from ..workflow import EngineError, Instance, JourneyBoundExceeded, TaskNotReady
 from . import audit, person_index
 from .journey_opening import open_journey
 from .services import services_for
-from .task_index import keep_with, save_state
+from .task_index import save_state
 
 PROCESS_STARTABLE = {"accueil", "cep"}
 ANONYMOUS_KEPT = ("annee_naissance",)  # identifies nobody, and the age guides the answer
@@ -39,15 +39,13 @@ def start_journey(actor, process_key: str, person_id: int | None = None) -> Jour
     if person_id is None:
         person = Person(created_at=now, last_contact_at=now, created_by_structure_id=actor.structure_id)
         db.session.add(person)
-        db.session.flush()
     else:
         person = person_for(actor, person_id)
         if not has_full_access(actor, person):
             raise Forbidden("Cette personne vous a été orientée : répondez à l'orientation depuis votre file. "
                             "Pour l'accompagner, faites un nouvel accueil à son arrivée.")
         person.last_contact_at = now
-    journey, created = open_journey(actor, process_key, person, actor.structure_id, services_for)
-    keep_with(actor, created)
+    journey, _created = open_journey(actor, process_key, person, actor.structure_id, services_for, keep=True)
     return journey
 
 
