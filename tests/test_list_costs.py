@@ -120,3 +120,13 @@ def open_task_of(journey_id: int):
     from sqlalchemy import select
     from webapp.models import HumanTask
     return db.session.scalar(select(HumanTask).where(HumanTask.journey_id == journey_id, HumanTask.status == "ouverte"))
+
+
+def test_starting_a_journey_for_a_new_person_builds_the_persons_index_once(app, client):
+    """A new person is written with their journey: one rebuild of their index, not one per row."""
+    headers = api_token(client, "claire.martin")
+    response, statements = statements_of(
+        app, lambda: client.post("/api/v1/journeys", json={"process_key": "accueil"}, headers=headers))
+    assert response.status_code == 201
+    assert sum(s.lstrip().startswith("DELETE FROM person_access") for s in statements) == 1
+    assert len(statements) <= 16, "\n".join(statements)
