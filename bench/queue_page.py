@@ -160,7 +160,35 @@ def time_pages(app, client, headers, warmup: int, runs: int) -> dict:
         rows = len(answer.get_json()["items"]) if url.startswith("/api/") else \
             answer.get_data(as_text=True).count('href="/taches/')
         out[label] = (nearest_rank(times[label], 50), nearest_rank(times[label], 95), len(seen), rows)
+    print_statement_times(engine, get)
     return out
+
+
+def print_statement_times(engine, get, runs: int = 30) -> None:
+    """The median time of each SQL statement of the HTML queue page (where the page's time goes)."""
+    from sqlalchemy import event
+    spent: dict[int, list[float]] = {}
+    heads: dict[int, str] = {}
+    current: list = []
+
+    def before(_conn, _cursor, statement, *_rest):
+        current.append((statement, time.perf_counter()))
+
+    def after(_conn, _cursor, statement, *_rest):
+        index = len(current) - 1
+        spent.setdefault(index, []).append((time.perf_counter() - current[-1][1]) * 1000)
+        heads[index] = " ".join(statement.split())[:90]
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        for _ in range(runs):
+            current.clear()
+            get(PAGES["HTML file"])
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    for index in sorted(spent):
+        print(f"    statement {index + 1}: median {nearest_rank(spent[index], 50):5.2f} ms  {heads[index]}")
 
 
 def explain_list(app) -> str:

@@ -107,8 +107,9 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
     # One statement for the page: the page's ids and the total are taken from the task index alone
     # (however long the queue), then only those rows are joined to their person, structure, assignee
     # and journey's name (never its state), with whether the structure sees the whole person.
-    chosen = (stmt.with_only_columns(HumanTask.id, func.count().over().label("total"))
-              .order_by(*order).limit(per_page).offset((page - 1) * per_page).subquery())
+    chosen = (stmt.with_only_columns(HumanTask.id).order_by(*order).limit(per_page)
+              .offset((page - 1) * per_page).subquery())
+    total = select(func.count()).select_from(stmt.with_only_columns(HumanTask.id).subquery()).scalar_subquery()
     held = aliased(Journey)
     holds_person = or_(Person.created_by_structure_id == actor.structure_id, exists().where(
         held.person_id == HumanTask.person_id, held.structure_id == actor.structure_id))
@@ -117,7 +118,7 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
         .join(Person, Person.id == HumanTask.person_id)
         .join(Journey, Journey.id == HumanTask.journey_id)
         .join(DefinitionVersion, DefinitionVersion.id == Journey.definition_version_id)
-        .add_columns(DefinitionVersion.name, holds_person.label("full"), chosen.c.total)
+        .add_columns(DefinitionVersion.name, holds_person.label("full"), total.label("total"))
         .options(contains_eager(HumanTask.person), joinedload(HumanTask.structure), joinedload(HumanTask.assignee))
         .order_by(*order)).all()
     if rows:
@@ -134,21 +135,31 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
 
 
 def counts(actor) -> dict:
-    """How many open tasks are mine and in my structure's queue (one statement)."""
-    mine = HumanTask.assignee_id == actor.id
-    queue = and_(HumanTask.structure_id == actor.structure_id, HumanTask.role.in_(actor.roles or []))
-    row = db.session.execute(select(func.count().filter(mine), func.count().filter(queue))
-                             .where(HumanTask.status == "ouverte", or_(mine, queue))).one()
+    """How many open tasks are mine and in my structure's queue (one statement, each count read from
+    its list's index alone)."""
+    def count(scope):
+        return _scope(actor, scope).with_only_columns(func.count()).scalar_subquery()
+    row = db.session.execute(select(count("mine"), count("queue"))).one()
     return {"mine": row[0], "queue": row[1]}
 
 
 def filter_choices(actor) -> dict:
-    """Distinct journeys and tasks present in the actor's queue, for the filter menus (one statement)."""
+    """Distinct journeys and tasks present in the actor's queue, for the filter menus (one statement:
+    the steps from the queue's index, then one title per step and the journey's current name)."""
+    steps = (_scope(actor, "queue").with_only_columns(HumanTask.process_key, HumanTask.bpmn_id).distinct()
+             .subquery())
+    title = (_scope(actor, "queue").with_only_columns(HumanTask.title)
+             .where(HumanTask.process_key == steps.c.process_key, HumanTask.bpmn_id == steps.c.bpmn_id)
+             .limit(1).scalar_subquery())
     current = aliased(DefinitionVersion)
     rows = db.session.execute(
-        _scope(actor, "queue").with_only_columns(HumanTask.process_key, HumanTask.bpmn_id, HumanTask.title,
-                                                 current.name).distinct()
-        .outerjoin(current, and_(current.process_key == HumanTask.process_key, current.is_current.is_(True)))).all()
+        select(steps.c.process_key, steps.c.bpmn_id, title.label("title"), current.name)
+        .outerjoin(current, and_(current.process_key == steps.c.process_key, current.is_current.is_(True)))).all()
     names = {r.process_key: r.name or r.process_key for r in rows}
     return {"journeys": sorted(names.items(), key=lambda pair: pair[1]),
-            "tasks": sorted({(r.bpmn_id, r.title.split(" n°")[0]) for r in rows})}
+            "tasks": sorted({(r.bpmn_id, _step_label(r.title)) for r in rows})}
+
+
+def _step_label(title: str) -> str:
+    """A step's name without what one task of it adds (« n°3 », « — CPF »)."""
+    return title.split(" n°")[0].split(" — ")[0]
