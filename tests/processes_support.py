@@ -50,23 +50,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers of its master), read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 # -- a database of their own ---------------------------------------------------------------
 
-def _libpq(url: str) -> str:
+def libpq(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as libpq and its tools read it."""
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 @contextmanager
-def scratch_database(suite_url: str):
-    """A new database `spro_mp_<random>` on the suite's server (its SQLAlchemy URL), dropped after."""
+def scratch_database(suite_url: str, prefix: str = "spro_mp"):
+    """A new database `<prefix>_<random>` on the suite's server (its SQLAlchemy URL), dropped after."""
     import psycopg
-    name = f"spro_mp_{secrets.token_hex(4)}"
-    with psycopg.connect(_libpq(suite_url), autocommit=True) as admin:
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(libpq(suite_url), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield suite_url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(_libpq(suite_url), autocommit=True) as admin:
+        with psycopg.connect(libpq(suite_url), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
             admin.execute(f'DROP DATABASE IF EXISTS "{name}"')

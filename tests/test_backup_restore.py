@@ -2,17 +2,16 @@
 a new database holds the same journeys, tasks, referrals and audit trail, and passes `spro check` with no
 difference. PostgreSQL only: it dumps the suite's server (scripts/with_postgres.sh)."""
 import os
-import secrets
 import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from cep_steps import decide, level1, level2, open_cep, plan, submit_all, validate_project
 from conftest import get_user
+from processes_support import libpq, scratch_database
 from test_orientation import accept, answer, confirm, do, send, start_referral, structure, the_task
 from test_orientation_timers import fire_at, now  # noqa: F401  (the movable clock fixture)
 
@@ -45,29 +44,9 @@ def _client_tool(name: str) -> str:
     return found
 
 
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-@contextmanager
-def _new_database(suite_url: str):
-    """An empty database beside the suite's (its SQLAlchemy URL), dropped afterwards."""
-    import psycopg
-    name = f"spro_restore_{secrets.token_hex(4)}"
-    with psycopg.connect(_libpq(suite_url), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield suite_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(_libpq(suite_url), autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                          "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
 def _counts(url: str) -> dict[str, int]:
     import psycopg
-    with psycopg.connect(_libpq(url)) as conn:
+    with psycopg.connect(libpq(url)) as conn:
         return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in COUNTED}
 
 
@@ -115,10 +94,10 @@ def test_a_pg_dump_restored_into_a_new_database_passes_spro_check(now, tmp_path)
     assert source["journey"] >= 9 and source["referral"] >= 7 and source["funding_request"] == 2
 
     dump = tmp_path / "spro.dump"
-    subprocess.run([pg_dump, "--format=custom", f"--file={dump}", f"--dbname={_libpq(suite_url)}"],
+    subprocess.run([pg_dump, "--format=custom", f"--file={dump}", f"--dbname={libpq(suite_url)}"],
                    check=True, capture_output=True, timeout=300)
-    with _new_database(suite_url) as restored_url:
-        restore = subprocess.run([pg_restore, "--no-owner", f"--dbname={_libpq(restored_url)}", str(dump)],
+    with scratch_database(suite_url, prefix="spro_restore") as restored_url:
+        restore = subprocess.run([pg_restore, "--no-owner", f"--dbname={libpq(restored_url)}", str(dump)],
                                  capture_output=True, text=True, timeout=300)
         assert restore.returncode == 0, restore.stderr
         assert _counts(restored_url) == source

@@ -17,11 +17,10 @@ import threading
 import time
 from collections import Counter
 from contextlib import nullcontext
-from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from processes_support import (Api, check_database, prepare_database, process_env, scratch_database,
+from processes_support import (Api, check_database, children, prepare_database, process_env, scratch_database,
                                start_server, wait_until)
 
 KILLS = int(os.environ.get("SPRO_FAULT_KILLS", "100"))
@@ -30,19 +29,6 @@ SEED = 20261201
 USERS = ("claire.martin", "karim.benali")  # counsellors of the Mission Locale de l'Orléanais
 FIRST_STEP = {"canal": "telephone", "anonyme": True, "public": "salarie"}
 BROKEN = "connexion coupée"
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (gunicorn's workers of its master), read from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def own_database(tmp_path):

@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import get_user, login
+from processes_support import free_port
 from flask import current_app
 
 from webapp import create_app
@@ -122,18 +122,12 @@ def test_lines_outside_a_request_have_no_id(probe_app, capsys):
     assert line["message"] == "Worker : purge du journal d'audit, 3 élément(s)."
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_spro_serve_writes_json_lines_with_the_request_id(tmp_path):
     env = {**os.environ, "SPRO_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}", "SPRO_WEB_WORKERS": "1",
            "SPRO_SECURE_COOKIES": "false"}
     env.pop("SPRO_TEST_DATABASE_URL", None)
     subprocess.run([SPRO, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([SPRO, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     try:

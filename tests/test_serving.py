@@ -1,11 +1,12 @@
 """`spro serve` runs the app under gunicorn, as `make run` does: what people try is what runs."""
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from processes_support import children, free_port
 
 from webapp.config import Config
 from webapp.serving import server_options
@@ -21,31 +22,12 @@ def test_workers_and_threads_come_from_the_settings():
     assert options["worker_class"] == "gthread" and options["timeout"] == 45
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (read from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_spro_serve_answers_through_gunicorn_with_its_worker_processes(tmp_path):
     env = {**os.environ, "SPRO_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}", "SPRO_WEB_WORKERS": "2",
            "SPRO_SECURE_COOKIES": "false"}
     env.pop("SPRO_TEST_DATABASE_URL", None)
     subprocess.run([SPRO, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([SPRO, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
@@ -58,7 +40,7 @@ def test_spro_serve_answers_through_gunicorn_with_its_worker_processes(tmp_path)
         assert answer is not None, "spro serve did not answer"
         assert answer.status == 200 and "Connexion" in answer.read().decode("utf-8")
         assert answer.headers["Server"].startswith("gunicorn")
-        assert len(_children(server.pid)) == 2
+        assert len(children(server.pid)) == 2
     finally:
         server.terminate()
         server.wait(timeout=30)
