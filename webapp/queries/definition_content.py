@@ -5,16 +5,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy import select
+
 from ..extensions import db
 from ..models import DefinitionVersion
 
 
 @dataclass(frozen=True)
 class VersionContent:
-    """A published version's engine specs and forms (read-only: shared by the process's threads)."""
+    """A published version's engine specs, forms and XML (read-only: shared by the process's threads)."""
     id: int
     spec_json: str
     forms: dict
+    xml: str  # the BPMN or DMN document (a decision table is evaluated from it)
 
 
 def version_content(version_id: int, checksum: str, published_at: datetime) -> VersionContent:
@@ -26,4 +29,24 @@ def version_content(version_id: int, checksum: str, published_at: datetime) -> V
 @lru_cache(maxsize=128)
 def _cached(version_id: int, _checksum: str, _published_at: datetime) -> VersionContent:
     version = db.session.get(DefinitionVersion, version_id)
-    return VersionContent(id=version.id, spec_json=version.spec_json, forms=dict(version.forms or {}))
+    return VersionContent(id=version.id, spec_json=version.spec_json, forms=dict(version.forms or {}),
+                          xml=version.bpmn_xml)
+
+
+_KEY = (DefinitionVersion.id, DefinitionVersion.checksum, DefinitionVersion.published_at)
+
+
+def content_of(version_id: int) -> VersionContent:
+    """A version's content: one light statement (its key) per session, the rest from the cache."""
+    keys = db.session.info.setdefault("version_keys", {})
+    if version_id not in keys:
+        keys[version_id] = tuple(db.session.execute(select(*_KEY).where(DefinitionVersion.id == version_id)).one())
+    return version_content(*keys[version_id])
+
+
+def current_content(process_key: str, kind: str = "bpmn") -> VersionContent | None:
+    """The content of the version new journeys (or suggestions) use, if any: as `content_of`."""
+    row = db.session.execute(select(*_KEY).where(
+        DefinitionVersion.process_key == process_key, DefinitionVersion.kind == kind,
+        DefinitionVersion.is_current.is_(True))).first()
+    return version_content(*row) if row is not None else None

@@ -5,9 +5,10 @@ from sqlalchemy import select
 
 from .. import communes
 from ..extensions import db
-from ..models import BassinCommune, DefinitionVersion, Structure
+from ..models import BassinCommune, Structure
 from ..vocabularies import PUBLICS_SPRO, category_labels
 from ..workflow import EngineError, decide
+from .definition_content import current_content
 
 DECISION_KEY = "orientation_partenaire"
 # Neighbouring départements inside Centre-Val de Loire (the official COG carries no coordinates,
@@ -29,13 +30,11 @@ def _categories(thematiques) -> list[str]:
 
 def _network_weights(public, categories) -> dict:
     """{network: (weight, reason)} from the current version of the decision table."""
-    version = db.session.scalar(select(DefinitionVersion).where(
-        DefinitionVersion.process_key == DECISION_KEY, DefinitionVersion.kind == "dmn",
-        DefinitionVersion.is_current.is_(True)))
+    version = current_content(DECISION_KEY, "dmn")
     if version is None:
         return {}
     try:
-        rows = decide(version.bpmn_xml, {"public": public, "categories": categories})
+        rows = decide(version.xml, {"public": public, "categories": categories})
     except EngineError:
         return {}
     best = {}

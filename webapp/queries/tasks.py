@@ -10,6 +10,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import DefinitionVersion, HumanTask, Journey, Person, Structure, User
 from ..operations import audit
+from .definition_content import content_of
 from .pages import Page
 from .referrals import names_seen_by
 from ..workflow import EngineError, Instance
@@ -61,7 +62,7 @@ def earlier_answers(task: HumanTask) -> dict:
     plan), as the journey's earlier steps recorded them under the same names."""
     if task.status != "ouverte":
         return {}
-    form = task.journey.definition.forms.get(task.form_key) or {}
+    form = content_of(task.definition_version_id).forms.get(task.form_key) or {}
     names = (form.get("schema") or {}).get("x-prefill") or []
     data = task_data(task) if names else {}
     return {name: data[name] for name in names if data.get(name) not in (None, "", [], {})}
