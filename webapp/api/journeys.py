@@ -10,6 +10,10 @@ from .errors import write_transaction
 from .openapi import doc
 from .schemas import DossierSchema, JourneyStartedSchema, StartJourneyRequest, load_body
 
+# Schemas hold no state between dumps: one instance each, not one per request.
+_DOSSIER_SCHEMA = DossierSchema()
+_JOURNEY_STARTED_SCHEMA = JourneyStartedSchema()
+
 
 def journey_open_tasks(actor, journey) -> list:
     """The open tasks of one journey that the actor's structure can see."""
@@ -26,7 +30,7 @@ def start():
     with write_transaction():
         journey = start_journey(actor, body["process_key"], body["person_id"])
         # written before the commit, from the rows in hand: after it, every row would be read again
-        answer = JourneyStartedSchema().dump({"journey": journey, "tasks": journey_open_tasks(actor, journey)})
+        answer = _JOURNEY_STARTED_SCHEMA.dump({"journey": journey, "tasks": journey_open_tasks(actor, journey)})
     return answer, 201
 
 
@@ -38,6 +42,6 @@ def person(person_id):
     with write_transaction():
         found = person_for(actor, person_id)
         audit.record(actor, "person.read", "Dossier consulté (API)", kind="read", person_id=found.id)
-    return DossierSchema().dump({"person": person_view(actor, found), "referrals": path_of(actor, found),
+    return _DOSSIER_SCHEMA.dump({"person": person_view(actor, found), "referrals": path_of(actor, found),
                                  "journeys": journeys_of(actor, found),
                                  "open_tasks": open_tasks(actor, found), "timeline": timeline(actor, found)})

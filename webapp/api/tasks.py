@@ -16,6 +16,11 @@ from .schemas import (CompleteRequest, CompletionSchema, ReassignRequest, TaskDe
                       TaskListArgs, TaskPageSchema, TaskSchema, load_args, load_body)
 
 TAG = "Tâches"
+# Schemas hold no state between dumps: one instance each, not one per request.
+_COMPLETION_SCHEMA = CompletionSchema()
+_TASK_DETAIL_SCHEMA = TaskDetailSchema()
+_TASK_PAGE_SCHEMA = TaskPageSchema()
+_TASK_SCHEMA = TaskSchema()
 
 
 @bp.get("/tasks")
@@ -26,7 +31,7 @@ def list_tasks():
     page = task_list(current_actor(), args.pop("scope"), per_page=current_app.config["TASKS_PER_PAGE"],
                      **args)
     audit.people_shown(current_actor(), "task.list_read", "Liste de tâches (API)", [t.person_id for t in page.items])
-    return TaskPageSchema().dump(page)
+    return _TASK_PAGE_SCHEMA.dump(page)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -36,7 +41,7 @@ def show_task(task_id):
     task = task_for(current_actor(), task_id)
     audit.defer(current_actor(), "task.read", f"Tâche « {task.title} » consultée (API)", person_id=task.person_id,
                 journey_id=task.journey_id)
-    return TaskDetailSchema().dump(task)
+    return _TASK_DETAIL_SCHEMA.dump(task)
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -45,7 +50,7 @@ def claim(task_id):
     """Prend une tâche libre de la file ; 409 si quelqu'un l'a déjà prise ou traitée."""
     with write_transaction():
         task = claim_task(current_actor(), task_id)
-    return TaskSchema().dump(task)
+    return _TASK_SCHEMA.dump(task)
 
 
 @bp.post("/tasks/<int:task_id>/release")
@@ -54,7 +59,7 @@ def release(task_id):
     """Remet dans la file de la structure une tâche que l'on avait prise."""
     with write_transaction():
         task = release_task(current_actor(), task_id)
-    return TaskSchema().dump(task)
+    return _TASK_SCHEMA.dump(task)
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
@@ -65,7 +70,7 @@ def reassign(task_id):
     body = load_body(ReassignRequest())
     with write_transaction():
         task = reassign_task(current_actor(), task_id, body["user_id"])
-    return TaskSchema().dump(task)
+    return _TASK_SCHEMA.dump(task)
 
 
 @bp.post("/tasks/<int:task_id>/complete")
@@ -81,5 +86,5 @@ def complete(task_id):
         except InvalidData as refusal:
             raise on_partner_field(actor, task_id, data, refusal) from refusal
         # written before the commit, from the rows in hand: after it, every row would be read again
-        answer = CompletionSchema().dump({"task": task, "next_tasks": journey_open_tasks(actor, task.journey)})
+        answer = _COMPLETION_SCHEMA.dump({"task": task, "next_tasks": journey_open_tasks(actor, task.journey)})
     return answer
