@@ -1,4 +1,5 @@
-"""A small asyncio HTTP/1.1 client for the load bench: one keep-alive connection per simulated user.
+"""A small asyncio HTTP/1.1 client for the load bench: one keep-alive connection per simulated user,
+or a new connection per request (as nginx talks to the app by default).
 
 Cheap on purpose (no library, no thread): the driver must leave the machine's CPU to the server it
 measures. Enough of HTTP/1.1 for this app behind gunicorn: Content-Length and chunked bodies,
@@ -15,8 +16,8 @@ class HttpError(Exception):
 class Connection:
     """One persistent connection to host:port; `request` sends one request and reads its answer."""
 
-    def __init__(self, host: str, port: int, timeout: float = 60.0):
-        self.host, self.port, self.timeout = host, port, timeout
+    def __init__(self, host: str, port: int, timeout: float = 60.0, per_request: bool = False):
+        self.host, self.port, self.timeout, self.per_request = host, port, timeout, per_request
         self.reader = self.writer = None
         self.reconnects = 0
 
@@ -41,6 +42,8 @@ class Connection:
                  f"Content-Length: {len(payload)}"]
         if body is not None:
             lines.append("Content-Type: application/json")
+        if self.per_request:
+            lines.append("Connection: close")
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
         for attempt in (1, 2):

@@ -10,8 +10,11 @@ two receptions waiting in each one's « Mes tâches ». Then the server users ge
 (gunicorn, SPRO_WEB_WORKERS × SPRO_WEB_THREADS, default 2 × 4) and one `spro worker`, both as
 subprocesses; their log goes to a file in the temp dir.
 
-The driver is a closed loop: each simulated counsellor holds one keep-alive HTTP/1.1 connection
-(asyncio streams, bench/_http.py, one process, one thread) and sends its next request as soon as it
+The driver is a closed loop: each simulated counsellor opens a new HTTP/1.1 connection per request,
+as nginx does towards the app by default (`--connections keep-alive`: one persistent connection per
+counsellor, as clients talking to gunicorn directly; gunicorn then keeps each connection on the worker
+process that accepted it, which can leave one process idle at 50 users) (asyncio streams,
+bench/_http.py, one process, one thread) and sends its next request as soon as it
 has the answer to the previous one (no think time). Each counsellor repeats, through the public API
 (/api/v1, bearer token):
 
@@ -92,9 +95,9 @@ class Stats:
 
 
 class Counsellor:
-    def __init__(self, number: int, token: str, port: int, stats: Stats, theme: str):
+    def __init__(self, number: int, token: str, port: int, stats: Stats, theme: str, per_request: bool):
         self.number, self.stats, self.theme = number, stats, theme
-        self.conn = Connection("127.0.0.1", port)
+        self.conn = Connection("127.0.0.1", port, per_request=per_request)
         self.headers = {"Authorization": f"Bearer {token}"}
         self.loop = number  # so that half the counsellors start with an orientation
         self.last_person = None
@@ -238,6 +241,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="counted duration per level")
     parser.add_argument("--warmup", type=float, default=5.0, help="uncounted seconds before each level")
     parser.add_argument("--journeys-each", type=int, default=2, help="receptions waiting per counsellor at start")
+    parser.add_argument("--connections", choices=("per-request", "keep-alive"), default="per-request",
+                        help="a new connection per request, as nginx talks to the app by default (default), or one "
+                             "keep-alive connection per counsellor, as clients talking to gunicorn directly")
     args = parser.parse_args()
     url = os.environ.get("SPRO_DATABASE_URL", "")
     if not url.startswith("postgresql"):
@@ -267,10 +273,12 @@ def main() -> int:
     try:
         servers.wait_ready()
         print(f"spro serve on 127.0.0.1:{servers.port} (workers × threads: {env.get('SPRO_WEB_WORKERS', '2')} × "
-              f"{env.get('SPRO_WEB_THREADS', '4')}) and one spro worker; their log: {log}")
+              f"{env.get('SPRO_WEB_THREADS', '4')}) and one spro worker; their log: {log}; connections: "
+              f"{args.connections}")
         for users in args.users:
             stats = Stats()
-            counsellors = [Counsellor(i, ready["tokens"][i], servers.port, stats, ready["theme"]) for i in range(users)]
+            counsellors = [Counsellor(i, ready["tokens"][i], servers.port, stats, ready["theme"],
+                                      args.connections == "per-request") for i in range(users)]
             load_before = os.getloadavg()
             cpu = asyncio.run(drive(counsellors, stats, args.warmup, args.seconds, cpu_probe))
             rows.append(report(users, args.seconds, stats, cpu, (load_before, os.getloadavg())))
