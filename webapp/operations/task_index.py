@@ -40,7 +40,8 @@ def _hand_back(journey: Journey, rows: list[HumanTask], actor) -> None:
     coordination) goes to whoever of that structure last worked the journey."""
     for row in rows:
         if actor is None or actor.structure_id != row.structure_id:
-            user = _last_worker(journey, row.structure_id, row.role)
+            with db.session.no_autoflush:  # the new rows are written once, with their assignee
+                user = _last_worker(journey, row.structure_id, row.role)
             row.assignee_id = user.id if user is not None else None
 
 
