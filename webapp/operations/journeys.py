@@ -95,10 +95,14 @@ def _record_incident(journey_id: int, reason: str) -> None:
 def _lock_for_completion(actor, task_id: int):
     """The task, its person and its journey, the journey's row locked, and the version's content:
     one statement (the content comes from the process's cache of immutable versions)."""
+    # The version's key is read by subqueries, not a join: a journey migrated while this waits for
+    # its lock is read again with its new version (a join on the old one would drop the row).
+    def version_column(column):
+        return select(column).where(DefinitionVersion.id == Journey.definition_version_id).scalar_subquery()
     row = db.session.execute(
-        select(HumanTask, Journey, DefinitionVersion.checksum, DefinitionVersion.published_at)
+        select(HumanTask, Journey, version_column(DefinitionVersion.checksum).label("checksum"),
+               version_column(DefinitionVersion.published_at).label("published_at"))
         .join(Journey, Journey.id == HumanTask.journey_id)
-        .join(DefinitionVersion, DefinitionVersion.id == Journey.definition_version_id)
         .options(joinedload(HumanTask.person)).where(HumanTask.id == task_id)
         .with_for_update(of=Journey).execution_options(populate_existing=True)).first()
     if row is not None and row.HumanTask.structure_id != actor.structure_id:
