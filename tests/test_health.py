@@ -10,6 +10,7 @@ from conftest import statements_of
 
 from webapp import clock, create_app
 from webapp.config import TestConfig
+from webapp.extensions import db
 from webapp.operations.workers import beat
 
 NOW = datetime(2026, 12, 1, 10, 0)
@@ -142,3 +143,22 @@ def test_a_stuck_database_answers_503_within_the_statement_timeout(app, client, 
         holder.rollback()
     assert response.status_code == 503 and response.get_json()["database"] == "error"
     assert 1.5 < elapsed < 10, elapsed
+
+
+
+def test_a_worker_is_seen_as_it_starts_and_counts_its_passes(app, monkeypatch):
+    """`spro worker --once`: a beat as it starts (before a first pass that may be long), then one
+    after its pass, which is the only pass counted."""
+    import webapp.operations.workers as workers
+    from sqlalchemy import select
+    from webapp.cli import main
+    from webapp.models import WorkerHeartbeat
+    passes, original = [], workers.beat
+
+    def watched(name, started_at, passed=True):
+        original(name, started_at, passed)
+        passes.append(db.session.scalar(select(WorkerHeartbeat.passes).where(WorkerHeartbeat.name == name)))
+    monkeypatch.setattr(workers, "beat", watched)
+    outcome = app.test_cli_runner().invoke(main, ["worker", "--once"])
+    assert outcome.exit_code == 0, outcome.output
+    assert passes == [0, 1]

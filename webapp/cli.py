@@ -110,7 +110,7 @@ def worker(once):
     from . import clock
     interval = current_app.config["WORKER_INTERVAL_SECONDS"]
     name, started_at = worker_name(), clock.now()
-    beat(name, started_at)  # seen alive at once, before a first pass that may be long
+    beat(name, started_at, passed=False)  # seen alive at once, before a first pass that may be long
     while True:
         count = fire_due_timers()
         migrated = run_pending_migrations(batch=200)
