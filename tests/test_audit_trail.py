@@ -282,3 +282,27 @@ def test_purge_deletes_entries_past_the_retention_only(app, monkeypatch):
         monkeypatch.setitem(app.config, "AUDIT_RETENTION_DAYS", 30)
         assert audit.purge_expired(now) == 1
         assert audit.purge_expired(now) == 0
+
+
+def test_a_read_leaves_its_entry_without_committing_what_a_request_wrote_and_did_not_commit(app, client):
+    """The end of a request stores its read entries; what the request wrote and left uncommitted
+    (an ORM change or a statement) is dropped first, never committed with them."""
+    from flask import g
+    from sqlalchemy import update
+    from webapp.models import AuditEvent
+    from webapp.operations import audit
+
+    with app.test_request_context("/"):
+        claire = get_user("claire.martin")
+        name = db.session.get(Structure, claire.structure_id).name
+        db.session.execute(update(Structure).where(Structure.id == claire.structure_id).values(name="Écrit puis oublié"))
+        audit.defer(claire, "task.read", "Lecture", person_id=None)
+        audit.write_deferred(200)
+        g.pop("deferred_audit", None)
+        db.session.expire_all()
+        assert db.session.get(Structure, claire.structure_id).name == name
+        assert db.session.scalar(select(AuditEvent.summary).where(AuditEvent.action == "task.read")) == "Lecture"
+        audit.defer(claire, "task.read", "Lecture sans écriture", person_id=None)
+        db.session.scalar(select(Structure.name).limit(1))  # a read transaction is open: the entry joins it
+        audit.write_deferred(200)
+        assert db.session.scalar(select(AuditEvent.summary).where(AuditEvent.summary == "Lecture sans écriture"))

@@ -3,14 +3,17 @@
 Two ways to record:
 - `record` adds the event to the current transaction (writes, and reads a view commits itself);
 - `defer`, `people_shown` and `denied` keep the event for the end of the request, where
-  `write_deferred` stores it in a transaction of its own: a read page that commits nothing still
-  leaves its entry, and a denied access leaves its entry although the request answers 404 and
-  rolls back. Outside a request (worker, commands) they record at once in the caller's transaction.
+  `write_deferred` stores it and commits, after dropping whatever the request wrote and left
+  uncommitted (when it wrote nothing, in the transaction the request read in: no second one): a
+  read page that commits nothing still leaves its entry, and a denied access leaves its entry
+  although the request answers 404 and rolls back. Outside a request (worker, commands) they
+  record at once in the caller's transaction.
 """
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
+from sqlalchemy.orm import Session
 
 from .. import clock
 from ..extensions import db
@@ -72,9 +75,31 @@ def write_deferred(response_status: int) -> None:
     kept = [values for values in pending if values["kind"] == "denied" or response_status < 400]
     if not kept:
         return
-    db.session.rollback()
+    if db.session.info.get(WROTE):
+        db.session.rollback()
     db.session.add_all(AuditEvent(**values) for values in kept)
     db.session.commit()
+
+
+WROTE = "wrote_uncommitted"  # a session's flag: its transaction has written something
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, _context):
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_write(state):
+    """A write statement run through the session (a conditional UPDATE, a bulk DELETE) writes too."""
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session, transaction):
+    if transaction.parent is None:  # the outermost transaction ended: committed or rolled back
+        session.info.pop(WROTE, None)
 
 
 def purge_expired(now) -> int:
