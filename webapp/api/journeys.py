@@ -39,9 +39,8 @@ def start():
 def person(person_id):
     """La personne, ses parcours, ses tâches ouvertes et l'historique ; la consultation est tracée."""
     actor = current_actor()
-    with write_transaction():
-        found = person_for(actor, person_id)
-        audit.record(actor, "person.read", "Dossier consulté (API)", kind="read", person_id=found.id)
+    found = person_for(actor, person_id)
+    audit.defer(actor, "person.read", "Dossier consulté (API)", person_id=found.id)  # once the answer is built
     return _DOSSIER_SCHEMA.dump({"person": person_view(actor, found), "referrals": path_of(actor, found),
                                  "journeys": journeys_of(actor, found),
                                  "open_tasks": open_tasks(actor, found), "timeline": timeline(actor, found)})

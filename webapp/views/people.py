@@ -64,8 +64,7 @@ def show(person_id):
     if target is not None:
         flash(f"Le dossier n°{person.id} a été fusionné : voici le dossier qui le regroupe.", "info")
         return redirect(url_for("people.show", person_id=target)), 303
-    audit.record(current_user, "person.read", "Dossier consulté", kind="read", person_id=person.id)
-    db.session.commit()
+    audit.defer(current_user, "person.read", "Dossier consulté", person_id=person.id)  # once the page is built
     return _render(person)
 
 
