@@ -30,6 +30,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counsellors", type=int, default=10)
     parser.add_argument("--loops", type=int, default=6, help="profiled loops per counsellor (after 3 untimed)")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="no cProfile: the app's own CPU time per kind of request, undistorted")
     args = parser.parse_args()
     if not os.environ.get("SPRO_DATABASE_URL", "").startswith("postgresql"):
         print("Run on PostgreSQL: bash scripts/with_postgres.sh .venv/bin/python bench/_mix_profile.py")
@@ -47,7 +49,7 @@ def main() -> int:
     with app.app_context():
         engine = db.engine
     client = app.test_client()
-    statements, times, current = {}, {}, {"kind": None}
+    statements, times, cpu, current = {}, {}, {}, {"kind": None}
     event.listen(engine, "before_cursor_execute",
                  lambda *_a: statements.__setitem__(current["kind"], statements.get(current["kind"], 0) + 1))
 
@@ -60,9 +62,10 @@ def main() -> int:
 
         async def call(self, kind, method, path, body=None, expect=200):
             current["kind"] = kind
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             answer = client.open(path, method=method, json=body, headers=self.headers)
             times.setdefault(kind, []).append(time.perf_counter() - started)
+            cpu.setdefault(kind, []).append(time.process_time() - started_cpu)
             assert answer.status_code == expect, (path, answer.status_code, answer.get_data(as_text=True)[:300])
             return answer.get_json()
 
@@ -75,7 +78,9 @@ def main() -> int:
                 asyncio.run(counsellor.one_loop())
         statements.clear()
         times.clear()
-        profile.enable()
+        cpu.clear()
+        if not args.no_profile:
+            profile.enable()
         for _ in range(args.loops):
             for counsellor in counsellors:
                 asyncio.run(counsellor.one_loop())
@@ -84,7 +89,12 @@ def main() -> int:
     for kind in sorted(times):
         count = len(times[kind])
         print(f"  {kind:<12} {count:4d} requests  median {1000 * statistics.median(times[kind]):6.1f} ms  "
+              f"(the app's CPU {1000 * statistics.mean(cpu[kind]):5.1f} ms)  "
               f"{statements.get(kind, 0) / count:5.1f} SQL statements per request")
+    every = [c for values in cpu.values() for c in values]
+    print(f"  the app's CPU per request over the mix: {1000 * statistics.mean(every):.1f} ms")
+    if args.no_profile:
+        return 0
     profile.dump_stats(f"{log}.prof")
     out = io.StringIO()
     pstats.Stats(f"{log}.prof", stream=out).sort_stats("cumulative").print_stats(r"webapp/", 40)
