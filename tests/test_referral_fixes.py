@@ -266,7 +266,7 @@ def test_an_abandoned_referral_reads_abandoned_and_an_achieved_one_achieved(ctx)
     assert (achieved.status, achieved.end_label) == ("terminee", "Orientation aboutie")
 
 
-def test_a_journey_started_before_the_outcomes_keeps_its_own_ending(ctx, tmp_path):
+def test_a_journey_started_before_the_outcomes_keeps_its_own_ending(ctx, tmp_path, restore_versions):
     """A journey started on the accueil version without the outcome gateway, then a new version
     published: does it still end on its own version's end event when the orientation is abandoned?"""
     processes = Path(current_app.root_path).parent / "processes"
