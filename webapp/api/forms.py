@@ -6,7 +6,7 @@ from ..extensions import db
 from ..queries.task_choices import partner_options, structure_label
 from ..queries.tasks import task_for
 from ..task_forms import expand
-from ..queries.definition_content import content_of
+from ..queries.definition_content import task_form
 
 PARTNERS = "partenaires"
 FUNDERS = "financeurs"
@@ -103,7 +103,7 @@ def _with_reference_rules(schema: dict) -> dict:
 
 def published_form(actor, task) -> dict:
     """{"schema": ..., "ui": ...} of the task as the actor may fill it in."""
-    form = content_of(task.definition_version_id).forms.get(task.form_key or "") or {"schema": {"type": "object"}}
+    form = task_form(task) or {"schema": {"type": "object"}}
     schema = _with_reference_rules(_enum_as_one_of(expand(form["schema"])))
     if any(p.get("x-source") == PARTNERS for p in schema.get("properties", {}).values()):
         options = partner_options(actor, task, suggest=task.status == "ouverte")
@@ -118,7 +118,7 @@ def on_partner_field(actor, task_id: int, data: dict, refusal: InvalidData) -> I
         return refusal
     db.session.rollback()  # nothing of the refused step is kept
     task = task_for(actor, task_id)
-    schema = content_of(task.definition_version_id).forms.get(task.form_key or "", {}).get("schema", {})
+    schema = (task_form(task) or {}).get("schema", {})
     names = [n for n, p in schema.get("properties", {}).items() if p.get("x-source") == PARTNERS]
     if not names:
         return refusal

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from ..errors import Conflict, Forbidden, InvalidData, NotFound
 from ..extensions import db
 from ..models import HumanTask, Referral, Structure
+from ..queries.definition_content import content_of
 from ..workflow import EngineError, Instance, TaskNotReady
 from .journeys import _lock_journey
 from .services import services_for
@@ -41,7 +42,8 @@ def reassign_referral(actor, referral_id: int, structure_id: int, reason: str,
         HumanTask.structure_id == referral.to_structure_id))
     if task is None:
         raise Conflict("Aucune réponse n'est attendue de la structure destinataire.")
-    instance = Instance.restore(journey.definition.spec_json, journey.state, services=services_for(journey, actor))
+    instance = Instance.restore(content_of(journey.definition_version_id).spec_json, journey.state,
+                                services=services_for(journey, actor))
     try:
         instance.signal_task(task.task_uuid, "reaffectation", {
             "partenaire_redirection_id": target.id, "motif_reaffectation": reason.strip()})

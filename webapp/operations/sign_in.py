@@ -9,10 +9,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import case, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import clock
-from ..extensions import db
+from ..extensions import db, upsert
 from ..models import SignInThrottle
 
 FREE_FAILURES = 5  # failures per username before the first lock
@@ -53,10 +52,8 @@ def user_lock_seconds(failures: int) -> int:
 
 def _count_failure(key: str, now: datetime, restart_before: datetime) -> SignInThrottle:
     """Add one failure to `key` atomically; a count whose window began before `restart_before` restarts at 1."""
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     table = SignInThrottle.__table__
-    statement = insert(table).values(key=key, failures=1, first_failure_at=now, last_failure_at=now)
+    statement = upsert(table).values(key=key, failures=1, first_failure_at=now, last_failure_at=now)
     stale = table.c.last_failure_at < restart_before if key.startswith("user:") \
         else table.c.first_failure_at < restart_before
     statement = statement.on_conflict_do_update(index_elements=[table.c.key], set_={

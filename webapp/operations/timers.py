@@ -5,6 +5,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..extensions import db
 from ..models import Journey
+from ..queries.definition_content import content_of
 from ..workflow import EngineError, Instance
 from .services import services_for
 from .task_index import save_state
@@ -24,7 +25,7 @@ def fire_due_timers(limit: int = 50) -> int:
             break
         try:
             try:
-                instance = Instance.restore(journey.definition.spec_json, journey.state,
+                instance = Instance.restore(content_of(journey.definition_version_id).spec_json, journey.state,
                                             services=services_for(journey, None))
                 instance.fire_timers()
                 save_state(journey, instance)

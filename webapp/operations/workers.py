@@ -2,10 +2,8 @@
 import os
 import socket
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from .. import clock
-from ..extensions import db
+from ..extensions import db, upsert
 from ..models import WorkerHeartbeat
 
 
@@ -18,9 +16,8 @@ def beat(name: str, started_at, passed: bool = True) -> None:
     """Record that the worker `name` is alive now, having finished a pass or (`passed` false) just
     started (one upsert, committed)."""
     now, done = clock.now(), 1 if passed else 0
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     table = WorkerHeartbeat.__table__
-    db.session.execute(insert(table).values(name=name, started_at=started_at, beat_at=now, passes=done)
+    db.session.execute(upsert(table).values(name=name, started_at=started_at, beat_at=now, passes=done)
                        .on_conflict_do_update(index_elements=[table.c.name],
                                               set_={"beat_at": now, "passes": table.c.passes + done}))
     db.session.commit()

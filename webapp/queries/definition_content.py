@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import DefinitionVersion
+from .definitions import is_current
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,10 @@ def content_of(version_id: int) -> VersionContent:
 
 def current_content(process_key: str, kind: str = "bpmn") -> VersionContent | None:
     """The content of the version new journeys (or suggestions) use, if any: as `content_of`."""
-    row = db.session.execute(select(*_KEY).where(
-        DefinitionVersion.process_key == process_key, DefinitionVersion.kind == kind,
-        DefinitionVersion.is_current.is_(True))).first()
+    row = db.session.execute(select(*_KEY).where(is_current(process_key, kind))).first()
     return version_content(*row) if row is not None else None
+
+
+def task_form(task) -> dict | None:
+    """A task's form ({schema, ui}) as the version it waits on (or was done on) defines it."""
+    return content_of(task.definition_version_id).forms.get(task.form_key or "")

@@ -1,7 +1,7 @@
 """Published definitions (BPMN journeys, DMN decision tables) and their versions."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..extensions import db
 from ..models import DefinitionVersion
@@ -13,11 +13,15 @@ from .directory import network_labels
 _DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"
 
 
+def is_current(process_key: str, kind: str = "bpmn"):
+    """The condition naming the version new journeys (or suggestions) use."""
+    return and_(DefinitionVersion.process_key == process_key, DefinitionVersion.kind == kind,
+                DefinitionVersion.is_current.is_(True))
+
+
 def current_version(process_key: str, kind: str = "bpmn") -> DefinitionVersion | None:
     """The version new journeys (or suggestions) use."""
-    return db.session.scalar(select(DefinitionVersion).where(
-        DefinitionVersion.process_key == process_key, DefinitionVersion.kind == kind,
-        DefinitionVersion.is_current.is_(True)))
+    return db.session.scalar(select(DefinitionVersion).where(is_current(process_key, kind)))
 
 
 def decision_versions(key: str) -> list[DefinitionVersion]:

@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import DefinitionVersion, HumanTask, Journey, Person, Structure, User
 from ..operations import audit
-from .definition_content import content_of
+from .definition_content import content_of, task_form
 from .pages import Page
 from .referrals import names_seen_by
 from ..workflow import EngineError, Instance
@@ -52,7 +52,8 @@ def task_data(task: HumanTask) -> dict:
     """The data the engine holds for a waiting task (what earlier steps recorded)."""
     journey = task.journey
     try:
-        return Instance.restore(journey.definition.spec_json, journey.state).task_data(task.task_uuid)
+        return Instance.restore(content_of(journey.definition_version_id).spec_json,
+                                journey.state).task_data(task.task_uuid)
     except EngineError:
         return {}
 
@@ -62,7 +63,7 @@ def earlier_answers(task: HumanTask) -> dict:
     plan), as the journey's earlier steps recorded them under the same names."""
     if task.status != "ouverte":
         return {}
-    form = content_of(task.definition_version_id).forms.get(task.form_key) or {}
+    form = task_form(task) or {}
     names = (form.get("schema") or {}).get("x-prefill") or []
     data = task_data(task) if names else {}
     return {name: data[name] for name in names if data.get(name) not in (None, "", [], {})}

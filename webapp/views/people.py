@@ -18,7 +18,7 @@ from ..queries.people_search import followed_people, likely_duplicates, search_p
 from ..queries.suggestions import structure_names
 from ..queries.pages import Page
 from ..task_forms import coerce, describe, expand, readable
-from ..queries.definition_content import content_of
+from ..queries.definition_content import task_form
 
 bp = Blueprint("people", __name__)
 FIELD_LABELS = {"prenom": "Prénom", "nom": "Nom", "annee_naissance": "Année de naissance",
@@ -52,7 +52,7 @@ def _cep_section(person, view) -> dict:
 
 
 def _readable(task):
-    form = content_of(task.definition_version_id).forms.get(task.form_key) or {"schema": {}, "ui": {}}
+    form = task_form(task) or {"schema": {}, "ui": {}}
     return readable(expand(form["schema"]), form.get("ui", {}), task.data, structure_names())
 
 

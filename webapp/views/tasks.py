@@ -17,7 +17,7 @@ from ..queries.suggestions import partner_structures, structure_names
 from ..queries.task_choices import partner_options
 from ..queries.tasks import earlier_answers, filter_choices, open_tasks_of_journey, task_data, task_for, task_list
 from ..task_forms import coerce, describe, expand
-from ..queries.definition_content import content_of
+from ..queries.definition_content import task_form
 
 bp = Blueprint("tasks", __name__)
 SCOPE_TITLES = {"mine": "Mes tâches", "queue": "File de ma structure"}
@@ -40,7 +40,7 @@ def task_index():
 
 
 def _form_of(task):
-    form = content_of(task.definition_version_id).forms.get(task.form_key) or {"schema": {}, "ui": {}}
+    form = task_form(task) or {"schema": {}, "ui": {}}
     return expand(form["schema"]), form.get("ui", {})
 
 
