@@ -6,7 +6,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from processes_support import children, free_port
+from processes_support import children, free_port, wait_until
 
 from webapp.config import Config
 from webapp.serving import server_options
@@ -40,7 +40,8 @@ def test_spro_serve_answers_through_gunicorn_with_its_worker_processes(tmp_path)
         assert answer is not None, "spro serve did not answer"
         assert answer.status == 200 and "Connexion" in answer.read().decode("utf-8")
         assert answer.headers["Server"].startswith("gunicorn")
-        assert len(children(server.pid)) == 2
+        # gunicorn forks its workers one after the other: the first may answer before the second exists
+        wait_until(lambda: len(children(server.pid)) == 2, 30, "gunicorn's two worker processes")
     finally:
         server.terminate()
         server.wait(timeout=30)
