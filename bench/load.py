@@ -7,13 +7,14 @@
 Preparation, as an operator would do it: `spro db upgrade`, `spro seed-demo`, then (in this process)
 N counsellor accounts (role conseiller, spread over five demo structures), one API token each and
 two receptions waiting in each one's « Mes tâches ». Then the server users get: `spro serve`
-(gunicorn, SPRO_WEB_WORKERS × SPRO_WEB_THREADS, default 2 × 4) and one `spro worker`, both as
+(gunicorn, SPRO_WEB_WORKERS × SPRO_WEB_THREADS, default 2 per CPU × 1) and one `spro worker`, both as
 subprocesses; their log goes to a file in the temp dir.
 
 The driver is a closed loop: each simulated counsellor opens a new HTTP/1.1 connection per request,
 as nginx does towards the app by default (`--connections keep-alive`: one persistent connection per
-counsellor, as clients talking to gunicorn directly; gunicorn then keeps each connection on the worker
-process that accepted it, which can leave one process idle at 50 users) (asyncio streams,
+counsellor, as clients talking to gunicorn directly; gunicorn's default `sync` workers close each
+connection after its answer, and with SPRO_WEB_THREADS > 1 a `gthread` process keeps each connection
+it accepted, which can leave one process idle at 50 users) (asyncio streams,
 bench/_http.py, one process, one thread) and sends its next request as soon as it
 has the answer to the previous one (no think time). Each counsellor repeats, through the public API
 (/api/v1, bearer token):
@@ -55,6 +56,8 @@ for path in (ROOT, ROOT / "bench"):
 from _http import Connection, HttpError  # noqa: E402
 from _load_setup import Servers, prepare, run_cli, server_env  # noqa: E402
 from _proc import machine_cpu_seconds, postmaster_pid, self_cpu_seconds, tree_cpu_seconds  # noqa: E402
+
+from webapp.config import Config  # noqa: E402  (the server's processes and threads, as spro serve reads them)
 
 STRUCTURES = ["ml-orleans", "cio-orleans", "ft-orleans", "ml-touraine", "ml-chartres"]
 REVIEW = {"completions/s": 14.0, "p95 ms": 1800.0}  # the review's measurement, 50 users, before this work
@@ -272,8 +275,8 @@ def main() -> int:
     rows = []
     try:
         servers.wait_ready()
-        print(f"spro serve on 127.0.0.1:{servers.port} (workers × threads: {env.get('SPRO_WEB_WORKERS', '2')} × "
-              f"{env.get('SPRO_WEB_THREADS', '4')}) and one spro worker; their log: {log}; connections: "
+        print(f"spro serve on 127.0.0.1:{servers.port} (workers × threads: {Config.WEB_WORKERS} × "
+              f"{Config.WEB_THREADS}) and one spro worker; their log: {log}; connections: "
               f"{args.connections}")
         for users in args.users:
             stats = Stats()

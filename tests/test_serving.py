@@ -22,6 +22,13 @@ def test_workers_and_threads_come_from_the_settings():
     assert options["worker_class"] == "gthread" and options["timeout"] == 45
 
 
+def test_one_thread_per_process_serves_with_sync_workers():
+    class Settings(Config):
+        WEB_WORKERS, WEB_THREADS = 4, 1
+    options = server_options("127.0.0.1", 8000, Settings)
+    assert options["workers"] == 4 and options["worker_class"] == "sync"
+
+
 def test_spro_serve_answers_through_gunicorn_with_its_worker_processes(tmp_path):
     env = {**os.environ, "SPRO_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}", "SPRO_WEB_WORKERS": "2",
            "SPRO_SECURE_COOKIES": "false"}

@@ -46,9 +46,11 @@ class Config:
     PROCESSES_DIR = os.environ.get("SPRO_PROCESSES_DIR", str(PROJECT_ROOT / "processes"))
     FORMS_DIR = os.environ.get("SPRO_FORMS_DIR", str(PROJECT_ROOT / "forms"))
     # The web server (`spro serve`, gunicorn): processes, threads per process, seconds before a stuck
-    # request's worker is restarted.
-    WEB_WORKERS = int(os.environ.get("SPRO_WEB_WORKERS", "2"))
-    WEB_THREADS = int(os.environ.get("SPRO_WEB_THREADS", "4"))
+    # request's worker is restarted. One thread per process by default (gunicorn's `sync` workers, behind
+    # a buffering proxy): the app is CPU-bound, so threads mostly queue behind each other (see
+    # docs/deployment.md); two processes per CPU keep the CPUs busy while requests wait on the database.
+    WEB_WORKERS = int(os.environ.get("SPRO_WEB_WORKERS") or 2 * (os.cpu_count() or 1))
+    WEB_THREADS = int(os.environ.get("SPRO_WEB_THREADS", "1"))
     WEB_TIMEOUT_SECONDS = int(os.environ.get("SPRO_WEB_TIMEOUT_SECONDS", "60"))
     # The npm packages (package.json) whose built files the studio's editors load: bpmn-js, dmn-js.
     VENDOR_DIR = os.environ.get("SPRO_VENDOR_DIR", str(PROJECT_ROOT / "node_modules"))

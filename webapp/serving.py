@@ -38,12 +38,13 @@ class SproServer(BaseApplication):
 
 
 def server_options(host: str, port: int, config) -> dict:
-    """gunicorn's options from the app's settings (SPRO_WEB_WORKERS, SPRO_WEB_THREADS, SPRO_WEB_TIMEOUT)."""
+    """gunicorn's options from the app's settings (SPRO_WEB_WORKERS, SPRO_WEB_THREADS, SPRO_WEB_TIMEOUT):
+    one request at a time per process (`sync`) unless several threads are asked for (`gthread`)."""
     return {
         "bind": f"{host}:{port}",
         "workers": config.WEB_WORKERS,
         "threads": config.WEB_THREADS,
-        "worker_class": "gthread",
+        "worker_class": "gthread" if config.WEB_THREADS > 1 else "sync",
         "timeout": config.WEB_TIMEOUT_SECONDS,
         "graceful_timeout": config.WEB_TIMEOUT_SECONDS,
         "accesslog": None,  # the app's request line is the access log (JsonLogger)
