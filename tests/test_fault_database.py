@@ -273,11 +273,12 @@ def test_the_app_recovers_by_itself_when_postgresql_comes_back(pg_cluster, tmp_p
     inconsistent journey?"""
     url = pg_cluster.createdb("spro_fault")
     prepare_database(url)
-    server, base = start_server(process_env(url, SPRO_WEB_WORKERS=2, SPRO_WEB_THREADS=4,
+    # the production default on 2 CPUs: 4 `sync` processes, one request at a time each
+    server, base = start_server(process_env(url, SPRO_WEB_WORKERS=4, SPRO_WEB_THREADS=1,
                                             SPRO_DATABASE_CONNECT_TIMEOUT_SECONDS=CONNECT_TIMEOUT),
                                 tmp_path / "serve.log")
     try:
-        wait_until(lambda: len(children(server.pid)) == 2, 30, "gunicorn's two workers started")
+        wait_until(lambda: len(children(server.pid)) == 4, 30, "gunicorn's four workers started")
         processes = {server.pid, *children(server.pid)}
         api = Api(base)
         tokens = [api.token(name) for name in ("claire.martin", "karim.benali", "sophie.lefebvre")]
