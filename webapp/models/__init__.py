@@ -1,5 +1,6 @@
 """Database models, one module per noun."""
 from .audit import AuditEvent
+from .contact_requests import ContactRequest
 from .definitions import DefinitionDraft, DefinitionVersion, JourneyMigration
 from .funding import Funder, FundingPlan, FundingRequest
 from .journeys import Journey
@@ -17,3 +18,4 @@ __all__ = [
     "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "SignInThrottle", "Structure",
     "Territory", "User", "WorkerHeartbeat",
 ]
+__all__ += ["ContactRequest"]  # requests to be contacted from the public page

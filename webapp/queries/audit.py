@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "message.list_read": "Messages consultés",
     "coordination.read": "Tableau de coordination consulté",
     "audit.exported": "Journal des accès exporté",
+    "public.contact_request": "Demande de recontact (page publique)",
 }
 
 

@@ -1,0 +1,117 @@
+"""« Être recontacté·e »: a visitor of the public page asks a structure to contact them.
+
+The request opens a reception journey (`accueil`) in that structure's queue, for a new person
+holding the contact given, with a deadline in working days. No user acts: the journey is opened
+by `PublicRequester`, who belongs to the chosen structure for the audit trail (so the entry shows
+in that structure's timeline of the dossier) and holds no role, so nobody is assigned the task.
+"""
+from dataclasses import dataclass, field
+
+from .. import clock, communes, form_checks
+from ..errors import InvalidData, NotFound
+from ..extensions import db
+from ..models import ContactRequest, Person
+from ..queries.public_finder import needs, public_structure, publics
+from ..workdays import add_working_days
+from . import audit
+from .journey_opening import open_journey
+from .services import services_for
+
+CONSENT_TEXT = ("J'accepte que la structure choisie enregistre ces informations pour me recontacter et "
+                "m'accompagner dans le cadre du service public régional de l'orientation. Je peux demander "
+                "à les consulter, les corriger ou les effacer auprès de cette structure.")
+NAME_MAX, MESSAGE_MAX, EMAIL_MAX, PHONE_MAX = 120, 1000, 254, 30
+DEFAULT_DUE_WORKING_DAYS = 2
+REQUIRED = "Ce champ est obligatoire."
+
+
+@dataclass
+class PublicRequester:
+    """The actor of a public request: nobody signed in, speaking for the chosen structure."""
+    structure_id: int
+    id: None = None
+    roles: list = field(default_factory=list)
+
+    def has_role(self, _role: str) -> bool:
+        return False
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _unstorable(text: str) -> bool:
+    return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def check(data: dict) -> tuple[dict, dict]:
+    """(clean values, {field: French message}) for the form's fields."""
+    errors, values = {}, {}
+    for name in ("nom", "email", "telephone", "message", "public", "besoin", "commune"):
+        values[name] = _text(data, name)
+        if _unstorable(values[name]):
+            errors[name] = "Ce texte contient des caractères non pris en charge : retapez-le."
+    if not values["nom"]:
+        errors.setdefault("nom", REQUIRED)
+    elif len(values["nom"]) > NAME_MAX:
+        errors.setdefault("nom", f"{NAME_MAX} caractères au plus.")
+    if not values["email"] and not values["telephone"]:
+        errors.setdefault("email", "Indiquez un courriel ou un numéro de téléphone pour qu'on vous recontacte.")
+    if values["email"]:
+        problem = (f"{EMAIL_MAX} caractères au plus." if len(values["email"]) > EMAIL_MAX
+                   else form_checks.check_email(values["email"]))
+        if problem:
+            errors.setdefault("email", problem)
+    if values["telephone"]:
+        problem = (f"{PHONE_MAX} caractères au plus." if len(values["telephone"]) > PHONE_MAX
+                   else form_checks.check_telephone(values["telephone"]))
+        if problem:
+            errors.setdefault("telephone", problem)
+        else:
+            values["telephone"] = form_checks.clean_phone(values["telephone"])
+    if not values["message"]:
+        errors.setdefault("message", REQUIRED)
+    elif len(values["message"]) > MESSAGE_MAX:
+        errors.setdefault("message", f"{MESSAGE_MAX} caractères au plus (vous en avez saisi {len(values['message'])}).")
+    if values["public"] and values["public"] not in dict(publics()):
+        errors.setdefault("public", "Choisissez une situation de la liste.")
+    if values["besoin"] and values["besoin"] not in dict(needs()):
+        errors.setdefault("besoin", "Choisissez un besoin de la liste.")
+    if data.get("consentement") not in ("oui", True):
+        errors["consentement"] = "Cochez cette case pour que la structure puisse vous recontacter."
+    return values, errors
+
+
+def request_contact(structure_id: int, data: dict, due_working_days: int = DEFAULT_DUE_WORKING_DAYS):
+    """Record the request and open its reception journey in the structure's queue; returns the
+    ContactRequest. Raises InvalidData (nothing written) when a field is wrong."""
+    structure = public_structure(structure_id)
+    if structure is None:
+        raise NotFound("Cette structure n'existe pas ou n'accueille pas de public.")
+    values, errors = check(data)
+    if errors:
+        raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)
+    commune = communes.resolve(values["commune"]) if values["commune"] else None
+    now = clock.now()
+    person = Person(prenom=values["nom"], email=values["email"] or None,
+                    telephone=values["telephone"] or None, public=values["public"] or None,
+                    commune=commune.nom if commune else None, commune_code=commune.code if commune else None,
+                    created_at=now, last_contact_at=now, created_by_structure_id=structure.id)
+    db.session.add(person)
+    actor = PublicRequester(structure_id=structure.id)
+    journey, created = open_journey(actor, "accueil", person, structure.id, services_for)
+    due_at = add_working_days(now, due_working_days)
+    for task in created:
+        task.due_at = due_at
+    request = ContactRequest(structure_id=structure.id, person_id=person.id, journey_id=journey.id,
+                             public=values["public"] or None, theme=values["besoin"] or None,
+                             commune_code=commune.code if commune else None, message=values["message"],
+                             consent_text=CONSENT_TEXT, created_at=now)
+    db.session.add(request)
+    audit.record(actor, "public.contact_request", "Demande de recontact reçue par la page publique",
+                 person_id=person.id, journey_id=journey.id,
+                 detail={"source": "page_publique", "besoin": values["besoin"] or None,
+                         "consentement": CONSENT_TEXT})
+    db.session.flush()
+    return request

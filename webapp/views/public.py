@@ -1,0 +1,139 @@
+"""The public page « Trouver une structure » (no sign-in) and its « Être recontacté·e » form.
+
+Abuse guards on the contact form: CSRF, a rate limit per address (`PUBLIC_CONTACT_RATE_LIMIT`),
+a honeypot field that people never see (filled = dropped without a word), and a signed time of
+display: a form sent back sooner than `PUBLIC_CONTACT_MIN_SECONDS` is dropped the same way; one
+older than `PUBLIC_CONTACT_MAX_AGE_SECONDS` (or forged) is shown again to be sent anew.
+"""
+from datetime import datetime
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from .. import clock
+from ..errors import InvalidData, NotFound
+from ..extensions import db, limiter
+from ..operations.contact_requests import CONSENT_TEXT, MESSAGE_MAX, request_contact
+from ..queries import public_finder
+
+bp = Blueprint("public", __name__)
+
+HONEYPOT = "site_web"
+DEFAULT_RATE_LIMIT = "10 per hour"
+DEFAULT_MIN_SECONDS = 4
+DEFAULT_MAX_AGE_SECONDS = 4 * 3600
+RATE_LIMITED = ("Trop de demandes ont été envoyées depuis votre connexion. Réessayez dans une heure, "
+                "ou appelez directement la structure : ses coordonnées sont sur la page de recherche.")
+EXPIRED = "Le formulaire a expiré : vérifiez vos réponses et envoyez-le de nouveau."
+SEARCH_KEYS = ("commune", "public", "besoin")
+
+
+def _setting(name: str, default):
+    return current_app.config.get(name, default)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="spro-public-contact")
+
+
+def _stamp() -> str:
+    """The signed moment the form was drawn (application clock)."""
+    return _serializer().dumps(clock.now().isoformat(timespec="seconds"))
+
+
+def _age_seconds(stamp: str) -> float | None:
+    """Seconds since the form was drawn, or None when the stamp is missing or forged."""
+    try:
+        drawn = datetime.fromisoformat(_serializer().loads(stamp or ""))
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return (clock.now() - drawn).total_seconds()
+
+
+def _search_args(source) -> dict:
+    return {key: (source.get(key) or "").strip()[:120] for key in SEARCH_KEYS}
+
+
+@bp.get("/trouver")
+def find():
+    """The search form and, once a commune is given, the nearest suitable structures."""
+    args = _search_args(request.args)
+    place = results = None
+    choices, errors = [], {}
+    if "commune" in request.args:
+        if not args["commune"]:
+            errors["commune"] = "Indiquez votre commune ou son code postal."
+        else:
+            place = public_finder.place_of(args["commune"])
+            if place is None:
+                choices = public_finder.choices_for(args["commune"])
+                if not choices:
+                    errors["commune"] = ("Commune inconnue en Centre-Val de Loire : vérifiez son nom ou "
+                                         "saisissez son code postal, par exemple 45000.")
+        if args["public"] and args["public"] not in dict(public_finder.publics()):
+            errors["public"] = "Choisissez une situation de la liste."
+        if args["besoin"] and args["besoin"] not in dict(public_finder.needs()):
+            errors["besoin"] = "Choisissez un besoin de la liste."
+        if place is not None and not errors:
+            results = public_finder.find_structures(place, args["public"] or None, args["besoin"] or None)
+    return render_template("public/find.html", args=args, place=place, results=results, choices=choices,
+                           errors=errors, publics=public_finder.publics(), needs=public_finder.needs()), \
+        422 if errors else 200
+
+
+def _structure_or_404(structure_id: int):
+    structure = public_finder.public_structure(structure_id)
+    if structure is None:
+        raise NotFound("Cette structure n'existe pas ou n'accueille pas de public.")
+    return structure
+
+
+def _contact_page(structure, values, errors=None, form_error=None, status=200):
+    return render_template("public/contact.html", structure=structure, values=values, errors=errors or {},
+                           form_error=form_error, stamp=_stamp(), consent=CONSENT_TEXT,
+                           message_max=MESSAGE_MAX, honeypot=HONEYPOT, publics=public_finder.publics(),
+                           needs=public_finder.needs(), search=_search_args(values)), status
+
+
+@bp.get("/trouver/<int:structure_id>/recontact")
+def contact(structure_id):
+    structure = _structure_or_404(structure_id)
+    return _contact_page(structure, _search_args(request.args))
+
+
+def _rate_limit() -> str:
+    return _setting("PUBLIC_CONTACT_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+@bp.post("/trouver/<int:structure_id>/recontact")
+@limiter.limit(_rate_limit, methods=["POST"])
+def send(structure_id):
+    structure = _structure_or_404(structure_id)
+    form = request.form
+    age = _age_seconds(form.get("depuis", ""))
+    values = {key: form.get(key, "") for key in ("nom", "email", "telephone", "message", "consentement",
+                                                 *SEARCH_KEYS)}
+    if form.get(HONEYPOT) or (age is not None and age < _setting("PUBLIC_CONTACT_MIN_SECONDS", DEFAULT_MIN_SECONDS)):
+        current_app.logger.info("Demande de recontact écartée (champ piège rempli ou envoi trop rapide)")
+        return redirect(url_for("public.sent", structure_id=structure.id), 303)
+    if age is None or age > _setting("PUBLIC_CONTACT_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS):
+        return _contact_page(structure, values, form_error=EXPIRED, status=422)
+    try:
+        request_contact(structure.id, values)
+    except InvalidData as exc:
+        db.session.rollback()
+        return _contact_page(structure, values, errors=exc.fields, status=422)
+    db.session.commit()
+    return redirect(url_for("public.sent", structure_id=structure.id), 303)
+
+
+@bp.get("/trouver/<int:structure_id>/envoyee")
+def sent(structure_id):
+    structure = _structure_or_404(structure_id)
+    return render_template("public/sent.html", structure=structure)
+
+
+@bp.errorhandler(429)
+def _too_many(_exc):
+    return render_template("error.html", status=429, title="Trop de demandes", message=RATE_LIMITED), 429, \
+        {"Retry-After": "3600"}
