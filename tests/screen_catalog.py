@@ -50,6 +50,8 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
     person, structure = scene["person"], scene["structure"]
     return [
         (None, "connexion", "/login"),
+        (None, "trouver", "/trouver?commune=Orl%C3%A9ans&public=scolaire&besoin=choisir-un-metier"),
+        (None, "trouver-recontact", f"/trouver/{structure}/recontact?commune=Orl%C3%A9ans"),
         ("claire.martin", "accueil", "/"),
         ("claire.martin", "mes-taches", "/taches?scope=mine"),
         ("claire.martin", "file", "/taches?scope=queue"),
