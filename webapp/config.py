@@ -82,6 +82,8 @@ class Config:
     # without a decision this many working days after it was deposited, is signalled to the CEP adviser.
     FUNDING_DEPOSIT_DAYS = int(os.environ.get("SPRO_FUNDING_DEPOSIT_DAYS", "5"))
     FUNDING_REMINDER_DAYS = int(os.environ.get("SPRO_FUNDING_REMINDER_DAYS", "15"))
+    # The support programme: registered professionals are reminded this many days before an event.
+    SUPPORT_REMINDER_DAYS = int(os.environ.get("SPRO_SUPPORT_REMINDER_DAYS", "2"))
     # Journeys bounded (workflow/bounds.py): passes of a loop task (loopMaximum), instances of a
     # multi-instance, repetitions and shortest period of a timer cycle, engine steps of one advance.
     LOOP_CEILING = int(os.environ.get("SPRO_LOOP_CEILING", "500"))

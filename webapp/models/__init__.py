@@ -8,6 +8,7 @@ from .outbox import OutboxMessage
 from .people import Person, PersonAccess, PersonSearchTerm
 from .referrals import Referral
 from .structures import BassinCommune, Structure, Territory
+from .support_programme import SupportEvent, SupportRegistration
 from .tasks import HumanTask
 from .users import ApiToken, SignInThrottle, User
 from .workers import WorkerHeartbeat
@@ -19,3 +20,4 @@ __all__ = [
     "Territory", "User", "WorkerHeartbeat",
 ]
 __all__ += ["ContactRequest"]  # requests to be contacted from the public page
+__all__ += ["SupportEvent", "SupportRegistration"]  # the support programme
