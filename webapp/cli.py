@@ -130,12 +130,14 @@ def _retention_pass() -> tuple[int, int]:
     its own transaction, logged in French; a failure is rolled back and logged, never fatal."""
     from . import clock
     from .operations import audit, person_index, retention, sign_in
+    from .operations import support_programme  # reminds those registered to an event, once
     now = clock.now()
     results = []
     steps = [("anonymisation des dossiers inactifs", lambda: retention.anonymise_inactive(now)),
              ("fin d'accès aux données partagées", lambda: person_index.prune_ended_snapshots(db.session)),
              ("purge du journal d'audit", lambda: audit.purge_expired(now)),
-             ("oubli des échecs de connexion anciens", sign_in.purge_stale)]
+             ("oubli des échecs de connexion anciens", sign_in.purge_stale),
+             ("rappels du programme de professionnalisation", support_programme.queue_reminders)]
     for label, step in steps:
         try:
             count = step()
