@@ -103,6 +103,8 @@ class Config:
     MAIL_SENDER = os.environ.get("SPRO_MAIL_SENDER", "SPRO Centre-Val de Loire <ne-pas-repondre@spro.example.org>")
     # Audit entries older than this are purged by the worker (12 months, as the CNIL recommends for access logs).
     AUDIT_RETENTION_DAYS = int(os.environ.get("SPRO_AUDIT_RETENTION_DAYS", "365"))
+    # The regional identity (name, logo, colours) is cached per process and read again at most this often.
+    IDENTITY_RECHECK_SECONDS = int(os.environ.get("SPRO_IDENTITY_RECHECK_SECONDS", "30"))
     # The person's rights: a person with no contact for this many days (and no journey in progress) is
     # anonymised by the worker; a receiver's access to the snapshot of a referral reassigned away from
     # it or expired ends this many days after the referral closed.
@@ -117,3 +119,5 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     LOGIN_RATE_LIMIT = "1000 per minute"
     SESSION_COOKIE_SECURE = False  # the test client and the browser tests speak plain http
+    # One process, where a save refreshes the identity at once: no timed re-read (statement counts stay exact).
+    IDENTITY_RECHECK_SECONDS = None

@@ -1,4 +1,5 @@
 """What every CEP document shares: French formatting, cp1252-safe text and the A4 page layout."""
+import io
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -99,12 +100,16 @@ class DocumentPDF(FPDF):
         self.set_title(title)
         self.set_author(structure_name or "")
         self.set_subject(subject or title)
-        self.set_creator("SPRO Centre-Val de Loire")
+        from ..queries.identity import current_identity, logo_file  # the regional identity, defaults outside an app
+        self.identity = current_identity()
+        self.logo = logo_file(self.identity)
+        self.set_creator(self.identity.name)
         self.set_lang("fr")
         self.alias_nb_pages("{nb}")
         self.add_page()
 
     def header(self):
+        self.brand_band()
         if self.page_no() == 1:
             return
         self.set_font("Helvetica", "", 8)
@@ -116,6 +121,20 @@ class DocumentPDF(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.set_text_color(0, 0, 0)
         self.ln(4)
+
+    def brand_band(self):
+        """The service's logo and name in the top margin of every page (the regional identity)."""
+        if self.logo is not None:
+            try:
+                self.image(io.BytesIO(self.logo[0]), x=self.l_margin, y=7, h=9)
+            except Exception:  # a logo fpdf cannot draw leaves the name alone, never a failed document
+                pass
+        self.set_xy(self.l_margin, 9)
+        self.set_font("Helvetica", "", 8)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, pdf_text(self.identity.name), align="R")
+        self.set_text_color(0, 0, 0)
+        self.set_xy(self.l_margin, self.t_margin)
 
     def footer(self):
         self.set_y(-14)

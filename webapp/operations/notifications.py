@@ -19,7 +19,7 @@ import smtplib
 import ssl
 from datetime import timedelta, timezone
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import case, select, update
@@ -169,18 +169,27 @@ def page_sender(message: OutboxMessage) -> None:
     """Demo backend: no network; the message is marked sent and read on the messages page."""
 
 
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The e-mail of a queued message, sent under the service's name (the regional identity)."""
+    from ..queries.identity import current_identity
+    name = current_identity().name
+    email = EmailMessage()
+    email["From"] = formataddr((name, parseaddr(current_app.config["MAIL_SENDER"])[1]))
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(clock.now().replace(tzinfo=timezone.utc))
+    email["Message-ID"] = make_msgid(idstring=f"spro-outbox-{message.id}")
+    email["Organization"] = name
+    email.set_content(message.body, cte="quoted-printable")  # 7-bit: any relay accepts it
+    return email
+
+
 def smtp_sender(message: OutboxMessage) -> None:
     """Send one message through the SMTP server of the settings (STARTTLS and login if set)."""
     config = current_app.config
     if not message.to_address:
         raise ValueError("pas d'adresse de destination")
-    email = EmailMessage()
-    email["From"] = config["MAIL_SENDER"]
-    email["To"] = message.to_address
-    email["Subject"] = message.subject
-    email["Date"] = format_datetime(clock.now().replace(tzinfo=timezone.utc))
-    email["Message-ID"] = make_msgid(idstring=f"spro-outbox-{message.id}")
-    email.set_content(message.body, cte="quoted-printable")  # 7-bit: any relay accepts it
+    email = build_email(message)
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if config.get("SMTP_USE_TLS"):
             smtp.starttls(context=ssl.create_default_context())
