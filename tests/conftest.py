@@ -18,6 +18,8 @@ from webapp.models import (ApiToken, AuditEvent, DefinitionDraft, DefinitionVers
 TRANSACTIONAL = (JourneyMigration, SignInThrottle, OutboxMessage, AuditEvent, HumanTask, Referral, FundingRequest, FundingPlan, Journey,
                  ApiToken, PersonSearchTerm,
                  PersonAccess, Person, WorkerHeartbeat)
+from webapp.models import Followup, FollowupAnswer, FollowupOptOutLink  # noqa: E402  (follow-ups after a service)
+TRANSACTIONAL = (Followup, FollowupAnswer, FollowupOptOutLink, *TRANSACTIONAL)
 DEMO_PASSWORD = "demo-spro-2026"
 
 

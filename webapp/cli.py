@@ -138,6 +138,8 @@ def _retention_pass() -> tuple[int, int]:
              ("purge du journal d'audit", lambda: audit.purge_expired(now)),
              ("oubli des échecs de connexion anciens", sign_in.purge_stale),
              ("rappels du programme de professionnalisation", support_programme.queue_reminders)]
+    from .operations import followups  # the follow-up months after a service: questionnaires due
+    steps.append(("questionnaires de suivi après un service", followups.worker_pass))
     for label, step in steps:
         try:
             count = step()

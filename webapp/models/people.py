@@ -27,6 +27,10 @@ class Person(db.Model):
     # A dossier merged into another keeps its row (nothing is lost) and points to the one kept.
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)  # identity and free text removed
+    # Follow-up months after a service (operations/followups.py): when the person agreed to be asked by
+    # e-mail, and when they refused any further contact (the refusal wins).
+    contact_consent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    contact_refused_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     created_by_structure = relationship("Structure")
 

@@ -6,6 +6,7 @@ from ..extensions import db
 from ..models import HumanTask, Journey, User
 from ..workdays import add_working_days
 from ..workflow import Instance
+from .followups import schedule_after_end
 
 
 def _owning_structure(journey: Journey, info) -> int:
@@ -94,8 +95,11 @@ def save_state(journey: Journey, instance: Instance, actor=None, keep: bool = Fa
             # included); the tasks completed or cancelled before keep the version they were done on.
             row.definition_version_id = journey.definition_version_id
     if instance.completed and not instance.stalled():
+        ended_now = journey.status != "terminee"
         journey.status, journey.end_event, journey.ended_at = "terminee", instance.end_event(), now
         journey.end_label = instance.end_event_label()
+        if ended_now:
+            schedule_after_end(journey)  # the follow-up months later (operations/followups.py)
     elif instance.stalled():
         journey.status = "incident"
         journey.incident = "Le parcours ne peut plus avancer et n'a atteint aucun événement de fin."

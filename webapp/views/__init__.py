@@ -1,6 +1,7 @@
 """Server-rendered screens, in French."""
 from . import audit as audit_trail
 from . import health, operations_status, rights
+from . import followups
 from . import identity as regional_identity
 from . import support_programme
 from . import public
@@ -20,6 +21,7 @@ def init_app(app):
     app.register_blueprint(rights.bp)  # the person's rights: access export, soon anonymised
     app.register_blueprint(health.bp)  # /health for load balancers and monitoring
     app.register_blueprint(operations_status.bp)  # « Exploitation »: the worker's lag, regional admin
+    app.register_blueprint(followups.bp)  # « Suivi de satisfaction »: /suivi/<token>, signed out
     app.register_blueprint(regional_identity.bp)  # « Identité régionale »: name, logo, colours; `identity` in templates
     app.register_blueprint(support_programme.bp)  # « Programme de professionnalisation »
     app.register_blueprint(public.bp)  # « Trouver une structure »: the public page, no sign-in
