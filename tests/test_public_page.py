@@ -149,7 +149,10 @@ def test_a_contact_request_lands_in_that_structures_queue_only(app, moment):
     login(counsellor, "isabelle.roux")
     queue = counsellor.get("/taches?scope=queue").get_data(as_text=True)
     assert f"/taches/{task_id}" in queue and "Léa" in queue
-    assert counsellor.get(f"/taches/{task_id}").status_code == 200
+    task_page = unescape(counsellor.get(f"/taches/{task_id}").get_data(as_text=True))
+    assert "Demande reçue par la page publique" in task_page
+    assert f"« {LEA['message']} »" in task_page and "06 12 34 56 78" in task_page
+    assert "Besoin</dt><dd>Choisir un métier" in task_page
     dossier = unescape(counsellor.get(f"/personnes/{person.id}").get_data(as_text=True))
     assert "Demande de recontact reçue par la page publique" in dossier
 

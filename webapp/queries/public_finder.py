@@ -107,3 +107,10 @@ def public_structure(structure_id: int) -> Structure | None:
     if structure is None or not structure.active or not structure.publics:
         return None
     return structure
+
+
+def request_for_journey(actor, journey_id: int):
+    """The public contact request that opened this journey, when the actor's structure received it."""
+    from ..models import ContactRequest
+    return db.session.scalar(select(ContactRequest).where(
+        ContactRequest.journey_id == journey_id, ContactRequest.structure_id == actor.structure_id))

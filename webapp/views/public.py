@@ -18,6 +18,15 @@ from ..queries import public_finder
 
 bp = Blueprint("public", __name__)
 
+
+@bp.record_once
+def _template_helpers(state):
+    """Task pages show the visitor's request (public/_task_request.html) through this helper."""
+    from flask_login import current_user
+    state.app.jinja_env.globals["public_contact_request"] = \
+        lambda journey_id: public_finder.request_for_journey(current_user, journey_id)
+    state.app.jinja_env.filters["public_need_label"] = lambda code: dict(public_finder.needs()).get(code, code)
+
 HONEYPOT = "site_web"
 DEFAULT_RATE_LIMIT = "10 per hour"
 DEFAULT_MIN_SECONDS = 4
