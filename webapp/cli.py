@@ -88,6 +88,8 @@ def seed_demo_command(as_json):
     from .demo_people import seed_demo_people
     logins = seed_demo()
     people = seed_demo_people()
+    from .demo_documentation import seed_demo_documentation
+    seed_demo_documentation()  # a few resources of the documentation library, one to review
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return
@@ -130,6 +132,7 @@ def _retention_pass() -> tuple[int, int]:
     its own transaction, logged in French; a failure is rolled back and logged, never fatal."""
     from . import clock
     from .operations import audit, person_index, retention, sign_in
+    from .operations import documentation  # tells owners of resources past their review date, once
     from .operations import support_programme  # reminds those registered to an event, once
     now = clock.now()
     results = []
@@ -137,6 +140,7 @@ def _retention_pass() -> tuple[int, int]:
              ("fin d'accès aux données partagées", lambda: person_index.prune_ended_snapshots(db.session)),
              ("purge du journal d'audit", lambda: audit.purge_expired(now)),
              ("oubli des échecs de connexion anciens", sign_in.purge_stale),
+             ("ressources de documentation à réviser", documentation.notify_overdue),
              ("rappels du programme de professionnalisation", support_programme.queue_reminders)]
     from .operations import followups  # the follow-up months after a service: questionnaires due
     steps.append(("questionnaires de suivi après un service", followups.worker_pass))

@@ -115,6 +115,9 @@ class Config:
     FOLLOWUP_AFTER_MONTHS = int(os.environ.get("SPRO_FOLLOWUP_AFTER_MONTHS", "6"))
     FOLLOWUP_LINK_DAYS = int(os.environ.get("SPRO_FOLLOWUP_LINK_DAYS", "30"))
     FOLLOWUP_RATE_LIMIT = os.environ.get("SPRO_FOLLOWUP_RATE_LIMIT", "30 per minute")
+    # The documentation library's uploaded files: largest size, and the folder (outside static/).
+    DOCUMENTATION_MAX_BYTES = int(os.environ.get("SPRO_DOCUMENTATION_MAX_BYTES", str(10 * 1024 * 1024)))
+    DOCUMENTATION_FOLDER = os.environ.get("SPRO_DOCUMENTATION_FOLDER", str(PROJECT_ROOT / "instance" / "documentation"))
 
 
 class TestConfig(Config):

@@ -2,6 +2,7 @@
 from .audit import AuditEvent
 from .contact_requests import ContactRequest
 from .definitions import DefinitionDraft, DefinitionVersion, JourneyMigration
+from .documentation import DocumentationResource, ResourceGiven
 from .followups import Followup, FollowupAnswer, FollowupOptOutLink
 from .funding import Funder, FundingPlan, FundingRequest
 from .journeys import Journey
@@ -23,3 +24,4 @@ __all__ = [
 __all__ += ["ContactRequest"]  # requests to be contacted from the public page
 __all__ += ["SupportEvent", "SupportRegistration"]  # the support programme
 __all__ += ["Followup", "FollowupAnswer", "FollowupOptOutLink"]  # the follow-up months after a service
+__all__ += ["DocumentationResource", "ResourceGiven"]  # the documentation library

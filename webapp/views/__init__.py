@@ -1,6 +1,7 @@
 """Server-rendered screens, in French."""
 from . import audit as audit_trail
 from . import health, operations_status, rights
+from . import documentation
 from . import followups
 from . import identity as regional_identity
 from . import support_programme
@@ -25,3 +26,4 @@ def init_app(app):
     app.register_blueprint(regional_identity.bp)  # « Identité régionale »: name, logo, colours; `identity` in templates
     app.register_blueprint(support_programme.bp)  # « Programme de professionnalisation »
     app.register_blueprint(public.bp)  # « Trouver une structure »: the public page, no sign-in
+    app.register_blueprint(documentation.bp)  # « Documentation »: the library of resources

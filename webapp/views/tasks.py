@@ -18,6 +18,8 @@ from ..queries.task_choices import partner_options
 from ..queries.tasks import earlier_answers, filter_choices, open_tasks_of_journey, task_data, task_for, task_list
 from ..task_forms import coerce, describe, expand
 from ..queries.definition_content import task_form
+from ..queries.documentation import task_context as documentation_context
+from ..operations.documentation import record_given, with_given_titles
 
 bp = Blueprint("tasks", __name__)
 SCOPE_TITLES = {"mine": "Mes tâches", "queue": "File de ma structure"}
@@ -83,7 +85,8 @@ def _render_task(task, values=None, errors=None, message=None, status=200):
         fields=describe(schema, ui, values, errors, _sources(task, schema), _context(task, schema)),
         referral=referral_for_task(current_user, task), role_label=ROLE_LABELS.get(task.role, "autre rôle"),
         form_error=(errors or {}).get("_form"), message=message, can_act=can_act,
-        colleagues=colleagues), status
+        colleagues=colleagues, documentation_picked=request.form.getlist("ressources_remises"),
+        **documentation_context(current_user, task, schema)), status
 
 
 @bp.get("/taches/<int:task_id>")
@@ -115,7 +118,10 @@ def _known_identity(task) -> dict | None:
 @login_required
 def complete(task_id):
     try:
-        task = complete_task(current_user, task_id, lambda schema: coerce(schema, request.form))
+        picked = request.form.getlist("ressources_remises")  # library resources given (documentation)
+        task = complete_task(current_user, task_id,
+                             lambda schema: with_given_titles(schema, coerce(schema, request.form), picked))
+        record_given(current_user, task, picked)
         # Decide where to go and read what the messages need before the commit expires
         # every row: afterwards each of them would be read again in a second transaction.
         following = _next_open_task(task)
