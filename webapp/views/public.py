@@ -15,6 +15,7 @@ from ..errors import InvalidData, NotFound
 from ..extensions import db, limiter
 from ..operations.contact_requests import CONSENT_TEXT, MESSAGE_MAX, request_contact
 from ..queries import public_finder
+from .errors import TITLES
 
 bp = Blueprint("public", __name__)
 
@@ -144,5 +145,5 @@ def sent(structure_id):
 
 @bp.errorhandler(429)
 def _too_many(_exc):
-    return render_template("error.html", status=429, title="Trop de demandes", message=RATE_LIMITED), 429, \
+    return render_template("error.html", status=429, title=TITLES[429], message=RATE_LIMITED), 429, \
         {"Retry-After": "3600"}
