@@ -298,3 +298,20 @@ def test_browser_search_pick_and_ask_to_be_contacted(app, server, viewport):
     with app.app_context():
         request = db.session.scalar(select(ContactRequest))
         assert request.structure_id == cio and request.message == "Choisir une filière après la troisième."
+
+
+def test_anonymising_the_person_removes_what_they_wrote(app, moment):
+    from webapp.operations.retention import anonymise_person
+    cio = _structure_id(app, "cio-orleans")
+    visitor = app.test_client()
+    html = _open_form(visitor, cio)
+    moment["now"] = T0 + timedelta(seconds=40)
+    assert _post(visitor, cio, html, **LEA).status_code == 303
+    with app.app_context():
+        request = db.session.scalar(select(ContactRequest))
+        anonymise_person(request.person_id, T0 + timedelta(days=800))
+        db.session.commit()
+        request = db.session.scalar(select(ContactRequest))
+        person = db.session.get(Person, request.person_id)
+        assert request.message == "" and person.email is None and person.telephone is None
+        assert (request.public, request.commune_code) == ("scolaire", "45234")  # kept for statistics

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import (AuditEvent, FundingPlan, FundingRequest, HumanTask, Journey, OutboxMessage, Person,
                       Referral)
+from ..models import ContactRequest
 from ..queries.person_export import journey_in_progress
 from . import audit
 
@@ -93,6 +94,8 @@ def anonymise_person(person_id: int, now: datetime) -> None:
         plan.training_title, plan.training_organisation = "", None
         for request in db.session.scalars(select(FundingRequest).where(FundingRequest.plan_id == plan.id)):
             request.comment = request.reference = None
+    for contact in db.session.scalars(select(ContactRequest).where(ContactRequest.person_id.in_(ids))):
+        contact.message = ""  # what the visitor wrote on the public page
     message_about = OutboxMessage.person_id.in_(ids)
     if referral_ids:
         message_about = or_(message_about, OutboxMessage.referral_id.in_(referral_ids))
