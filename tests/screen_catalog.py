@@ -1,6 +1,7 @@
 """Every screen of the app, with the data that fills it: shared by the browser pass
 (test_browser.py) and the screen-text checks (test_accessibility.py)."""
 from cep_steps import decide, level1, open_cep, plan, submit_all, validate_project
+from followup_steps import questionnaire_token
 from conftest import get_user
 from sqlalchemy import select
 from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure, welcome
@@ -32,7 +33,8 @@ def stage_screens(app) -> dict:
         session = open_cep()  # another one at its first session
         level1(session)
         beat("serveur-worker:4242", clock.now())  # a live worker for « Exploitation »
-        return {"cep_person": cep.person_id, "cep_plan": open_tasks(cep)[0].id,
+        scene_extra = {"followup": questionnaire_token()}  # a follow-up questionnaire sent
+        return scene_extra | {"cep_person": cep.person_id, "cep_plan": open_tasks(cep)[0].id,
                 "cep_session": open_tasks(session)[0].id,"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
                 "choice_task": open_tasks(choosing)[0].id, "other_person": waiting.person_id,
@@ -52,6 +54,9 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         (None, "connexion", "/login"),
         (None, "trouver", "/trouver?commune=Orl%C3%A9ans&public=scolaire&besoin=choisir-un-metier"),
         (None, "trouver-recontact", f"/trouver/{structure}/recontact?commune=Orl%C3%A9ans"),
+        (None, "suivi-questionnaire", f"/suivi/{scene['followup']}"),
+        (None, "suivi-refus", f"/suivi/{scene['followup']}/refus"),
+        (None, "suivi-merci", "/suivi/merci"),
         ("claire.martin", "accueil", "/"),
         ("claire.martin", "mes-taches", "/taches?scope=mine"),
         ("claire.martin", "file", "/taches?scope=queue"),

@@ -79,7 +79,9 @@ def send_next_due() -> int | None:
         db.session.commit()
         return None
     person = _current_person(followup.person_id)
-    reachable = person is not None and _may_contact(person)
+    original = db.session.get(Person, followup.person_id) if followup.person_id else None
+    refused_before_merge = original is not None and original.contact_refused_at is not None
+    reachable = person is not None and _may_contact(person) and not refused_before_merge
     live_until = _live_link_until(person.id, followup.id) if reachable else None
     if live_until is not None:  # one questionnaire at a time: this one waits for the other's end
         followup.due_at = live_until + timedelta(minutes=1)

@@ -35,6 +35,7 @@ KIND_LABELS = {"arrivee": "Nouvelle orientation", "relance": "Relance", "escalad
                "acceptation": "Orientation acceptée", "refus": "Orientation refusée",
                "aboutie": "Orientation aboutie", "reaffectation": "Orientation réaffectée",
                "redirection": "Orientation redirigée"}
+KIND_LABELS["suivi"] = "Questionnaire de suivi (à la personne)"  # operations/followups: after a service
 KIND_LABELS["documentation_revision"] = "Ressource à réviser"  # operations/documentation.notify_overdue
 MAX_ATTEMPTS = 5
 STALE_CLAIM_AFTER = timedelta(minutes=15)
