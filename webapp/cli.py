@@ -90,6 +90,8 @@ def seed_demo_command(as_json):
     people = seed_demo_people()
     from .demo_documentation import seed_demo_documentation
     seed_demo_documentation()  # a few resources of the documentation library, one to review
+    from .demo_support_programme import seed_demo_support_programme
+    seed_demo_support_programme()  # events of the support programme, past (with attendance) and to come
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

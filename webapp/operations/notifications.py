@@ -37,6 +37,8 @@ KIND_LABELS = {"arrivee": "Nouvelle orientation", "relance": "Relance", "escalad
                "redirection": "Orientation redirigée"}
 KIND_LABELS["suivi"] = "Questionnaire de suivi (à la personne)"  # operations/followups: after a service
 KIND_LABELS["documentation_revision"] = "Ressource à réviser"  # operations/documentation.notify_overdue
+KIND_LABELS.update(rappel_programme="Rappel d'un événement du programme",  # operations/support_programme
+                   programme_place="Place libérée à un événement du programme")
 MAX_ATTEMPTS = 5
 STALE_CLAIM_AFTER = timedelta(minutes=15)
 SMTP_TIMEOUT_SECONDS = 30
