@@ -6,7 +6,7 @@ from conftest import get_user
 from sqlalchemy import select
 from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure, welcome
 
-from webapp import clock
+from webapp import clock, demo_support_programme
 from webapp.extensions import db
 from webapp.models import Territory
 from webapp.operations.journeys import start_journey
@@ -33,12 +33,13 @@ def stage_screens(app) -> dict:
         session = open_cep()  # another one at its first session
         level1(session)
         beat("serveur-worker:4242", clock.now())  # a live worker for « Exploitation »
+        programme = demo_support_programme.scene_ids()  # the support programme's events
         scene_extra = {"followup": questionnaire_token()}  # a follow-up questionnaire sent
         return scene_extra | {"cep_person": cep.person_id, "cep_plan": open_tasks(cep)[0].id,
                 "cep_session": open_tasks(session)[0].id,"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
                 "choice_task": open_tasks(choosing)[0].id, "other_person": waiting.person_id,
-                "bassin": bassin.code}
+                "bassin": bassin.code, "programme": programme}
 
 
 # Screens drawn by JavaScript after the page loads: what shows they are ready (for the browser pass).
@@ -105,4 +106,12 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("sophie.marchand", "cep-seance", f"/taches/{scene['cep_session']}"),
         ("sophie.marchand", "cep-plan-revise", f"/taches/{scene['cep_plan']}"),
         ("sophie.marchand", "cep-dossier", f"/personnes/{scene['cep_person']}"),
+        ("claire.martin", "programme", "/programme"),
+        ("claire.martin", "programme-passes", "/programme?vue=passes"),
+        ("claire.martin", "programme-evenement", f"/programme/{scene['programme']['upcoming']}"),
+        ("nadia.haddad", "programme-liste-attente", f"/programme/{scene['programme']['full']}"),
+        ("nathalie.bernard", "programme-nouveau", "/programme/nouveau"),
+        ("nathalie.bernard", "programme-inscrits", f"/programme/{scene['programme']['full']}"),
+        ("nathalie.bernard", "programme-presences", f"/programme/{scene['programme']['past']}/presences"),
+        ("olivier.lambert", "programme-participation", "/programme/participation"),
     ]
