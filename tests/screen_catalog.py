@@ -39,7 +39,7 @@ def stage_screens(app) -> dict:
                 "cep_session": open_tasks(session)[0].id,"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
                 "choice_task": open_tasks(choosing)[0].id, "other_person": waiting.person_id,
-                "bassin": bassin.code, "programme": programme}
+                "bassin": bassin.code, **programme}
 
 
 # Screens drawn by JavaScript after the page loads: what shows they are ready (for the browser pass).
@@ -108,10 +108,10 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("sophie.marchand", "cep-dossier", f"/personnes/{scene['cep_person']}"),
         ("claire.martin", "programme", "/programme"),
         ("claire.martin", "programme-passes", "/programme?vue=passes"),
-        ("claire.martin", "programme-evenement", f"/programme/{scene['programme']['upcoming']}"),
-        ("nadia.haddad", "programme-liste-attente", f"/programme/{scene['programme']['full']}"),
+        ("claire.martin", "programme-evenement", f"/programme/{scene['programme_upcoming']}"),
+        ("nadia.haddad", "programme-liste-attente", f"/programme/{scene['programme_full']}"),
         ("nathalie.bernard", "programme-nouveau", "/programme/nouveau"),
-        ("nathalie.bernard", "programme-inscrits", f"/programme/{scene['programme']['full']}"),
-        ("nathalie.bernard", "programme-presences", f"/programme/{scene['programme']['past']}/presences"),
+        ("nathalie.bernard", "programme-inscrits", f"/programme/{scene['programme_full']}"),
+        ("nathalie.bernard", "programme-presences", f"/programme/{scene['programme_past']}/presences"),
         ("olivier.lambert", "programme-participation", "/programme/participation"),
     ]

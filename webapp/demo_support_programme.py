@@ -74,5 +74,6 @@ def seed_demo_support_programme() -> dict:
 def scene_ids() -> dict:
     """The demo events the screen tests open: one to come, a full one, a past one (seeded if needed)."""
     ids = seed_demo_support_programme()
-    return {"upcoming": ids["Séminaire régional de l'orientation"], "full": ids["Webinaire : financer une reconversion"],
-            "past": ids["Journée technique : le CEP en pratique"]}
+    return {"programme_upcoming": ids["Séminaire régional de l'orientation"],
+            "programme_full": ids["Webinaire : financer une reconversion"],
+            "programme_past": ids["Journée technique : le CEP en pratique"]}
