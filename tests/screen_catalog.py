@@ -97,6 +97,7 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("nathalie.bernard", "bassin-admin", f"/territoires/bassins/{scene['bassin']}"),
         ("nathalie.bernard", "journal-acces", "/administration/journal"),
         ("nathalie.bernard", "exploitation", "/administration/exploitation"),
+        ("nathalie.bernard", "identite", "/administration/identite"),
         ("claire.martin", "a-anonymiser", "/personnes/a-anonymiser"),
         ("claire.martin", "donnees-personne", f"/personnes/{person}/donnees"),
         ("nathalie.bernard", "financeurs", "/cep/financeurs"),
