@@ -8,6 +8,7 @@ from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral,
 
 from webapp import clock, demo_support_programme
 from webapp.extensions import db
+from webapp import demo_documentation
 from webapp.models import Territory
 from webapp.operations.journeys import start_journey
 from webapp.operations.workers import beat
@@ -33,13 +34,14 @@ def stage_screens(app) -> dict:
         session = open_cep()  # another one at its first session
         level1(session)
         beat("serveur-worker:4242", clock.now())  # a live worker for « Exploitation »
+        documentation = demo_documentation.scene_ids()  # the library's demo resources, one overdue
         programme = demo_support_programme.scene_ids()  # the support programme's events
         scene_extra = {"followup": questionnaire_token()}  # a follow-up questionnaire sent
         return scene_extra | {"cep_person": cep.person_id, "cep_plan": open_tasks(cep)[0].id,
                 "cep_session": open_tasks(session)[0].id,"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
                 "choice_task": open_tasks(choosing)[0].id, "other_person": waiting.person_id,
-                "bassin": bassin.code, **programme}
+                "bassin": bassin.code, "documentation": documentation, **programme}
 
 
 # Screens drawn by JavaScript after the page loads: what shows they are ready (for the browser pass).
@@ -115,4 +117,11 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("nathalie.bernard", "programme-inscrits", f"/programme/{scene['programme_full']}"),
         ("nathalie.bernard", "programme-presences", f"/programme/{scene['programme_past']}/presences"),
         ("olivier.lambert", "programme-participation", "/programme/participation"),
+        ("isabelle.roux", "documentation", "/documentation"),
+        ("isabelle.roux", "documentation-recherche", "/documentation?q=formation&public=salarie"),
+        ("isabelle.roux", "documentation-fiche", f"/documentation/{scene['documentation']['fresh']}"),
+        ("olivier.lambert", "documentation-a-reviser", "/documentation"),
+        ("olivier.lambert", "documentation-fiche-a-reviser", f"/documentation/{scene['documentation']['late']}"),
+        ("olivier.lambert", "documentation-nouvelle", "/documentation/nouvelle"),
+        ("olivier.lambert", "documentation-modifier", f"/documentation/{scene['documentation']['late']}/modifier"),
     ]

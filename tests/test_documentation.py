@@ -25,8 +25,13 @@ def _library(app, tmp_path):
     """Files in a temporary folder; the resources added by a test go afterwards."""
     folder = app.config["DOCUMENTATION_FOLDER"]
     app.config["DOCUMENTATION_FOLDER"] = str(tmp_path / "documentation")
+    _empty(app)  # the screen catalogue's demo resources too
     yield
     app.config["DOCUMENTATION_FOLDER"] = folder
+    _empty(app)
+
+
+def _empty(app):
     with app.app_context():
         db.session.rollback()
         db.session.execute(delete(ResourceGiven))

@@ -58,3 +58,14 @@ def seed_demo_documentation() -> int:
         added += 1
     db.session.commit()
     return added
+
+
+def scene_ids() -> dict:
+    """For the screen catalogue: the demo resources, {"fresh": id, "late": id}; the overdue one counts
+    as already told to its owner, so that no test's worker pass sends a message about it."""
+    seed_demo_documentation()
+    rows = {r.title: r for r in db.session.scalars(select(DocumentationResource))}
+    late = rows[RESOURCES[-1][0]]
+    late.overdue_notified_at = late.overdue_notified_at or clock.now()
+    db.session.commit()
+    return {"fresh": rows[RESOURCES[0][0]].id, "late": late.id}
