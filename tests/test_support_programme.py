@@ -352,3 +352,77 @@ def test_the_worker_reminds_the_registered_once_two_days_before(app, moved):
         moved.current += timedelta(hours=12)
         assert ops.queue_reminders() == 0
         assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "rappel_programme")).all()) == 3
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+def test_demo_events_have_attendance_registrations_and_a_waiting_list_and_are_seeded_once(app):
+    from webapp.demo_support_programme import seed_demo_support_programme
+    with app.app_context():
+        ids = seed_demo_support_programme()
+        assert seed_demo_support_programme() == ids and len(ids) == 5
+        webinar = db.session.get(SupportEvent, ids["Webinaire : financer une reconversion"])
+        statuses = sorted(db.session.scalars(select(SupportRegistration.status).where(
+            SupportRegistration.event_id == webinar.id)))
+        assert statuses == ["inscrit"] * 3 + ["liste_attente"] and webinar.registered_count == 3
+        year = clock.now().year if clock.now().month > 2 else None
+        if year:  # the past events fall in this year except in January and February
+            rows = {r.structure.slug: r for r in queries.participation(get_user(REGIONAL_ADMIN), year).rows}
+            assert rows["ml-orleans"].attendees == 2 and rows["cio-orleans"].attendees == 1
+
+
+# -- attacker's probes ---------------------------------------------------------------------------
+
+def _probe_scene(app):
+    """A Loiret event with Claire registered and present, and a regional one with Karim registered."""
+    with app.app_context():
+        loiret = make_event(starts_in=timedelta(days=1), departement="45", title="Rencontre du Loiret")
+        regional = make_event(starts_in=timedelta(days=1))
+        local_ids = _registered(loiret, CLAIRE)
+        _registered(regional, KARIM)
+        return loiret, regional, local_ids[CLAIRE]
+
+
+@pytest.mark.parametrize("method, suffix", [("get", ""), ("get", "/presences"), ("post", "/inscription"),
+                                            ("post", "/annulation"), ("post", "/presences")])
+def test_another_territory_gets_404_with_no_name_and_no_change(app, moved, method, suffix):
+    loiret, _regional, registration = _probe_scene(app)
+    moved.current += timedelta(days=1, hours=1)  # started: attendance may be recorded
+    for username in (SOPHIE_APEC, COORDINATOR_37):  # Indre-et-Loire
+        client = client_of(app, username)
+        token = csrf_from(client.get("/programme").get_data(as_text=True))
+        path = f"/programme/{loiret}{suffix}"
+        response = client.get(path) if method == "get" else \
+            client.post(path, data={"csrf_token": token, "present": [str(registration)]})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 404, (username, path, response.status_code)
+        assert "Claire Martin" not in body and "Rencontre du Loiret" not in body
+    with app.app_context():
+        rows = db.session.scalars(select(SupportRegistration).where(SupportRegistration.event_id == loiret)).all()
+        assert [(r.user_id, r.status, r.attended) for r in rows] == [(get_user(CLAIRE).id, "inscrit", None)]
+
+
+@pytest.mark.parametrize("suffix", ["/inscription", "/annulation", "/presences"])
+def test_every_post_needs_its_csrf_token(app, moved, suffix):
+    _loiret, regional, _registration = _probe_scene(app)
+    moved.current += timedelta(days=1, hours=1)
+    for username in (KARIM, REGIONAL_ADMIN):
+        assert client_of(app, username).post(f"/programme/{regional}{suffix}", data={}).status_code == 400
+    assert client_of(app, REGIONAL_ADMIN).post("/programme/nouveau", data=VALID).status_code == 400
+    with app.app_context():
+        rows = db.session.scalars(select(SupportRegistration).where(SupportRegistration.event_id == regional)).all()
+        assert [(r.status, r.attended) for r in rows] == [("inscrit", None)]
+
+
+def test_pages_naming_professionals_are_never_cached_and_signed_out_visitors_are_sent_to_login(app, moved):
+    loiret, regional, _registration = _probe_scene(app)
+    moved.current += timedelta(days=1, hours=1)
+    admin = client_of(app, REGIONAL_ADMIN)
+    for path in (f"/programme/{regional}", f"/programme/{regional}/presences", "/programme/participation",
+                 "/programme/participation.csv"):
+        response = admin.get(path)
+        assert response.status_code == 200 and response.headers.get("Cache-Control") == "no-store", path
+    anonymous = app.test_client()
+    for path in ("/programme", f"/programme/{loiret}", "/programme/participation", "/programme/nouveau"):
+        response = anonymous.get(path)
+        assert response.status_code in (302, 303) and "/login" in response.headers["Location"], path
