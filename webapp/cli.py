@@ -92,6 +92,8 @@ def seed_demo_command(as_json):
     seed_demo_documentation()  # a few resources of the documentation library, one to review
     from .demo_support_programme import seed_demo_support_programme
     seed_demo_support_programme()  # events of the support programme, past (with attendance) and to come
+    from .demo_followups import seed_demo_followups
+    seed_demo_followups()  # consent of the demo people with an e-mail, anonymous satisfaction answers
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

@@ -1,0 +1,43 @@
+"""Demo follow-ups: the demo people with an e-mail agree to be asked for their opinion, and a few
+dozen anonymous answers (services ended over the last months, several structures) give the
+indicators something to count. Idempotent: nothing is added when answers exist."""
+from sqlalchemy import func, select
+
+from . import clock
+from .extensions import db
+from .models import FollowupAnswer, Person, Structure
+from .operations.followups import add_months
+
+COMMENTS = ("Conseillère très à l'écoute, j'ai trouvé ma formation.", "Il a fallu attendre trois semaines.",
+            "Les fiches métiers m'ont beaucoup aidé.", None, None, None)
+# (months before now, network, found, fit) of the demo answers
+ANSWERS = [(m, network, found, fit) for m in (1, 2, 3, 4, 5, 6)
+           for network, found, fit in (("mission_locale", "oui", 5), ("cio", "partiellement", 4),
+                                       ("mission_locale", "non", 2), ("apec", "oui", 4))]
+
+
+def seed_demo_followups() -> int:
+    """Consent for the demo people who have an e-mail; anonymous answers if there are none yet."""
+    now = clock.now()
+    for person in db.session.scalars(select(Person).where(Person.email.is_not(None),
+                                                          Person.contact_consent_at.is_(None),
+                                                          Person.contact_refused_at.is_(None))):
+        person.contact_consent_at = person.created_at or now
+    if db.session.scalar(select(func.count()).select_from(FollowupAnswer)):
+        db.session.commit()
+        return 0
+    by_network = {}
+    for structure in db.session.scalars(select(Structure).order_by(Structure.id)):
+        by_network.setdefault(structure.network, structure)
+    added = 0
+    for index, (months, network, found, fit) in enumerate(ANSWERS):
+        structure = by_network.get(network)
+        if structure is None:
+            continue
+        db.session.add(FollowupAnswer(
+            structure_id=structure.id, process_key="cep" if network == "apec" else "accueil",
+            service_end_month=add_months(now, -6 - months).strftime("%Y-%m"), found=found, structure_fit=fit,
+            comment=COMMENTS[index % len(COMMENTS)]))
+        added += 1
+    db.session.commit()
+    return added
