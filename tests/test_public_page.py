@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from webapp import clock
 from webapp.extensions import db, limiter
-from webapp.models import AuditEvent, ContactRequest, HumanTask, Journey, Person, Structure
+from webapp.models import AuditEvent, ContactRequest, HumanTask, Journey, OutboxMessage, Person, Structure
 
 T0 = datetime(2026, 12, 1, 9, 0, 0)  # a Tuesday
 LEA = {"nom": "Léa", "email": "lea.durand@exemple.fr", "telephone": "0612345678",
@@ -141,6 +141,10 @@ def test_a_contact_request_lands_in_that_structures_queue_only(app, moment):
             ("Accueillir la personne", "ouverte", cio, None)
         assert task.due_at == datetime(2026, 12, 3, 9, 0, 40)  # two working days
         assert request.message == LEA["message"] and "recontacter" in request.consent_text
+        message = db.session.scalar(select(OutboxMessage))
+        assert message.to_structure_id == cio and message.person_id == person.id
+        assert "à traiter avant le 03/12/2026" in message.body and f"/personnes/{person.id}" in message.body
+        assert LEA["message"] not in message.body and "lea.durand" not in message.body
         trail = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "public.contact_request"))
         assert trail.structure_id == cio and trail.person_id == person.id and trail.user_id is None
         task_id = task.id
@@ -153,6 +157,7 @@ def test_a_contact_request_lands_in_that_structures_queue_only(app, moment):
     assert "Demande reçue par la page publique" in task_page
     assert f"« {LEA['message']} »" in task_page and "06 12 34 56 78" in task_page
     assert "Besoin</dt><dd>Choisir un métier" in task_page
+    assert "Demande de recontact (page publique)" in unescape(counsellor.get("/messages").get_data(as_text=True))
     dossier = unescape(counsellor.get(f"/personnes/{person.id}").get_data(as_text=True))
     assert "Demande de recontact reçue par la page publique" in dossier
 

@@ -15,6 +15,7 @@ from ..queries.public_finder import needs, public_structure, publics
 from ..workdays import add_working_days
 from . import audit
 from .journey_opening import open_journey
+from .notifications import public_link, queue_message
 from .services import services_for
 
 CONSENT_TEXT = ("J'accepte que la structure choisie enregistre ces informations pour me recontacter et "
@@ -109,6 +110,12 @@ def request_contact(structure_id: int, data: dict, due_working_days: int = DEFAU
                              commune_code=commune.code if commune else None, message=values["message"],
                              consent_text=CONSENT_TEXT, created_at=now)
     db.session.add(request)
+    if structure.email:  # the visitor's words stay in the application, not in the e-mail
+        queue_message("demande_publique", structure.email, "Nouvelle demande de recontact (page publique)",
+                      f"Une personne demande à être recontactée par {structure.name} depuis la page publique "
+                      f"« Trouver une structure ». Sa demande attend dans la file de votre structure, "
+                      f"à traiter avant le {due_at:%d/%m/%Y}.\n\nDossier : {public_link(f'/personnes/{person.id}')}",
+                      to_structure_id=structure.id, person_id=person.id)
     audit.record(actor, "public.contact_request", "Demande de recontact reçue par la page publique",
                  person_id=person.id, journey_id=journey.id,
                  detail={"source": "page_publique", "besoin": values["besoin"] or None,

@@ -39,6 +39,7 @@ KIND_LABELS["suivi"] = "Questionnaire de suivi (à la personne)"  # operations/f
 KIND_LABELS["documentation_revision"] = "Ressource à réviser"  # operations/documentation.notify_overdue
 KIND_LABELS.update(rappel_programme="Rappel d'un événement du programme",  # operations/support_programme
                    programme_place="Place libérée à un événement du programme")
+KIND_LABELS["demande_publique"] = "Demande de recontact (page publique)"  # operations/contact_requests
 MAX_ATTEMPTS = 5
 STALE_CLAIM_AFTER = timedelta(minutes=15)
 SMTP_TIMEOUT_SECONDS = 30
