@@ -224,6 +224,7 @@ def test_without_csrf_nothing_is_created(app, moment):
 
 def test_too_many_requests_from_one_address_get_a_french_429(app, moment):
     cio = _structure_id(app, "cio-orleans")
+    before = app.config["PUBLIC_CONTACT_RATE_LIMIT"]
     app.config["PUBLIC_CONTACT_RATE_LIMIT"] = "2 per hour"
     try:
         visitor = app.test_client()
@@ -236,7 +237,7 @@ def test_too_many_requests_from_one_address_get_a_french_429(app, moment):
         assert "Trop de demandes ont été envoyées depuis votre connexion" in third.get_data(as_text=True)
         assert _count(app, ContactRequest) == 2
     finally:
-        del app.config["PUBLIC_CONTACT_RATE_LIMIT"]
+        app.config["PUBLIC_CONTACT_RATE_LIMIT"] = before
 
 
 def test_structures_that_receive_no_public_cannot_be_asked(app):
@@ -259,6 +260,7 @@ def test_browser_search_pick_and_ask_to_be_contacted(app, server, viewport):
         pytest.skip("Debian's chromium or axe-core is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
     cio = _structure_id(app, "cio-orleans")
+    before = app.config["PUBLIC_CONTACT_MIN_SECONDS"]
     app.config["PUBLIC_CONTACT_MIN_SECONDS"] = 0  # a robot fills faster than a person
     problems = []
 
@@ -298,7 +300,7 @@ def test_browser_search_pick_and_ask_to_be_contacted(app, server, viewport):
             check(page, "envoyée")
             browser.close()
     finally:
-        del app.config["PUBLIC_CONTACT_MIN_SECONDS"]
+        app.config["PUBLIC_CONTACT_MIN_SECONDS"] = before
     assert not problems, "\n".join(problems)
     with app.app_context():
         request = db.session.scalar(select(ContactRequest))

@@ -110,6 +110,11 @@ class Config:
     # it or expired ends this many days after the referral closed.
     ANONYMISE_AFTER_DAYS = int(os.environ.get("SPRO_ANONYMISE_AFTER_DAYS", "730"))
     SNAPSHOT_ACCESS_DAYS_AFTER_CLOSE = int(os.environ.get("SPRO_SNAPSHOT_ACCESS_DAYS_AFTER_CLOSE", "30"))
+    # The public page's « Être recontacté·e » (views/public.py): requests per client address, and the
+    # least and most seconds between showing the form and sending it for a request to count.
+    PUBLIC_CONTACT_RATE_LIMIT = os.environ.get("SPRO_PUBLIC_CONTACT_RATE_LIMIT", "10 per hour")
+    PUBLIC_CONTACT_MIN_SECONDS = int(os.environ.get("SPRO_PUBLIC_CONTACT_MIN_SECONDS", "4"))
+    PUBLIC_CONTACT_MAX_AGE_SECONDS = 4 * 3600
     # Follow-up: this many months after a service ends, a person who agreed is asked by e-mail whether they
     # found what they needed; the link works once, for this many days; the public pages' flood guard.
     FOLLOWUP_AFTER_MONTHS = int(os.environ.get("SPRO_FOLLOWUP_AFTER_MONTHS", "6"))
