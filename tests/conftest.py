@@ -20,6 +20,8 @@ TRANSACTIONAL = (JourneyMigration, SignInThrottle, OutboxMessage, AuditEvent, Hu
                  PersonAccess, Person, WorkerHeartbeat)
 from webapp.models import Followup, FollowupAnswer, FollowupOptOutLink  # noqa: E402  (follow-ups after a service)
 TRANSACTIONAL = (Followup, FollowupAnswer, FollowupOptOutLink, *TRANSACTIONAL)
+from webapp.models.identity import RegionalIdentity  # noqa: E402  (the regional identity, back to the defaults)
+from webapp.queries.identity import forget as forget_identity  # noqa: E402
 DEMO_PASSWORD = "demo-spro-2026"
 
 
@@ -47,7 +49,10 @@ def _clean(app):
         db.session.rollback()
         for model in TRANSACTIONAL:
             db.session.execute(delete(model))
+        identity_set = db.session.execute(delete(RegionalIdentity)).rowcount  # a test set the regional identity
         db.session.commit()
+        if identity_set:
+            forget_identity()  # this process shows the defaults again
         db.session.remove()
 
 
