@@ -36,7 +36,9 @@ def _read() -> Identity | None:
         with db.engine.connect() as connection:
             row = connection.execute(select(*_COLUMNS).where(RegionalIdentity.id == ROW_ID)).first()
     except SQLAlchemyError as exc:
-        log.warning("regional identity unreadable, defaults shown: %s", type(exc).__name__)
+        if not _cache().get("warned"):  # once per process: a missing table would say it on every page
+            log.warning("regional identity unreadable, defaults shown: %s", type(exc).__name__)
+            _cache()["warned"] = True
         return None
     if row is None:
         return DEFAULTS
