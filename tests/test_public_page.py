@@ -322,3 +322,13 @@ def test_anonymising_the_person_removes_what_they_wrote(app, moment):
         person = db.session.get(Person, request.person_id)
         assert request.message == "" and person.email is None and person.telephone is None
         assert (request.public, request.commune_code) == ("scolaire", "45234")  # kept for statistics
+
+
+def test_the_demo_puts_two_visitors_in_the_orleans_queues_once(app):
+    from webapp.demo_public import seed_demo_public
+    with app.app_context():
+        assert seed_demo_public() == 2 and seed_demo_public() == 0
+        slugs = db.session.execute(select(Structure.slug, HumanTask.title).join(
+            HumanTask, HumanTask.structure_id == Structure.id).where(HumanTask.status == "ouverte")
+            .order_by(Structure.slug)).all()
+        assert slugs == [("cio-orleans", "Accueillir la personne"), ("ml-orleans", "Accueillir la personne")]

@@ -94,6 +94,8 @@ def seed_demo_command(as_json):
     seed_demo_support_programme()  # events of the support programme, past (with attendance) and to come
     from .demo_followups import seed_demo_followups
     seed_demo_followups()  # consent of the demo people with an e-mail, anonymous satisfaction answers
+    from .demo_public import seed_demo_public
+    seed_demo_public()  # two visitors of the public page waiting to be contacted (CIO, Mission Locale d'Orléans)
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return
