@@ -291,3 +291,16 @@ def test_the_browser_draws_the_header_in_the_configured_colour(app, server, devi
         assert shot.getpixel((shot.width - 3, 3)) == (122, 31, 61)
         assert shot.getpixel((shot.width - 3, shot.height - 3)) == (122, 31, 61)
         browser.close()
+
+
+def test_an_unreadable_identity_shows_the_defaults_and_spoils_nothing(app, client, monkeypatch):
+    """A database that cannot answer (here a column that does not exist, as before the migration):
+    the defaults show, and the page's own reads still work (the identity has its own connection)."""
+    from sqlalchemy import literal_column
+    login(client, "claire.martin")
+    monkeypatch.setattr(identity_query, "_COLUMNS", (literal_column("no_such_column"),))
+    identity_query.forget()
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Bonjour Claire Martin" in html
+    assert "SPRO <small>Centre-Val de Loire</small>" in header(html)

@@ -60,7 +60,9 @@ def current_identity() -> Identity:
     if held is not None and (recheck is None or now - cache["read_at"] < recheck):
         return held
     identity = _read()
-    if identity is None:  # not kept: the next request tries again
+    if identity is None:  # the database cannot say: what this process held, tried again after the delay
+        if held is not None:
+            cache["read_at"] = now
         return held or DEFAULTS
     cache.update(identity=identity, read_at=now)
     return identity
