@@ -5,6 +5,7 @@ import html
 import io
 import zipfile
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import csrf_from, get_user, login
@@ -321,3 +322,35 @@ def test_an_overdue_resource_cannot_be_given_and_nothing_is_written(app, client)
         assert db.session.get(HumanTask, task_id).status == "ouverte"
         assert db.session.scalar(select(ResourceGiven)) is None
         assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "documentation.given")) is None
+
+
+def test_probes_csrf_sign_in_other_structures_task_and_overdue_file(app, client):
+    """Forms need their CSRF token, pages need a session, another structure's reception answers 404
+    without the resources given, an overdue resource's file is not served to counsellors."""
+    assert client.get("/documentation").status_code == 302  # signed out: to the login page
+    coordinator = _as(app, "olivier.lambert")
+    refused = coordinator.post("/documentation/nouvelle", data={k: v for k, v in _form(coordinator).items()
+                                                                if k != "csrf_token"})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(DocumentationResource)) is None
+
+    given = _add(app, title="Fiches métiers Onisep", review_in_days=30)
+    late = _add(app, title="Guide périmé", review_in_days=-1, file_key="0" * 32, file_name="guide.pdf",
+                file_type="application/pdf", file_size=len(PDF))
+    folder = Path(app.config["DOCUMENTATION_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ("0" * 32)).write_bytes(PDF)
+    task_id, _person = _analysis_task(app)
+    isabelle = _as(app, "isabelle.roux")
+    page = isabelle.get(f"/taches/{task_id}").get_data(as_text=True)
+    form = {"csrf_token": csrf_from(page), "thematiques": "choisir-un-metier--confirmer-son-choix-de-metier",
+            "besoins": "Métiers.", "urgence": "normale", "reponse": "documentation", "ressources_remises": [str(given)]}
+    assert isabelle.post(f"/taches/{task_id}", data=form).status_code == 303
+    claire = _as(app, "claire.martin")  # another structure
+    other = claire.get(f"/taches/{task_id}")
+    assert other.status_code == 404 and "Fiches métiers Onisep" not in other.get_data(as_text=True)
+    assert isabelle.get(f"/documentation/{late}/fichier").status_code == 404
+    owner_file = coordinator.get(f"/documentation/{late}/fichier")
+    assert owner_file.status_code == 200 and owner_file.headers["Content-Type"] == "application/pdf"
+    assert isabelle.get("/documentation").headers["Cache-Control"] == "no-store"
