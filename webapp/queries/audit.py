@@ -70,6 +70,9 @@ ACTION_LABELS = {
     "public.contact_request": "Demande de recontact (page publique)",
 }
 ACTION_LABELS["identity.updated"] = "Identité régionale modifiée"  # operations/identity.py
+ACTION_LABELS.update({  # the documentation library (operations/documentation.py)
+    "documentation.created": "Ressource de documentation ajoutée", "documentation.updated": "Ressource de documentation modifiée",
+    "documentation.reviewed": "Ressource de documentation révisée", "documentation.given": "Documentation remise"})
 ACTION_LABELS.update({  # the follow-up after a service (operations/followups.py)
     "person.followup_consent": "Accord pour le questionnaire de suivi", "person.followup_consent_withdrawn":
     "Accord pour le questionnaire de suivi retiré", "person.contact_refused": "La personne refuse tout nouveau contact"})
