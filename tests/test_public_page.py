@@ -213,6 +213,17 @@ def test_bad_input_shows_french_errors_on_each_field_and_creates_nothing(app, mo
     assert _count(app, ContactRequest) == _count(app, Person) == _count(app, Journey) == 0
 
 
+def test_tampered_search_choices_are_dropped_not_held_against_the_visitor(app, moment):
+    cio = _structure_id(app, "cio-orleans")
+    visitor = app.test_client()
+    html = _open_form(visitor, cio)
+    moment["now"] = T0 + timedelta(seconds=40)
+    assert _post(visitor, cio, html, public="pirate", besoin="x\x00", commune="Atlantide", **LEA).status_code == 303
+    with app.app_context():
+        request = db.session.scalar(select(ContactRequest))
+        assert (request.public, request.theme, request.commune_code) == (None, None, None)
+
+
 def test_without_csrf_nothing_is_created(app, moment):
     cio = _structure_id(app, "cio-orleans")
     visitor = app.test_client()

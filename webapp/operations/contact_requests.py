@@ -24,6 +24,7 @@ CONSENT_TEXT = ("J'accepte que la structure choisie enregistre ces informations 
 NAME_MAX, MESSAGE_MAX, EMAIL_MAX, PHONE_MAX = 120, 1000, 254, 30
 DEFAULT_DUE_WORKING_DAYS = 2
 REQUIRED = "Ce champ est obligatoire."
+HIDDEN_FIELDS = ("public", "besoin", "commune")  # the search's choices, carried by the form
 
 
 @dataclass
@@ -52,7 +53,10 @@ def check(data: dict) -> tuple[dict, dict]:
     for name in ("nom", "email", "telephone", "message", "public", "besoin", "commune"):
         values[name] = _text(data, name)
         if _unstorable(values[name]):
-            errors[name] = "Ce texte contient des caractères non pris en charge : retapez-le."
+            if name in HIDDEN_FIELDS:
+                values[name] = ""
+            else:
+                errors[name] = "Ce texte contient des caractères non pris en charge : retapez-le."
     if not values["nom"]:
         errors.setdefault("nom", REQUIRED)
     elif len(values["nom"]) > NAME_MAX:
@@ -75,10 +79,11 @@ def check(data: dict) -> tuple[dict, dict]:
         errors.setdefault("message", REQUIRED)
     elif len(values["message"]) > MESSAGE_MAX:
         errors.setdefault("message", f"{MESSAGE_MAX} caractères au plus (vous en avez saisi {len(values['message'])}).")
-    if values["public"] and values["public"] not in dict(publics()):
-        errors.setdefault("public", "Choisissez une situation de la liste.")
-    if values["besoin"] and values["besoin"] not in dict(needs()):
-        errors.setdefault("besoin", "Choisissez un besoin de la liste.")
+    # The search's choices ride along as hidden fields: an unknown one is dropped, not held against the visitor.
+    if values["public"] not in dict(publics()):
+        values["public"] = ""
+    if values["besoin"] not in dict(needs()):
+        values["besoin"] = ""
     if data.get("consentement") not in ("oui", True):
         errors["consentement"] = "Cochez cette case pour que la structure puisse vous recontacter."
     return values, errors
