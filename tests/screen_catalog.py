@@ -57,6 +57,7 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         (None, "connexion", "/login"),
         (None, "trouver", "/trouver?commune=Orl%C3%A9ans&public=scolaire&besoin=choisir-un-metier"),
         (None, "trouver-recontact", f"/trouver/{structure}/recontact?commune=Orl%C3%A9ans"),
+        (None, "trouver-envoyee", f"/trouver/{structure}/envoyee"),
         (None, "suivi-questionnaire", f"/suivi/{scene['followup']}"),
         (None, "suivi-refus", f"/suivi/{scene['followup']}/refus"),
         (None, "suivi-merci", "/suivi/merci"),

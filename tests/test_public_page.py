@@ -148,6 +148,10 @@ def test_a_contact_request_lands_in_that_structures_queue_only(app, moment):
         trail = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "public.contact_request"))
         assert trail.structure_id == cio and trail.person_id == person.id and trail.user_id is None
         task_id = task.id
+        from conftest import get_user
+        from webapp.queries.public_finder import request_for_journey
+        assert request_for_journey(get_user("isabelle.roux"), journey.id).id == request.id
+        assert request_for_journey(get_user("claire.martin"), journey.id) is None  # another structure
 
     counsellor = app.test_client()
     login(counsellor, "isabelle.roux")
