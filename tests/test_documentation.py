@@ -130,11 +130,20 @@ def _docx() -> bytes:
     return out.getvalue()
 
 
+def _odt() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", "<document/>")
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("content,name,message", [
     (b"<html><script>alert(document.cookie)</script></html>", "guide.pdf", "n'est pas un document"),
     (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "logo.png", "n'est pas un document"),
     (PNG, "guide.pdf", "ne correspond pas à son extension"),
     (PDF, "guide.html", "Ce type de fichier n'est pas accepté"),
+    (_odt(), "guide.docx", "ne correspond pas à son extension"),
     (b"PK\x03\x04not really a zip", "guide.docx", "n'est pas un document"),
 ])
 def test_a_hostile_upload_is_refused(app, client, content, name, message):
@@ -147,14 +156,16 @@ def test_a_hostile_upload_is_refused(app, client, content, name, message):
         assert db.session.scalar(select(DocumentationResource)) is None
 
 
-def test_a_docx_and_a_png_are_accepted_by_content_and_extension(app, client):
+def test_a_docx_an_odt_and_a_png_are_accepted_by_content_and_extension(app, client):
     client = _as(app, "olivier.lambert")
-    for content, name, title in ((_docx(), "fiche.docx", "Fiche Word"), (PNG, "affiche.png", "Affiche")):
+    for content, name, title in ((_docx(), "fiche.docx", "Fiche Word"), (PNG, "affiche.png", "Affiche"),
+                                 (_odt(), "fiche.odt", "Fiche ODT")):
         data = _form(client, title=title, url="", fichier=(io.BytesIO(content), name))
         assert client.post("/documentation/nouvelle", data=data, content_type="multipart/form-data").status_code == 303
     with app.app_context():
         types = {r.title: r.file_type for r in db.session.scalars(select(DocumentationResource))}
     assert types["Affiche"] == "image/png" and "wordprocessingml" in types["Fiche Word"]
+    assert types["Fiche ODT"] == "application/vnd.oasis.opendocument.text"
 
 
 def test_an_oversized_file_is_refused(app, client):

@@ -3,6 +3,7 @@ regional admin for all), record the resources given during a reception, tell own
 from datetime import date, timedelta
 from pathlib import Path
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -27,7 +28,6 @@ STORED = ("title", "publisher", "summary", "publics", "themes", "format", "level
 
 def _url_problem(url: str) -> str | None:
     """Why a link cannot be kept (only http:// and https:// addresses with a host), or None."""
-    from urllib.parse import urlsplit
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         return "Le lien ne doit pas contenir d'espace : copiez l'adresse complète."
     try:
