@@ -1,0 +1,305 @@
+"""« Indicateurs »: the network's shared figures over a period, by aggregate SQL, small counts hidden.
+
+Who sees what: the `pilote` and the regional administration the whole region (optionally one
+département), a `coordinateur` their structure's département only; anyone else is refused.
+What is counted (all in the chosen period, dates inclusive, Paris days approximated by UTC days):
+- receptions: « accueil » journeys started, by structure, public and département;
+- referrals sent, by receiving structure and outcome, refusals by coded reason, the median time from
+  sending to the answer and to the confirmed first contact (scoped by the receiving structure);
+- structures that saw the person per reception: the receiving structure plus each other structure
+  that accepted a referral of that journey (1, 2, 3 or more).
+Every count goes through disclosure.suppress with the relations between the tables, so that no
+hidden count can be recomputed from the totals shown, in any of the tables.
+"""
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import case, distinct, func, select
+
+from ..errors import Forbidden
+from ..extensions import db
+from ..models import Journey, Person, Referral, Structure
+from ..models.referrals import DECLINE_REASONS
+from ..reference import DEPARTEMENTS, NETWORKS
+from ..vocabularies import PUBLICS_SPRO
+from .audit import is_regional_admin
+from .disclosure import HIDDEN, Grid, suppress
+
+PUBLICS = [*PUBLICS_SPRO, ("", "Non renseigné")]
+OUTCOMES = [("en_attente", "En attente", ("ouverte",)), ("acceptee", "Acceptées", ("acceptee", "aboutie")),
+            ("refusee", "Refusées", ("refusee",)), ("redirigee", "Redirigées", ("redirigee",)),
+            ("expiree", "Expirées", ("expiree",)), ("autre", "Réaffectées ou abandonnées", ("reaffectee", "abandonnee"))]
+SEEN = [(1, "1 structure"), (2, "2 structures"), (3, "3 structures ou plus")]
+TAKEN = ("acceptee", "aboutie")  # a referral accepted: the receiving structure saw the person
+DEFAULT_THRESHOLD = 5
+
+
+def threshold() -> int:
+    """The smallest count shown (setting INDICATORS_MIN_COUNT, default 5 people)."""
+    return max(1, int(current_app.config.get("INDICATORS_MIN_COUNT") or DEFAULT_THRESHOLD))
+
+
+def scope_of(actor) -> str | None:
+    """None for the whole region, a département code for a coordinator; Forbidden otherwise."""
+    if actor.has_role("pilote") or is_regional_admin(actor):
+        return None
+    if actor.has_role("coordinateur"):
+        return actor.structure.departement
+    raise Forbidden("Les indicateurs sont réservés aux pilotes et aux coordinateur·rices.")
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    following = date(first.year + (first.month + 2) // 12, (first.month + 2) % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+@dataclass
+class Filters:
+    start: date
+    end: date  # inclusive
+    departement: str | None = None
+    network: str | None = None
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+
+@dataclass
+class Table:
+    """Rows of (label, [cells], total), then the column totals: counts, or HIDDEN."""
+    title: str
+    columns: list
+    rows: list = field(default_factory=list)
+    totals: list | None = None
+    grand_total: int | None = None
+    row_heading: str = ""
+
+
+@dataclass
+class Indicators:
+    filters: Filters
+    threshold: int
+    structures: dict  # id -> Structure, those shown
+    receptions: Table
+    by_departement: Table
+    referrals: Table
+    reasons: Table
+    seen: Table
+    delays: list  # [(label, median days or None, count or HIDDEN)]
+    satisfaction: list = field(default_factory=list)  # tables of the follow-up answers
+
+
+def _structures(filters: Filters):
+    stmt = select(Structure)
+    if filters.departement:
+        stmt = stmt.where(Structure.departement == filters.departement)
+    if filters.network:
+        stmt = stmt.where(Structure.network == filters.network)
+    return {s.id: s for s in db.session.scalars(stmt.order_by(Structure.departement, Structure.name))}
+
+
+def _in_scope(stmt, column, filters: Filters):
+    """Restrict `stmt` to rows whose structure `column` matches the territory and network."""
+    if filters.departement or filters.network:
+        scoped = select(Structure.id)
+        if filters.departement:
+            scoped = scoped.where(Structure.departement == filters.departement)
+        if filters.network:
+            scoped = scoped.where(Structure.network == filters.network)
+        stmt = stmt.where(column.in_(scoped))
+    return stmt
+
+
+def _receptions(filters: Filters):
+    """{(structure id, public): count} of receptions started in the period."""
+    stmt = (select(Journey.structure_id, Person.public, func.count())
+            .join(Person, Person.id == Journey.person_id)
+            .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
+                   Journey.started_at < filters.until))
+    stmt = _in_scope(stmt, Journey.structure_id, filters).group_by(Journey.structure_id, Person.public)
+    known = {code for code, _label in PUBLICS_SPRO}
+    counts: dict = {}
+    for structure_id, public, count in db.session.execute(stmt):
+        key = (structure_id, public if public in known else "")
+        counts[key] = counts.get(key, 0) + count
+    return counts
+
+
+def _referrals(filters: Filters):
+    """{(receiving structure id, status): count} and {reason: count} of referrals sent in the period."""
+    base = _in_scope(select().select_from(Referral).where(Referral.sent_at >= filters.since,
+                                                            Referral.sent_at < filters.until),
+                     Referral.to_structure_id, filters)
+    by_status = {(sid, status): n for sid, status, n in db.session.execute(
+        base.add_columns(Referral.to_structure_id, Referral.status, func.count())
+        .group_by(Referral.to_structure_id, Referral.status))}
+    reasons = {reason: n for reason, n in db.session.execute(
+        base.add_columns(Referral.decline_reason, func.count()).where(Referral.status == "refusee")
+        .group_by(Referral.decline_reason))}
+    return base, by_status, reasons
+
+
+def _median_days(base, start, end) -> tuple[float | None, int]:
+    """The median of end - start in days over the referrals of `base` having both, and their number."""
+    stmt = base.where(start.is_not(None), end.is_not(None))
+    if db.engine.dialect.name == "postgresql":
+        seconds = func.extract("epoch", end - start)
+        median, count = db.session.execute(stmt.add_columns(
+            func.percentile_cont(0.5).within_group(seconds), func.count())).one()
+        return (None if median is None else float(median) / 86400), count
+    values = list(db.session.scalars(stmt.add_columns(func.julianday(end) - func.julianday(start))))
+    return (statistics.median(values) if values else None), len(values)
+
+
+def _seen(filters: Filters) -> dict:
+    """{1|2|3: receptions} by the number of structures that saw the person in that journey."""
+    others = func.count(distinct(case((Referral.status.in_(TAKEN) & (Referral.to_structure_id != Journey.structure_id),
+                                       Referral.to_structure_id))))
+    per_journey = _in_scope(
+        select(Journey.id, others.label("others")).outerjoin(Referral, Referral.journey_id == Journey.id)
+        .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
+               Journey.started_at < filters.until), Journey.structure_id, filters).group_by(Journey.id).subquery()
+    bucket = case((per_journey.c.others >= 2, 3), else_=per_journey.c.others + 1)
+    return {int(b): n for b, n in db.session.execute(select(bucket, func.count()).group_by(bucket))}
+
+
+def _grid(structures, receptions, by_status, reasons, seen) -> Grid:
+    grid = Grid()
+    publics = [code for code, _l in PUBLICS]
+    rec_ids = sorted({sid for sid, _p in receptions}, key=lambda sid: list(structures).index(sid))
+    for sid in rec_ids:
+        for public in publics:
+            grid.add(("rec", sid, public), receptions.get((sid, public), 0))
+        grid.relate(("rec_row", sid), [("rec", sid, p) for p in publics])
+    for public in publics:
+        grid.relate(("rec_col", public), [("rec", sid, public) for sid in rec_ids])
+    grid.relate(("rec_total",), [("rec_row", sid) for sid in rec_ids])
+    grid.relate(("rec_total",), [("rec_col", p) for p in publics])
+    departements = [d["code"] for d in DEPARTEMENTS if any(structures[s].departement == d["code"] for s in rec_ids)]
+    for dep in departements:
+        mine = [sid for sid in rec_ids if structures[sid].departement == dep]
+        for public in publics:
+            grid.relate(("dep", dep, public), [("rec", sid, public) for sid in mine])
+        grid.relate(("dep_row", dep), [("dep", dep, p) for p in publics])
+        grid.relate(("dep_row", dep), [("rec_row", sid) for sid in mine])
+    for public in publics:
+        grid.relate(("rec_col", public), [("dep", dep, public) for dep in departements])
+    grid.relate(("rec_total",), [("dep_row", dep) for dep in departements])
+    ref_ids = sorted({sid for sid, _s in by_status}, key=lambda sid: list(structures).index(sid))
+    for sid in ref_ids:
+        for key, _label, statuses in OUTCOMES:
+            grid.add(("ref", sid, key), sum(by_status.get((sid, s), 0) for s in statuses))
+        grid.relate(("ref_row", sid), [("ref", sid, k) for k, _l, _s in OUTCOMES])
+    for key, _label, _statuses in OUTCOMES:
+        grid.relate(("ref_col", key), [("ref", sid, key) for sid in ref_ids])
+    grid.relate(("ref_total",), [("ref_row", sid) for sid in ref_ids])
+    grid.relate(("ref_total",), [("ref_col", k) for k, _l, _s in OUTCOMES])
+    for reason in [*DECLINE_REASONS, None]:
+        grid.add(("reason", reason), reasons.get(reason, 0))
+    grid.relate(("ref_col", "refusee"), [("reason", r) for r in [*DECLINE_REASONS, None]])
+    for n, _label in SEEN:
+        grid.add(("seen", n), seen.get(n, 0))
+    grid.relate(("rec_total",), [("seen", n) for n, _l in SEEN])
+    return grid
+
+
+def indicators(actor, filters: Filters) -> Indicators:
+    """The figures for `filters`, within the actor's scope (the département forced for a coordinator)."""
+    forced = scope_of(actor)
+    if forced is not None:
+        filters.departement = forced
+    limit = threshold()
+    structures = _structures(filters)
+    receptions = _receptions(filters)
+    base, by_status, reasons = _referrals(filters)
+    seen = _seen(filters)
+    shown = suppress(_grid(structures, receptions, by_status, reasons, seen), limit)
+    publics = [code for code, _l in PUBLICS]
+    rec_ids = [sid for sid in structures if ("rec_row", sid) in shown]
+    ref_ids = [sid for sid in structures if ("ref_row", sid) in shown]
+    names = {d["code"]: d["name"] for d in DEPARTEMENTS}
+    reception_table = Table("Personnes reçues (accueils) par structure et public", [l for _c, l in PUBLICS],
+                            row_heading="Structure",
+                            rows=[(structures[s].name, [shown[("rec", s, p)] for p in publics], shown[("rec_row", s)])
+                                  for s in rec_ids],
+                            totals=[shown[("rec_col", p)] for p in publics], grand_total=shown[("rec_total",)])
+    deps = [d["code"] for d in DEPARTEMENTS if ("dep_row", d["code"]) in shown]
+    dep_table = Table("Personnes reçues par département et public", [l for _c, l in PUBLICS], row_heading="Département",
+                      rows=[(f"{names[d]} ({d})", [shown[("dep", d, p)] for p in publics], shown[("dep_row", d)])
+                            for d in deps],
+                      totals=[shown[("rec_col", p)] for p in publics], grand_total=shown[("rec_total",)])
+    referral_table = Table("Orientations envoyées, par structure destinataire et suite donnée",
+                           [label for _k, label, _s in OUTCOMES], row_heading="Structure destinataire",
+                           rows=[(structures[s].name, [shown[("ref", s, k)] for k, _l, _s in OUTCOMES],
+                                  shown[("ref_row", s)]) for s in ref_ids],
+                           totals=[shown[("ref_col", k)] for k, _l, _s in OUTCOMES], grand_total=shown[("ref_total",)])
+    reason_table = Table("Orientations refusées, par motif codé", ["Orientations"], row_heading="Motif",
+                         rows=[(label, [shown[("reason", code)]], None)
+                               for code, label in [*DECLINE_REASONS.items(), (None, "Motif non renseigné")]
+                               if code is not None or reasons.get(None)],
+                         grand_total=shown[("ref_col", "refusee")])
+    seen_table = Table("Structures ayant reçu la personne au cours de son parcours", ["Accueils"],
+                       row_heading="Nombre de structures",
+                       rows=[(label, [shown[("seen", n)]], None) for n, label in SEEN],
+                       grand_total=shown[("rec_total",)])
+    delays = []
+    for label, start, end in (("Délai médian de réponse (jours)", Referral.sent_at, Referral.answered_at),
+                              ("Délai médian jusqu'au premier contact (jours)", Referral.sent_at,
+                               Referral.first_contact_at)):
+        median, count = _median_days(base, start, end)
+        hidden = count < limit
+        delays.append((label, None if hidden else median, HIDDEN if hidden else count))
+    result = Indicators(filters, limit, structures, reception_table, dep_table, referral_table, reason_table,
+                        seen_table, delays)
+    result.satisfaction = satisfaction_tables(filters, structures, limit)
+    return result
+
+
+def satisfaction_tables(filters: Filters, structures: dict, limit: int) -> list:
+    """The 6-month follow-up answers (queries/followups.satisfaction_counts) as three linked tables,
+    suppressed like the others; [] when that feature is absent."""
+    try:
+        from .followups import satisfaction_counts
+        from ..models.followups import FOUND_CHOICES
+    except ImportError:
+        return []
+    counts = satisfaction_counts(filters.start, filters.end, list(structures))
+    answers = counts.get("answers", 0)
+    grid = Grid()
+    grid.add(("s_answers",), answers)
+    grid.add(("s_unanswered",), max(0, counts.get("sent", 0) - answers))
+    grid.relate(("s_sent",), [("s_answers",), ("s_unanswered",)])
+    found = {**counts.get("found", {}), None: answers - sum(counts.get("found", {}).values())}
+    fit = {**counts.get("fit", {}), None: answers - sum(counts.get("fit", {}).values())}
+    for key, value in found.items():
+        grid.add(("s_found", key), value)
+    for key, value in fit.items():
+        grid.add(("s_fit", key), value)
+    grid.relate(("s_answers",), [("s_found", k) for k in found])
+    grid.relate(("s_answers",), [("s_fit", k) for k in fit])
+    shown = suppress(grid, limit)
+    return [
+        Table("Questionnaires de suivi à 6 mois", ["Questionnaires"], row_heading="Suite",
+              rows=[("Réponses", [shown[("s_answers",)]], None), ("Sans réponse", [shown[("s_unanswered",)]], None)],
+              grand_total=shown[("s_sent",)]),
+        Table("« J'ai trouvé ce que je cherchais »", ["Réponses"], row_heading="Réponse",
+              rows=[(FOUND_CHOICES.get(k, "Non renseigné") if k else "Non renseigné", [shown[("s_found", k)]], None)
+                    for k in found if k is not None or found[None]],
+              grand_total=shown[("s_answers",)]),
+        Table("« La structure rencontrée me convenait » (1 : pas du tout, 5 : tout à fait)", ["Réponses"],
+              row_heading="Note", rows=[(str(k) if k else "Non renseigné", [shown[("s_fit", k)]], None)
+                                        for k in fit if k is not None or fit[None]],
+              grand_total=shown[("s_answers",)]),
+    ]
+
+
+def network_choices():
+    return NETWORKS
