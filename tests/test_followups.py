@@ -310,3 +310,26 @@ def test_the_questionnaire_in_a_phone_browser(app, server, phone_browser, monkey
     assert page.get_by_role("heading", name="Merci pour votre réponse").is_visible()
     with app.app_context():
         assert db.session.scalar(select(FollowupAnswer.comment)) == "Merci pour les fiches métiers."
+
+
+def test_a_receiving_structure_cannot_record_consent_and_the_export_shows_it(app, client):
+    from test_orientation import send, start_referral
+    with app.app_context():
+        journey = start_referral()
+        send(journey)  # Claire's Mission Locale refers Léa to the CIO d'Orléans (situation and request shared)
+        person_id = journey.person_id
+    receiver = app.test_client()
+    login(receiver, "isabelle.roux")
+    page = receiver.get(f"/personnes/{person_id}").get_data(as_text=True)
+    assert "Suivi de satisfaction" not in page  # a receiver sees the shared snapshot only
+    denied = receiver.post(f"/personnes/{person_id}/suivi-satisfaction",
+                           data={"csrf_token": csrf_from(page), "accord": "oui"})
+    assert denied.status_code == 403
+    login(client, CLAIRE)
+    page = client.get(f"/personnes/{person_id}").get_data(as_text=True)
+    client.post(f"/personnes/{person_id}/suivi-satisfaction", data={"csrf_token": csrf_from(page), "accord": "oui"})
+    exported = client.get(f"/personnes/{person_id}/donnees.json").get_data(as_text=True)
+    assert re.search(r'"accord_questionnaire_suivi_le": ?"\d', exported)
+    assert re.search(r'"refus_de_tout_contact_le": ?null', exported)
+    with app.app_context():
+        assert db.session.get(Person, person_id).contact_consent_at is not None

@@ -69,6 +69,8 @@ def _identity(person: Person, names: dict) -> dict:
     values.update(commune_code=person.commune_code, numero_dossier=person.id,
                   cree_le=_when(person.created_at), cree_par=names.get(person.created_by_structure_id),
                   dernier_contact=_when(person.last_contact_at), anonymise_le=_when(person.anonymised_at))
+    values.update(accord_questionnaire_suivi_le=_when(person.contact_consent_at),  # operations/followups
+                  refus_de_tout_contact_le=_when(person.contact_refused_at))
     return values
 
 
