@@ -2,9 +2,10 @@
 counsellor gives it during a reception and finds it in the dossier; its screens pass axe-core and
 never scroll sideways at phone width."""
 import json
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from test_browser import _OVERFLOW, _RUN_AXE, SHOTS, _axe_source, _login, _new_reception, _welcome, browser  # noqa: F401
 
 from webapp.extensions import db
@@ -45,7 +46,7 @@ def _check(page, name, problems):
     page.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)  # for a look
 
 
-def test_a_resource_added_by_a_coordinator_is_given_during_a_reception(server, browser, tmp_path):  # noqa: F811
+def test_a_resource_added_by_a_coordinator_is_given_during_a_reception(app, server, browser, tmp_path):  # noqa: F811
     problems = []
     olivier = _login(browser.new_context(locale="fr-FR", viewport=PHONE), server, "olivier.lambert")
     olivier.goto(f"{server}/documentation")
@@ -65,6 +66,18 @@ def test_a_resource_added_by_a_coordinator_is_given_during_a_reception(server, b
     assert olivier.get_by_role("heading", name="Guide des métiers du soin").is_visible()
     assert olivier.get_by_role("link", name="Télécharger guide-soin.pdf").is_visible()
     _check(olivier, "documentation-fiche", problems)
+    olivier.get_by_role("link", name="Modifier la ressource").click()
+    _check(olivier, "documentation-modifier", problems)
+    with app.app_context():  # past its review date: flagged to its owner
+        resource = db.session.scalar(select(DocumentationResource))
+        resource.review_on = date.today() - timedelta(days=2)
+        db.session.commit()
+    olivier.goto(f"{server}/documentation")
+    assert olivier.get_by_role("heading", name="À réviser 1").is_visible()
+    _check(olivier, "documentation-a-reviser", problems)
+    olivier.get_by_role("link", name="Guide des métiers du soin").first.click()
+    olivier.get_by_role("button", name="Marquer comme révisée").click()
+    assert "de nouveau proposée" in olivier.locator(".flash").first.inner_text()
 
     isabelle = _login(browser.new_context(locale="fr-FR", viewport=PHONE), server, "isabelle.roux")
     _new_reception(isabelle)
