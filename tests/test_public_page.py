@@ -347,3 +347,29 @@ def test_the_demo_puts_two_visitors_in_the_orleans_queues_once(app):
             HumanTask, HumanTask.structure_id == Structure.id).where(HumanTask.status == "ouverte")
             .order_by(Structure.slug)).all()
         assert slugs == [("cio-orleans", "Accueillir la personne"), ("ml-orleans", "Accueillir la personne")]
+
+
+def test_the_counsellor_carries_the_reception_on_like_any_other(app, moment):
+    from conftest import get_user
+    from test_orientation import analysis, welcome
+
+    from webapp.operations.journeys import complete_task
+    cio = _structure_id(app, "cio-orleans")
+    visitor = app.test_client()
+    html = _open_form(visitor, cio)
+    moment["now"] = T0 + timedelta(seconds=40)
+    assert _post(visitor, cio, html, **LEA).status_code == 303
+    with app.app_context():
+        request = db.session.scalar(select(ContactRequest))
+        counsellor = get_user("isabelle.roux")
+        first = db.session.scalar(select(HumanTask).where(HumanTask.journey_id == request.journey_id))
+        complete_task(counsellor, first.id, welcome(canal="telephone", nom="Durand"))
+        db.session.commit()
+        second = db.session.scalar(select(HumanTask).where(HumanTask.journey_id == request.journey_id,
+                                                           HumanTask.status == "ouverte"))
+        assert second.title == "Analyser la demande" and second.assignee_id == counsellor.id
+        complete_task(counsellor, second.id, analysis("documentation", documentation_remise="Fiches métiers du CIO."))
+        db.session.commit()
+        journey = db.session.get(Journey, request.journey_id)
+        assert journey.status == "terminee"
+        assert db.session.get(Person, request.person_id).nom == "Durand"
