@@ -33,7 +33,7 @@ def resource_schema() -> dict:
                        "x-enumNames": [label for _c, label in FORMATS]},
             "level": {"type": "string", "title": "Portée", "enum": [c for c, _l in LEVELS],
                       "x-enumNames": [label for _c, label in LEVELS]},
-            "url": {"type": "string", "title": "Lien", "maxLength": 500,
+            "url": {"type": "string", "title": "Lien", "maxLength": 300,
                     "description": "Adresse web commençant par https:// (ou http://). Un lien ou un fichier est obligatoire."},
             "review_on": {"type": "string", "format": "date", "title": "Date de révision",
                           "description": "Après cette date, la ressource est cachée aux conseiller·ères jusqu'à sa révision."},
