@@ -333,3 +333,18 @@ def test_a_receiving_structure_cannot_record_consent_and_the_export_shows_it(app
     assert re.search(r'"refus_de_tout_contact_le": ?null', exported)
     with app.app_context():
         assert db.session.get(Person, person_id).contact_consent_at is not None
+
+
+def test_hostile_answers_are_refused_in_french_and_store_nothing(app, client, monkeypatch):
+    token, _ = sent_token(app, monkeypatch)
+    form = answer_form(client, token)
+    for values in ({"trouve": "oui\x00", "adaptee": "5"}, {"trouve": "oui", "adaptee": "18446744073709551617"},
+                   {"trouve": "oui", "adaptee": "٥"}, {"trouve": "oui", "adaptee": "5", "commentaire": "a\x00b"},
+                   {"trouve": "x" * 100_000, "adaptee": "-1", "commentaire": "\ud7ff\ufffe" * 600},
+                   {"autre": "champ"}):
+        response = client.post(f"/suivi/{token}", data={**form, **values})
+        assert response.status_code == 422, values
+        assert 'role="alert"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(FollowupAnswer)) == 0
+        assert db.session.scalar(select(Followup.status)) == "envoye"

@@ -38,7 +38,7 @@ def _private(response):
 
 def _closed(state: str):
     status, title, message = CLOSED_PAGES[state]
-    return render_template("followups/closed.html", title=title, message=message), status
+    return render_template("followups/closed.html", title=title, message=message, alert=True), status
 
 
 @bp.route("/suivi/<token>", methods=["GET", "POST"])
