@@ -8,6 +8,7 @@ older than `PUBLIC_CONTACT_MAX_AGE_SECONDS` (or forged) is shown again to be sen
 from datetime import datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .. import clock
@@ -19,15 +20,6 @@ from .errors import TITLES
 
 bp = Blueprint("public", __name__)
 
-
-@bp.record_once
-def _template_helpers(state):
-    """Task pages show the visitor's request (public/_task_request.html) through this helper."""
-    from flask_login import current_user
-    state.app.jinja_env.globals["public_contact_request"] = \
-        lambda journey_id: public_finder.request_for_journey(current_user, journey_id)
-    state.app.jinja_env.filters["public_need_label"] = lambda code: dict(public_finder.needs()).get(code, code)
-
 HONEYPOT = "site_web"
 DEFAULT_RATE_LIMIT = "10 per hour"
 DEFAULT_MIN_SECONDS = 4
@@ -36,6 +28,14 @@ RATE_LIMITED = ("Trop de demandes ont été envoyées depuis votre connexion. R�
                 "ou appelez directement la structure : ses coordonnées sont sur la page de recherche.")
 EXPIRED = "Le formulaire a expiré : vérifiez vos réponses et envoyez-le de nouveau."
 SEARCH_KEYS = ("commune", "public", "besoin")
+
+
+@bp.record_once
+def _template_helpers(state):
+    """Task pages show the visitor's request (public/_task_request.html) through this helper."""
+    state.app.jinja_env.globals["public_contact_request"] = \
+        lambda journey_id: public_finder.request_for_journey(current_user, journey_id)
+    state.app.jinja_env.filters["public_need_label"] = lambda code: dict(public_finder.needs()).get(code, code)
 
 
 def _setting(name: str, default):
