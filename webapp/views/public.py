@@ -101,8 +101,7 @@ def _structure_or_404(structure_id: int):
 def _contact_page(structure, values, errors=None, form_error=None, status=200):
     return render_template("public/contact.html", structure=structure, values=values, errors=errors or {},
                            form_error=form_error, stamp=_stamp(), consent=CONSENT_TEXT,
-                           message_max=MESSAGE_MAX, honeypot=HONEYPOT, publics=public_finder.publics(),
-                           needs=public_finder.needs(), search=_search_args(values)), status
+                           message_max=MESSAGE_MAX, honeypot=HONEYPOT, search=_search_args(values)), status
 
 
 @bp.get("/trouver/<int:structure_id>/recontact")
