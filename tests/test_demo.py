@@ -42,6 +42,8 @@ def demo(tmp_path_factory):
     with app.app_context():
         seed_demo()
         assert seed_demo_people() >= 36
+        from webapp.demo_support_programme import seed_demo_support_programme
+        seed_demo_support_programme()  # as `spro seed-demo` does
         db.session.remove()
     yield app, path
     with app.app_context():
