@@ -77,6 +77,16 @@ def test_a_reception_ended_with_documentation_schedules_one_followup_six_months_
     assert db.session.scalar(select(func.count()).select_from(Followup)) == 1
 
 
+def test_a_reception_handing_over_to_a_cep_waits_for_the_cep_journeys_end(ctx):
+    from cep_steps import level1, open_cep
+    cep = open_cep()  # the reception ends « CEP engagé »: the person's service goes on in the CEP journey
+    assert db.session.scalar(select(func.count()).select_from(Followup)) == 0
+    level1(cep, suite="fin")  # first-level information was enough: the CEP journey ends
+    followup = db.session.scalar(select(Followup))
+    assert (followup.journey_id, followup.process_key) == (cep.id, "cep")
+    assert db.session.get(Journey, cep.id).status == "terminee"
+
+
 def test_months_are_added_with_the_day_clamped():
     assert add_months(datetime(2026, 8, 31, 9), 6) == datetime(2027, 2, 28, 9)
     assert add_months(datetime(2026, 3, 15), 6) == datetime(2026, 9, 15)
@@ -106,7 +116,8 @@ def test_the_worker_writes_only_to_people_who_agreed_and_have_an_email_and_only_
     assert [(m.to_address, m.status) for m in messages] == [("lea.durand@example.org", "envoye")]
     assert messages[0].to_structure_id is None  # a message to the person, not to a structure's page
     assert "Mission Locale" in messages[0].body
-    assert not LINK.search(messages[0].body), "the link stays in the stored message after sending"
+    assert "/suivi/" not in messages[0].body, "the link stays in the stored message after sending"
+    assert messages[0].body.count("(lien retiré après l'envoi)") == 2
     states = dict(db.session.execute(select(Followup.person_id, Followup.status)).all())
     assert states.pop(agreed.person_id) == "envoye"
     assert sorted(states.values()) == ["sans_contact", "sans_contact"]

@@ -25,7 +25,7 @@ KIND = "suivi"
 # Ends that hand the person over to a journey that goes on (the CEP opened here or at the operator):
 # the follow-up waits for that journey's own end.
 CONTINUED_ELSEWHERE = {("accueil", "fin_cep_ouvert"), ("accueil", "fin_orientation_cep")}
-_LINK_IN_BODY = re.compile(r"/suivi/[A-Za-z0-9_-]{32,64}(/refus)?")
+_LINK_IN_BODY = re.compile(r"\S*/suivi/[A-Za-z0-9_-]{32,64}(/refus)?")
 LINK_REMOVED = "(lien retiré après l'envoi)"
 
 
@@ -156,9 +156,11 @@ def expire_links() -> int:
 
 def scrub_sent_links() -> int:
     """Replace the links of follow-up messages already sent (or given up) by a mention (committed)."""
+    # Messages older than a link's life carry only dead links (the index on status and time bounds the scan).
+    since = clock.now() - timedelta(days=current_app.config["FOLLOWUP_LINK_DAYS"] + 1)
     messages = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.kind == KIND, OutboxMessage.status.in_(("envoye", "echec")),
-        OutboxMessage.body.contains("/suivi/"))).all()
+        OutboxMessage.status.in_(("envoye", "echec")), OutboxMessage.created_at >= since,
+        OutboxMessage.kind == KIND, OutboxMessage.body.contains("/suivi/"))).all()
     for message in messages:
         message.body = _LINK_IN_BODY.sub(LINK_REMOVED, message.body)
     db.session.commit()
