@@ -264,12 +264,13 @@ WIDTHS = {"telephone": {"width": 390, "height": 844}, "bureau": {"width": 1366, 
 @pytest.mark.parametrize("device", list(WIDTHS))
 def test_the_browser_draws_the_header_in_the_configured_colour(app, server, device):
     """Chromium at 390 and 1366 px: the header's background is the configured colour (computed style
-    and the screenshot's pixels), the logo loads, and nothing scrolls sideways."""
+    and the screenshot's pixels), the logo loads, and nothing scrolls sideways, even with a long name."""
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Debian's chromium is not installed (scripts/ensure_chromium.sh installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with app.app_context():
-        save_identity(get_user(ADMIN), VALID, logo=image_bytes(), logo_name="logo.png")
+        long_name = "ORC Orientationprofessionnelletoutaulongdelaviesansespace Centre-Val de Loire"
+        save_identity(get_user(ADMIN), {**VALID, "name": long_name}, logo=image_bytes(), logo_name="logo.png")
         db.session.commit()
         identity_query.forget()
     with sync_api.sync_playwright() as p:
