@@ -2,6 +2,7 @@
 colours and its logo (public: the sign-in page shows them), and `identity` in every template."""
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidData
 from ..extensions import db
@@ -70,13 +71,19 @@ def save():
     values = {field: request.form.get(field, "") for field in FIELDS}
     upload = request.files.get("logo")
     data = upload.read() if upload and upload.filename else None  # bounded by MAX_CONTENT_LENGTH
-    try:
-        save_identity(current_user, values, logo=data, logo_name=upload.filename if upload else "",
-                      remove_logo=request.form.get("remove_logo") == "1")
-        db.session.commit()
-    except InvalidData as exc:
-        db.session.rollback()
-        return _render(values, exc.fields, 422)
+    for attempt in (1, 2):  # a second try when another admin created the row at the same moment
+        try:
+            save_identity(current_user, values, logo=data, logo_name=upload.filename if upload else "",
+                          remove_logo=request.form.get("remove_logo") == "1")
+            db.session.commit()
+            break
+        except InvalidData as exc:
+            db.session.rollback()
+            return _render(values, exc.fields, 422)
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
     forget()
     flash("L'identité régionale est enregistrée : elle s'applique à tous les écrans, courriels et documents.",
           "success")
