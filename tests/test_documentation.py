@@ -295,11 +295,18 @@ def _analysis_task(app, username="isabelle.roux"):
 def test_resources_given_during_a_reception_are_recorded_and_shown(app, client):
     onisep = _add(app, title="Fiches métiers Onisep", review_in_days=30)
     late = _add(app, title="Guide périmé", review_in_days=-1)
+    with app.app_context():
+        other = db.session.get(DocumentationResource, _add(app, title="Créer son entreprise", review_in_days=30))
+        other.publics = ["salarie"]
+        db.session.commit()
     task_id, person_id = _analysis_task(app)
     client = _as(app, "isabelle.roux")
     page = client.get(f"/taches/{task_id}").get_data(as_text=True)
     assert "Ressources de la documentation remises" in page
     assert "Fiches métiers Onisep" in page and "Guide périmé" not in page
+    # the person is a pupil: resources for pupils first, the others after
+    assert page.index("Pour ce public (Scolaire)") < page.index("Fiches métiers Onisep") < \
+        page.index("Autres ressources") < page.index("Créer son entreprise")
     form = {"csrf_token": csrf_from(page), "thematiques": "choisir-un-metier--confirmer-son-choix-de-metier",
             "besoins": "Hésite entre deux métiers.", "urgence": "normale", "reponse": "documentation",
             "ressources_remises": [str(onisep)]}

@@ -159,5 +159,10 @@ def task_context(actor, task, schema: dict) -> dict:
     if task.status == "terminee":
         return {"documentation_given": given_during(task.id)}
     if task.status == "ouverte" and "documentation_remise" in schema.get("properties", {}):
-        return {"documentation_library": picker_choices()}
+        public = task.person.public if task.person is not None else None
+        choices = picker_choices()
+        fitting = [r for r in choices if public and public in (r.publics or [])]
+        return {"documentation_library": choices, "documentation_groups": [
+            (f"Pour ce public ({dict(PUBLICS_SPRO).get(public, public)})", fitting),
+            ("Autres ressources" if fitting else "", [r for r in choices if r not in fitting])]}
     return {}
