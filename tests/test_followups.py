@@ -359,3 +359,21 @@ def test_hostile_answers_are_refused_in_french_and_store_nothing(app, client, mo
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(FollowupAnswer)) == 0
         assert db.session.scalar(select(Followup.status)) == "envoye"
+
+
+def test_two_workers_at_once_send_each_questionnaire_once(app, ctx, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+    people = [ended_reception(prenom=f"Personne{n}", nom="Suivi", email=f"p{n}@example.org").person_id
+              for n in range(6)]
+    later(monkeypatch, 190)
+    db.session.remove()
+
+    def work():
+        with app.app_context():
+            return worker_pass()
+    with ThreadPoolExecutor(2) as pool:
+        results = [f.result(timeout=60) for f in [pool.submit(work) for _ in range(2)]]
+    assert sum(results) == 6, results
+    addresses = sorted(m.to_address for m in followup_messages())
+    assert addresses == sorted(f"p{n}@example.org" for n in range(6))
+    assert sorted(db.session.scalars(select(Followup.person_id).where(Followup.status == "envoye"))) == sorted(people)
