@@ -78,6 +78,8 @@ class Config:
     REFERRAL_REMINDER_DAYS = int(os.environ.get("SPRO_REFERRAL_REMINDER_DAYS", "5"))
     REFERRAL_ESCALATION_DAYS = int(os.environ.get("SPRO_REFERRAL_ESCALATION_DAYS", "10"))
     REFERRAL_EXPIRY_DAYS = int(os.environ.get("SPRO_REFERRAL_EXPIRY_DAYS", "30"))
+    # « Indicateurs »: counts below this are hidden (with enough others that none can be recomputed).
+    INDICATORS_MIN_COUNT = int(os.environ.get("SPRO_INDICATORS_MIN_COUNT", "5"))
     # A funding request still not deposited this many working days after its plan was sent, or still
     # without a decision this many working days after it was deposited, is signalled to the CEP adviser.
     FUNDING_DEPOSIT_DAYS = int(os.environ.get("SPRO_FUNDING_DEPOSIT_DAYS", "5"))

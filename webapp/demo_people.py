@@ -236,7 +236,8 @@ def seed_demo_people() -> int:
     """Create the demo people and their journeys, then the CEP ones (`demo_cep`), each unless
     already there; return how many were added."""
     from .demo_cep import seed_demo_cep  # demo_cep builds on this module's steps
-    return (0 if demo_people_present() else _seed_people()) + seed_demo_cep()
+    from .demo_history import seed_demo_history  # a year of past journeys for the « Indicateurs »
+    return (0 if demo_people_present() else _seed_people()) + seed_demo_cep() + seed_demo_history()
 
 
 def _seed_people() -> int:

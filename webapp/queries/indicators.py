@@ -6,8 +6,8 @@ What is counted (all in the chosen period, dates inclusive, Paris days approxima
 - receptions: « accueil » journeys started, by structure, public and département;
 - referrals sent, by receiving structure and outcome, refusals by coded reason, the median time from
   sending to the answer and to the confirmed first contact (scoped by the receiving structure);
-- structures that saw the person per reception: the receiving structure plus each other structure
-  that accepted a referral of that journey (1, 2, 3 or more).
+- structures the person was sent to per reception: the receiving structure plus each other structure
+  a referral of that journey was addressed to, whatever its answer (1, 2, 3 or more).
 Every count goes through disclosure.suppress with the relations between the tables, so that no
 hidden count can be recomputed from the totals shown, in any of the tables.
 """
@@ -32,7 +32,6 @@ OUTCOMES = [("en_attente", "En attente", ("ouverte",)), ("acceptee", "Acceptées
             ("refusee", "Refusées", ("refusee",)), ("redirigee", "Redirigées", ("redirigee",)),
             ("expiree", "Expirées", ("expiree",)), ("autre", "Réaffectées ou abandonnées", ("reaffectee", "abandonnee"))]
 SEEN = [(1, "1 structure"), (2, "2 structures"), (3, "3 structures ou plus")]
-TAKEN = ("acceptee", "aboutie")  # a referral accepted: the receiving structure saw the person
 DEFAULT_THRESHOLD = 5
 
 
@@ -160,9 +159,8 @@ def _median_days(base, start, end) -> tuple[float | None, int]:
 
 
 def _seen(filters: Filters) -> dict:
-    """{1|2|3: receptions} by the number of structures that saw the person in that journey."""
-    others = func.count(distinct(case((Referral.status.in_(TAKEN) & (Referral.to_structure_id != Journey.structure_id),
-                                       Referral.to_structure_id))))
+    """{1|2|3: receptions} by the number of structures solicited in that journey."""
+    others = func.count(distinct(case((Referral.to_structure_id != Journey.structure_id, Referral.to_structure_id))))
     per_journey = _in_scope(
         select(Journey.id, others.label("others")).outerjoin(Referral, Referral.journey_id == Journey.id)
         .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
@@ -246,7 +244,7 @@ def indicators(actor, filters: Filters) -> Indicators:
                                for code, label in [*DECLINE_REASONS.items(), (None, "Motif non renseigné")]
                                if code is not None or reasons.get(None)],
                          grand_total=shown[("ref_col", "refusee")])
-    seen_table = Table("Structures ayant reçu la personne au cours de son parcours", ["Accueils"],
+    seen_table = Table("Structures sollicitées au cours du parcours", ["Accueils"],
                        row_heading="Nombre de structures",
                        rows=[(label, [shown[("seen", n)]], None) for n, label in SEEN],
                        grand_total=shown[("rec_total",)])

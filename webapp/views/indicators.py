@@ -76,7 +76,7 @@ def index():
         "departements": bar_chart("Personnes reçues par département", figures.by_departement,
                                   "chart-dep"),
         "outcomes": column_chart("Suite donnée aux orientations envoyées", figures.referrals, "chart-ref"),
-        "seen": bar_chart("Structures ayant reçu la personne, par accueil", figures.seen, "chart-seen"),
+        "seen": bar_chart("Structures sollicitées par accueil", figures.seen, "chart-seen"),
     }
     query = {k: v for k, v in shown.items() if v}
     response = Response(render_template(
