@@ -6,6 +6,7 @@ from . import followups
 from . import identity as regional_identity
 from . import support_programme
 from . import public
+from . import indicators
 from . import (auth, cep, cep_documents, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
                security, studio, studio_diagram, studio_editor, studio_forms, studio_migrations, tasks, territories,
                vendor)
@@ -26,4 +27,5 @@ def init_app(app):
     app.register_blueprint(regional_identity.bp)  # « Identité régionale »: name, logo, colours; `identity` in templates
     app.register_blueprint(support_programme.bp)  # « Programme de professionnalisation »
     app.register_blueprint(public.bp)  # « Trouver une structure »: the public page, no sign-in
+    app.register_blueprint(indicators.bp)  # « Indicateurs »: shared figures, pilote and coordinateur
     app.register_blueprint(documentation.bp)  # « Documentation »: the library of resources
