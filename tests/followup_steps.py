@@ -24,7 +24,12 @@ def questionnaire_token(username: str = "claire.martin") -> str:
     followup = db.session.scalar(select(Followup).where(Followup.journey_id == journey.id))
     followup.due_at = clock.now()
     db.session.commit()
-    worker_pass()
+    from flask import current_app
+    saved, current_app.config["PUBLIC_URL"] = current_app.config.get("PUBLIC_URL"), "http://localhost"
+    try:
+        worker_pass()
+    finally:
+        current_app.config["PUBLIC_URL"] = saved
     body = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "suivi")
                               .order_by(OutboxMessage.id.desc())).first()
     return re.search(r"/suivi/([A-Za-z0-9_-]{32,64})\n", body).group(1)

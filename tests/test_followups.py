@@ -22,6 +22,12 @@ CLAIRE = "claire.martin"  # Mission Locale d'Orléans
 LINK = re.compile(r"/suivi/([A-Za-z0-9_-]{32,64})\n")
 
 
+@pytest.fixture(autouse=True)
+def public_url(app, monkeypatch):
+    """Links in messages to people need the public address (the worker waits without it)."""
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://spro.example.org")
+
+
 def ended_reception(username: str = CLAIRE, consent: bool = True, **identity) -> Journey:
     """A reception answered with documentation (the journey ends at once), the person having agreed
     (or not) to be asked for their opinion."""
@@ -101,6 +107,17 @@ def test_nothing_is_sent_before_the_due_date(ctx, monkeypatch):
 
 
 # -- the worker ----------------------------------------------------------------------------------
+
+def test_without_a_public_address_the_worker_waits(app, ctx, monkeypatch):
+    ended_reception()
+    monkeypatch.setitem(app.config, "PUBLIC_URL", None)
+    later(monkeypatch, 190)
+    assert worker_pass() == 0 and followup_messages() == []
+    assert db.session.scalar(select(Followup.status)) == "prevu"
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://spro.example.org")
+    assert worker_pass() == 1
+    assert "https://spro.example.org/suivi/" in followup_messages()[0].body
+
 
 def test_the_worker_writes_only_to_people_who_agreed_and_have_an_email_and_only_once(app, ctx, monkeypatch):
     agreed = ended_reception(email="lea.durand@example.org")

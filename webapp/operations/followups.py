@@ -17,8 +17,8 @@ from ..errors import Forbidden
 from ..extensions import db
 from ..models import Followup, OutboxMessage, Person, Structure
 from ..models.followups import COMMENT_MAX, FOUND_CHOICES, FollowupAnswer, FollowupOptOutLink
-from . import audit
 from ..queries.followups import TOKEN_SHAPE, digest
+from . import audit
 from .notifications import public_link, queue_message
 
 KIND = "suivi"
@@ -56,9 +56,12 @@ def schedule_after_end(journey) -> Followup | None:
 
 def worker_pass(limit: int = 50) -> int:
     """Remove sent links from stored messages, close expired links, then send the due follow-ups
-    (each in its own transaction); return how many messages were queued."""
+    (each in its own transaction) if SPRO_PUBLIC_URL is set; return how many messages were queued."""
     scrub_sent_links()
     expire_links()
+    if not current_app.config.get("PUBLIC_URL"):  # a bare path in a person's e-mail leads nowhere
+        current_app.logger.warning("SPRO_PUBLIC_URL n'est pas défini : les questionnaires de suivi attendent.")
+        return 0
     queued = 0
     for _ in range(limit):
         outcome = send_next_due()
