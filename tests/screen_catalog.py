@@ -116,6 +116,7 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("nadia.haddad", "programme-liste-attente", f"/programme/{scene['programme_full']}"),
         ("nathalie.bernard", "programme-nouveau", "/programme/nouveau"),
         ("nathalie.bernard", "programme-inscrits", f"/programme/{scene['programme_full']}"),
+        ("nathalie.bernard", "programme-modifier", f"/programme/{scene['programme_upcoming']}/modifier"),
         ("nathalie.bernard", "programme-presences", f"/programme/{scene['programme_past']}/presences"),
         ("olivier.lambert", "programme-participation", "/programme/participation"),
         ("isabelle.roux", "documentation", "/documentation"),

@@ -30,6 +30,7 @@ class SupportEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime)  # the worker's reminder, once
     attendance_recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)  # called off by an organiser
 
     created_by = relationship("User")
 

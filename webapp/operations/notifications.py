@@ -38,7 +38,9 @@ KIND_LABELS = {"arrivee": "Nouvelle orientation", "relance": "Relance", "escalad
 KIND_LABELS["suivi"] = "Questionnaire de suivi (à la personne)"  # operations/followups: after a service
 KIND_LABELS["documentation_revision"] = "Ressource à réviser"  # operations/documentation.notify_overdue
 KIND_LABELS.update(rappel_programme="Rappel d'un événement du programme",  # operations/support_programme
-                   programme_place="Place libérée à un événement du programme")
+                   programme_place="Place libérée à un événement du programme",
+                   programme_modification="Changement d'un événement du programme",
+                   programme_annulation="Annulation d'un événement du programme")
 KIND_LABELS["demande_publique"] = "Demande de recontact (page publique)"  # operations/contact_requests
 MAX_ATTEMPTS = 5
 STALE_CLAIM_AFTER = timedelta(minutes=15)

@@ -166,6 +166,8 @@ def register(actor, event_id: int) -> str:
     """Register the actor: a place if one is left, else the waiting list; returns the status."""
     event = event_for(actor, event_id)
     now = clock.now()
+    if event.cancelled_at is not None:
+        raise Conflict("Cet événement est annulé.")
     if now > event.registration_deadline or now >= event.starts_at:
         raise Conflict("Les inscriptions à cet événement sont closes.")
     existing = _registration(event.id, actor.id)
@@ -199,8 +201,8 @@ def cancel(actor, event_id: int) -> None:
     existing = _registration(event_id, actor.id) if event is not None else None
     if existing is None or existing.status == CANCELLED:
         raise NotFound("Vous n'êtes pas inscrit·e à cet événement.")
-    if clock.now() >= event.starts_at:
-        raise Conflict("L'événement a commencé : l'inscription ne peut plus être annulée.")
+    if clock.now() >= event.starts_at or event.cancelled_at is not None:
+        raise Conflict("L'événement a commencé ou est annulé : l'inscription ne peut plus être annulée.")
     previous = existing.status
     result = db.session.execute(
         update(SupportRegistration).where(SupportRegistration.id == existing.id,
@@ -248,8 +250,8 @@ def record_attendance(actor, event_id: int, present_ids) -> int:
         raise NotFound("Cet événement n'existe pas ou ne vous est pas proposé.")
     if not can_manage(actor, event):
         raise Forbidden("Seul·es les organisateur·rices de l'événement notent les présences.")
-    if clock.now() < event.starts_at:
-        raise Conflict("Les présences se notent une fois l'événement commencé.")
+    if clock.now() < event.starts_at or event.cancelled_at is not None:
+        raise Conflict("Les présences se notent une fois l'événement commencé (et s'il n'est pas annulé).")
     registered = db.session.scalars(select(SupportRegistration).where(
         SupportRegistration.event_id == event.id, SupportRegistration.status == REGISTERED)).all()
     present = set(present_ids)
@@ -271,7 +273,7 @@ def queue_reminders(now: datetime | None = None) -> int:
     now = now or clock.now()
     days = current_app.config.get("SUPPORT_REMINDER_DAYS", 2)
     due = db.session.scalars(select(SupportEvent.id).where(
-        SupportEvent.reminder_sent_at.is_(None), SupportEvent.starts_at > now,
+        SupportEvent.reminder_sent_at.is_(None), SupportEvent.cancelled_at.is_(None), SupportEvent.starts_at > now,
         SupportEvent.starts_at <= now + timedelta(days=days)).order_by(SupportEvent.starts_at)).all()
     queued = 0
     for event_id in due:

@@ -132,7 +132,8 @@ def participation(actor, year: int) -> Participation:
     ids = [s.id for s in structures]
     staff = dict(db.session.execute(select(User.structure_id, func.count()).where(
         User.active.is_(True), User.structure_id.in_(ids)).group_by(User.structure_id)).all()) if ids else {}
-    in_year = (extract("year", SupportEvent.starts_at) == year, SupportEvent.starts_at <= clock.now())
+    in_year = (extract("year", SupportEvent.starts_at) == year, SupportEvent.starts_at <= clock.now(),
+               SupportEvent.cancelled_at.is_(None))
     attended = {}
     if ids:
         attended = {sid: (people, events) for sid, people, events in db.session.execute(

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..operations import audit
 from ..operations.support_programme import (KINDS, REGISTERED, STATUS_LABELS, can_publish, cancel, create_event,
                                             event_for, event_schema, record_attendance, register)
+from ..operations.support_programme_changes import cancel_event, form_values, update_event
 from ..queries import support_programme as programme
 from ..task_forms import coerce, describe
 
@@ -38,9 +39,9 @@ def index():
     return render_template("support_programme/index.html", rows=rows, past=past, **_common())
 
 
-def _render_form(values, errors=None, message=None, status=200):
+def _render_form(values, errors=None, message=None, status=200, event=None):
     fields = describe(event_schema(), UI, values, errors)
-    return render_template("support_programme/form.html", fields=fields, message=message,
+    return render_template("support_programme/form.html", fields=fields, message=message, event=event,
                            form_error=(errors or {}).get("_form"), **_common()), status
 
 
@@ -69,6 +70,59 @@ def create():
     return redirect(url_for("programme.show", event_id=event_id)), 303
 
 
+def _organised(event_id):
+    """The event for one of its organisers (404 when not offered to the actor, 403 otherwise)."""
+    event = event_for(current_user, event_id)
+    if not programme.event_row(current_user, event).manageable:
+        raise Forbidden("Seul·es les organisateur·rices de l'événement le modifient ou l'annulent.")
+    return event
+
+
+@bp.get("/<int:event_id>/modifier")
+@login_required
+def edit(event_id):
+    event = _organised(event_id)
+    return _render_form(form_values(event), event=event)
+
+
+@bp.post("/<int:event_id>/modifier")
+@login_required
+def update(event_id):
+    event = _organised(event_id)
+    data = coerce(event_schema(), request.form)
+    try:
+        title = update_event(current_user, event_id, data).title
+        db.session.commit()
+    except InvalidData as exc:
+        db.session.rollback()
+        return _render_form(data, exc.fields, exc.message, 422, event=event_for(current_user, event_id))
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("programme.show", event_id=event_id)), 303
+    flash(f"L'événement « {title} » est modifié ; les inscrit·es sont prévenu·es d'un changement de date ou de lieu.",
+          "success")
+    return redirect(url_for("programme.show", event_id=event_id)), 303
+
+
+@bp.post("/<int:event_id>/annuler")
+@login_required
+def cancel_event_view(event_id):
+    _organised(event_id)
+    if request.form.get("confirmation") != "oui":
+        flash("Cochez la case de confirmation pour annuler l'événement.", "error")
+        return redirect(url_for("programme.show", event_id=event_id)), 303
+    try:
+        told = cancel_event(current_user, event_id)
+        db.session.commit()
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("programme.show", event_id=event_id)), 303
+    flash(f"L'événement est annulé ; {told} personne{'s' if told > 1 else ''} prévenue{'s' if told > 1 else ''}.", "success")
+    return redirect(url_for("programme.show", event_id=event_id)), 303
+
+
 @bp.get("/<int:event_id>")
 @login_required
 def show(event_id):
@@ -80,7 +134,8 @@ def show(event_id):
     now = clock.now()
     return render_template("support_programme/show.html", row=row, event=event, people=people,
                            position=programme.waiting_position(event, current_user),
-                           open_for_registration=now <= event.registration_deadline and now < event.starts_at,
+                           open_for_registration=now <= event.registration_deadline and now < event.starts_at
+                           and event.cancelled_at is None,
                            started=now >= event.starts_at, **_common())
 
 
