@@ -70,6 +70,13 @@ ACTION_LABELS = {
     "public.contact_request": "Demande de recontact (page publique)",
 }
 ACTION_LABELS["identity.updated"] = "Identité régionale modifiée"  # operations/identity.py
+ACTION_LABELS.update({  # the support programme (operations/support_programme.py, support_programme_changes.py)
+    "support_event.created": "Événement du programme publié", "support_event.updated": "Événement du programme modifié",
+    "support_event.cancelled_by_organiser": "Événement du programme annulé",
+    "support_event.registered": "Inscription à un événement du programme",
+    "support_event.cancelled": "Inscription à un événement du programme annulée",
+    "support_event.attendance": "Présences notées", "support_event.read": "Inscrit·es d'un événement consulté·es",
+    "support_event.exported": "Participation au programme exportée"})
 ACTION_LABELS.update({  # the documentation library (operations/documentation.py)
     "documentation.created": "Ressource de documentation ajoutée", "documentation.updated": "Ressource de documentation modifiée",
     "documentation.reviewed": "Ressource de documentation révisée", "documentation.given": "Documentation remise"})
