@@ -1,11 +1,12 @@
 """Demo follow-ups: the demo people with an e-mail agree to be asked for their opinion, and a few
-dozen anonymous answers (services ended over the last months, several structures) give the
-indicators something to count. Idempotent: nothing is added when answers exist."""
+dozen anonymous answers (services ended over the last months, several structures), each with its spent
+questionnaire and one left unanswered, give the indicators something to count. Idempotent: nothing is
+added when answers exist."""
 from sqlalchemy import func, select
 
 from . import clock
 from .extensions import db
-from .models import FollowupAnswer, Person, Structure
+from .models import Followup, FollowupAnswer, Person, Structure
 from .operations.followups import add_months
 
 COMMENTS = ("Conseillère très à l'écoute, j'ai trouvé ma formation.", "Il a fallu attendre trois semaines.",
@@ -34,10 +35,13 @@ def seed_demo_followups() -> int:
         structure = by_network.get(network)
         if structure is None:
             continue
-        db.session.add(FollowupAnswer(
-            structure_id=structure.id, process_key="cep" if network == "apec" else "accueil",
-            service_end_month=add_months(now, -6 - months).strftime("%Y-%m"), found=found, structure_fit=fit,
-            comment=COMMENTS[index % len(COMMENTS)]))
+        process, month = "cep" if network == "apec" else "accueil", add_months(now, -6 - months).strftime("%Y-%m")
+        db.session.add(FollowupAnswer(structure_id=structure.id, process_key=process, service_end_month=month,
+                                      found=found, structure_fit=fit, comment=COMMENTS[index % len(COMMENTS)]))
+        # the questionnaire it answered, and one more left unanswered, as the worker leaves them
+        for status in ("repondu", "expire"):
+            db.session.add(Followup(structure_id=structure.id, process_key=process, service_end_month=month,
+                                    status=status))
         added += 1
     db.session.commit()
     return added
