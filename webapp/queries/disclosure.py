@@ -102,6 +102,14 @@ def suppress(grid: Grid, threshold: int) -> dict:
         candidates = candidates or _shown_beside(grid, exposed, hidden) or _shown_beside(grid, hidden, hidden)
         if not candidates:  # everything related is hidden already
             break
-        # hide the smallest positive inner cell first (the least information lost), totals last
-        hidden.add(min(candidates, key=lambda m: (m in totals, grid.values[m] == 0, grid.values[m], repr(m))))
+        # Prefer a count already tied to a hidden one by another relation (hiding it loses little: e.g. a
+        # département's cell that one hidden structure makes up), then inner cells before totals, the smallest.
+        touching = {}
+        for total, parts in grid.relations:
+            members = [total, *parts]
+            if any(m in hidden for m in members):
+                for m in members:
+                    touching[m] = touching.get(m, 0) + 1
+        hidden.add(min(candidates, key=lambda m: (grid.values[m] == 0, touching.get(m, 0) < 2, m in totals,
+                                                  grid.values[m], repr(m))))
     return {k: (HIDDEN if k in hidden else v) for k, v in grid.values.items()}
