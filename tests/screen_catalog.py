@@ -85,6 +85,8 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("isabelle.roux", "dossier-partage", f"/personnes/{person}"),
         ("olivier.lambert", "coordination", "/coordination"),
         ("olivier.lambert", "orientations-territoire", "/orientations/territoire"),
+        ("olivier.lambert", "indicateurs-territoire", "/indicateurs?periode=douze_mois"),
+        ("julien.mercier", "indicateurs", "/indicateurs"),
         ("julien.mercier", "table-decision", "/pilotage/decisions/orientation_partenaire"),
         ("julien.mercier", "studio", "/pilotage/"),
         ("julien.mercier", "studio-parcours", "/pilotage/parcours/accueil"),
