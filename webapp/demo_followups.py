@@ -1,4 +1,4 @@
-"""Demo follow-ups: the demo people with an e-mail agree to be asked for their opinion, and a few
+"""Demo follow-ups: a dozen demo people with an e-mail agree to be asked for their opinion, and a few
 dozen anonymous answers (services ended over the last months, several structures), each with its spent
 questionnaire and one left unanswered, give the indicators something to count. Idempotent: nothing is
 added when answers exist."""
@@ -11,6 +11,7 @@ from .operations.followups import add_months
 
 COMMENTS = ("Conseillère très à l'écoute, j'ai trouvé ma formation.", "Il a fallu attendre trois semaines.",
             "Les fiches métiers m'ont beaucoup aidé.", None, None, None)
+CONSENTING = 12
 # (months before now, network, found, fit) of the demo answers
 ANSWERS = [(m, network, found, fit) for m in (1, 2, 3, 4, 5, 6)
            for network, found, fit in (("mission_locale", "oui", 5), ("cio", "partiellement", 4),
@@ -18,15 +19,14 @@ ANSWERS = [(m, network, found, fit) for m in (1, 2, 3, 4, 5, 6)
 
 
 def seed_demo_followups() -> int:
-    """Consent for the demo people who have an e-mail; anonymous answers if there are none yet."""
+    """Once (no answer yet): consent for a dozen demo people who have an e-mail, anonymous answers."""
     now = clock.now()
-    for person in db.session.scalars(select(Person).where(Person.email.is_not(None),
-                                                          Person.contact_consent_at.is_(None),
-                                                          Person.contact_refused_at.is_(None))):
-        person.contact_consent_at = person.created_at or now
     if db.session.scalar(select(func.count()).select_from(FollowupAnswer)):
-        db.session.commit()
         return 0
+    # a dozen of the demo people with an e-mail agreed (not all: the demo's worker would write to each)
+    for person in db.session.scalars(select(Person).where(Person.email.is_not(None), Person.merged_into_id.is_(None))
+                                     .order_by(Person.id).limit(CONSENTING)):
+        person.contact_consent_at = person.created_at or now
     by_network = {}
     for structure in db.session.scalars(select(Structure).order_by(Structure.id)):
         by_network.setdefault(structure.network, structure)
