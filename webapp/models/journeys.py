@@ -11,7 +11,9 @@ STATUS_LABELS = {"en_cours": "En cours", "terminee": "Terminé", "incident": "In
 
 class Journey(db.Model):
     __tablename__ = "journey"
-    __table_args__ = (Index("ix_journey_ended", "process_key", "ended_at"),)  # ends over a period (map of waits)
+    __table_args__ = (Index("ix_journey_ended", "process_key", "ended_at"),  # ends over a period (map of waits)
+                      # receptions started over a period, by structure (« Indicateurs »)
+                      Index("ix_journey_started", "process_key", "started_at", "structure_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
     process_key: Mapped[str] = mapped_column(String(80), index=True)

@@ -1,7 +1,7 @@
 """A referral (orientation) of a person from one structure to another."""
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,6 +31,8 @@ SHARED_FIELDS = {
 
 class Referral(db.Model):
     __tablename__ = "referral"
+    # referrals sent over a period, by receiving structure and state (« Indicateurs »)
+    __table_args__ = (Index("ix_referral_sent", "sent_at", "to_structure_id", "status"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journey.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
