@@ -88,7 +88,7 @@ def edit(event_id):
 @bp.post("/<int:event_id>/modifier")
 @login_required
 def update(event_id):
-    event = _organised(event_id)
+    _organised(event_id)
     data = coerce(event_schema(), request.form)
     try:
         title = update_event(current_user, event_id, data).title
