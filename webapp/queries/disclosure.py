@@ -89,7 +89,10 @@ def suppress(grid: Grid, threshold: int) -> dict:
     hidden = {k for k, v in grid.values.items() if 0 < v < threshold}
     totals = {total for total, _parts in grid.relations}
     while True:
-        exposed = determined(grid, hidden)
+        # a relation with one hidden count gives it away (cheap); otherwise the exact test
+        exposed = {inside[0] for inside in ([m for m in [total, *parts] if m in hidden]
+                                            for total, parts in grid.relations) if len(inside) == 1}
+        exposed = exposed or determined(grid, hidden)
         if not exposed:
             break
         # first the relations where one count alone is hidden (« total minus the others »)

@@ -158,15 +158,18 @@ def _median_days(base, start, end) -> tuple[float | None, int]:
     return (statistics.median(values) if values else None), len(values)
 
 
-def _seen(filters: Filters) -> dict:
-    """{1|2|3: receptions} by the number of structures solicited in that journey."""
+def _seen(filters: Filters, receptions: int) -> dict:
+    """{1|2|3: receptions} by the number of structures solicited in that journey. Read from the
+    referrals alone (joined to their journey): the receptions without any count for 1."""
     others = func.count(distinct(case((Referral.to_structure_id != Journey.structure_id, Referral.to_structure_id))))
     per_journey = _in_scope(
-        select(Journey.id, others.label("others")).outerjoin(Referral, Referral.journey_id == Journey.id)
+        select(Referral.journey_id, others.label("others")).join(Journey, Journey.id == Referral.journey_id)
         .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
-               Journey.started_at < filters.until), Journey.structure_id, filters).group_by(Journey.id).subquery()
+               Journey.started_at < filters.until), Journey.structure_id, filters).group_by(Referral.journey_id).subquery()
     bucket = case((per_journey.c.others >= 2, 3), else_=per_journey.c.others + 1)
-    return {int(b): n for b, n in db.session.execute(select(bucket, func.count()).group_by(bucket))}
+    counts = {int(b): n for b, n in db.session.execute(select(bucket, func.count()).group_by(bucket))}
+    counts[1] = receptions - counts.get(2, 0) - counts.get(3, 0)
+    return counts
 
 
 def _grid(structures, receptions, by_status, reasons, seen) -> Grid:
@@ -218,7 +221,7 @@ def indicators(actor, filters: Filters) -> Indicators:
     structures = _structures(filters)
     receptions = _receptions(filters)
     base, by_status, reasons = _referrals(filters)
-    seen = _seen(filters)
+    seen = _seen(filters, sum(receptions.values()))
     shown = suppress(_grid(structures, receptions, by_status, reasons, seen), limit)
     publics = [code for code, _l in PUBLICS]
     rec_ids = [sid for sid in structures if ("rec_row", sid) in shown]
