@@ -11,7 +11,9 @@ from test_support_programme import (CLAIRE, COORDINATOR_37, COORDINATOR_45, ISAB
 
 from webapp.extensions import db
 from webapp.models import OutboxMessage, SupportEvent, SupportRegistration
+from webapp.errors import Conflict
 from webapp.operations import support_programme as ops
+from webapp.queries import support_programme as queries
 
 __all__ = ["_programme_clean", "moved"]  # the fixtures used here
 
@@ -88,6 +90,10 @@ def test_calling_off_tells_everyone_and_closes_registration(app, moved):
             SupportRegistration.user_id == get_user(ISABELLE).id)) is None
         moved.current += timedelta(days=9, hours=12)
         assert ops.queue_reminders() == 0  # no reminder for an event called off
+        moved.current += timedelta(days=1)  # past its date: neither held nor open to attendance
+        assert queries.participation(get_user(REGIONAL_ADMIN), 2026).events_held == 0
+        with pytest.raises(Conflict):
+            ops.record_attendance(get_user(REGIONAL_ADMIN), event_id, [])
 
 
 @pytest.mark.parametrize("suffix, method", [("/modifier", "get"), ("/modifier", "post"), ("/annuler", "post")])
