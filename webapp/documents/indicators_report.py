@@ -58,11 +58,18 @@ def indicators_csv(figures) -> str:
 
 
 class IndicatorsPDF(DocumentPDF):
+    """DocumentPDF on landscape pages: the tables have up to eleven columns."""
+
+    def add_page(self, *args, **kwargs):
+        if not args and not kwargs.get("same"):
+            kwargs.setdefault("orientation", "L")
+        super().add_page(*args, **kwargs)
+
     def grid_table(self, table):
         """The table in small type; the label column wraps, counts right-aligned."""
         self.heading(table.title)
         columns = [*table.columns, "Total"] if table.totals is not None else list(table.columns)
-        label_width = 50 if len(columns) > 3 else 100
+        label_width = 62 if len(columns) > 3 else 120
         width = (self.epw - label_width) / max(1, len(columns))
         line = 4.2
 
