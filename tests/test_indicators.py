@@ -117,6 +117,8 @@ def test_figures_on_a_known_dataset(client, dataset):
     assert delays[("Délai médian jusqu'au premier contact (jours)", "médiane (jours)")] == "4,5"  # 2..7 days
     seen = _table(figures, "Structures sollicitées")
     assert seen[("2 structures", "Accueils")] == "12" and seen[("1 structure", "Accueils")] == "23"
+    shares = _table(figures, "Part des accueils")
+    assert shares[("2 structures", "%")] == "34" and shares[("1 structure", "%")] == "66"  # 12 and 23 of 35
     page = client.get(f"/indicateurs?{PERIOD}").get_data(as_text=True)
     assert "<svg" in page and 'role="img"' in page and dataset["touraine"] in page
     assert "Étudiant" in page and MASKED in page
@@ -132,7 +134,8 @@ def test_small_counts_are_hidden_and_cannot_be_recomputed_from_the_totals(client
     # structures of each département, and the referrals refused add up their reasons. Solve every equation
     # with a single unknown, again and again.
     equations = []
-    for title in {t for t, _r, _c in figures if t != "Périmètre" and t != "Délais des orientations"}:
+    for title in {t for t, _r, _c in figures if t not in ("Périmètre", "Délais des orientations")
+                  and not t.startswith("Part des")}:
         cells = {(r, c): v for (t, r, c), v in figures.items() if t == title}
         rows, columns = {r for r, _c in cells} - {"Total"}, {c for _r, c in cells} - {"Total"}
         for row in rows | {"Total"}:

@@ -51,6 +51,9 @@ def indicators_csv(figures) -> str:
         for column, value in zip(table.columns, table.totals or []):
             writer.writerow([table.title, "Total", column, count_text(value)])
         writer.writerow([table.title, "Total", "Total", count_text(table.grand_total)])
+    for label, share in figures.seen_shares:
+        writer.writerow(["Part des accueils par nombre de structures sollicitées", label, "%",
+                         MASKED if share is None else f"{share:.0f}"])
     for label, median, count in figures.delays:
         writer.writerow(["Délais des orientations", label, "médiane (jours)", days_text(median)])
         writer.writerow(["Délais des orientations", label, "orientations mesurées", count_text(count)])
@@ -112,6 +115,9 @@ def indicators_pdf(figures) -> bytes:
                   "pour qu'aucun effectif masqué ne puisse être recalculé à partir des totaux.")
     for table in tables_of(figures):
         pdf.grid_table(table)
+    pdf.heading("Part des accueils par nombre de structures sollicitées")
+    for label, share in figures.seen_shares:
+        pdf.field(label, MASKED if share is None else f"{share:.0f} %")
     pdf.heading("Délais des orientations")
     for label, median, count in figures.delays:
         pdf.field(label, f"{days_text(median)} (sur {count_text(count)} orientations)")

@@ -95,6 +95,13 @@ class Indicators:
     delays: list  # [(label, median days or None, count or HIDDEN)]
     satisfaction: list = field(default_factory=list)  # tables of the follow-up answers
 
+    @property
+    def seen_shares(self) -> list:
+        """[(label, percentage or None)] of the receptions by structures solicited: only from shown counts."""
+        total = self.seen.grand_total
+        return [(label, None if cells[0] is HIDDEN or not total else 100 * cells[0] / total)
+                for label, cells, _t in self.seen.rows]
+
 
 def _structures(filters: Filters):
     stmt = select(Structure)
