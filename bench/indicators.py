@@ -130,6 +130,36 @@ def time_pages(app, client, warmup: int, runs: int) -> dict:
     return out
 
 
+def statement_times(app, client, url: str, runs: int = 5) -> None:
+    """The median time of each SQL statement of one page (where its time goes)."""
+    from sqlalchemy import event
+    from webapp.extensions import db
+    with app.app_context():
+        engine = db.engine
+    spent: dict[int, list[float]] = {}
+    heads: dict[int, str] = {}
+    current: list = []
+
+    def before(_conn, _cursor, statement, *_rest):
+        current.append(time.perf_counter())
+
+    def after(_conn, _cursor, statement, *_rest):
+        index = len(current) - 1
+        spent.setdefault(index, []).append((time.perf_counter() - current[-1]) * 1000)
+        heads[index] = " ".join(statement.split())[:100]
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        for _ in range(runs):
+            current.clear()
+            client.get(url)
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    for index in sorted(spent):
+        print(f"    statement {index + 1}: median {nearest_rank(spent[index], 50):7.1f} ms  {heads[index]}", flush=True)
+
+
 def prepare(app) -> None:
     """Tables and indexes of the models that the migrations do not have yet."""
     from webapp.extensions import db
@@ -193,6 +223,8 @@ def main() -> int:
             for label, (p50, p95, statements) in time_pages(app, client, args.warmup, args.runs).items():
                 print(f"  {label:<16} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {statements} SQL statements", flush=True)
                 results.append((size, label, p50, p95, statements))
+            print(f"  statements of « 12 mois » at {size:,}:", flush=True)
+            statement_times(app, client, PAGES["12 mois"])
     print("\n| journeys | page | p50 | p95 | SQL statements |\n|---|---|---|---|---|")
     for size, label, p50, p95, statements in results:
         print(f"| {size:,} | {label} | {p50:.1f} ms | {p95:.1f} ms | {statements} |")
