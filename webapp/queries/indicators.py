@@ -144,25 +144,33 @@ def _referrals(filters: Filters):
     base = _in_scope(select().select_from(Referral).where(Referral.sent_at >= filters.since,
                                                             Referral.sent_at < filters.until),
                      Referral.to_structure_id, filters)
-    by_status = {(sid, status): n for sid, status, n in db.session.execute(
-        base.add_columns(Referral.to_structure_id, Referral.status, func.count())
-        .group_by(Referral.to_structure_id, Referral.status))}
-    reasons = {reason: n for reason, n in db.session.execute(
-        base.add_columns(Referral.decline_reason, func.count()).where(Referral.status == "refusee")
-        .group_by(Referral.decline_reason))}
+    by_status, reasons = {}, {}
+    for sid, status, reason, n in db.session.execute(
+            base.add_columns(Referral.to_structure_id, Referral.status, Referral.decline_reason, func.count())
+            .group_by(Referral.to_structure_id, Referral.status, Referral.decline_reason)):
+        by_status[(sid, status)] = by_status.get((sid, status), 0) + n
+        if status == "refusee":
+            reasons[reason] = reasons.get(reason, 0) + n
     return base, by_status, reasons
 
 
-def _median_days(base, start, end) -> tuple[float | None, int]:
-    """The median of end - start in days over the referrals of `base` having both, and their number."""
-    stmt = base.where(start.is_not(None), end.is_not(None))
+def _median_days(base, pairs) -> list[tuple[float | None, int]]:
+    """For each (start, end) column pair, the median of end - start in days over the referrals of
+    `base` having both, and their number (one statement on PostgreSQL)."""
     if db.engine.dialect.name == "postgresql":
-        seconds = func.extract("epoch", end - start)
-        median, count = db.session.execute(stmt.add_columns(
-            func.percentile_cont(0.5).within_group(seconds), func.count())).one()
-        return (None if median is None else float(median) / 86400), count
-    values = list(db.session.scalars(stmt.add_columns(func.julianday(end) - func.julianday(start))))
-    return (statistics.median(values) if values else None), len(values)
+        columns = []
+        for start, end in pairs:
+            known = start.is_not(None) & end.is_not(None)
+            columns += [func.percentile_cont(0.5).within_group(func.extract("epoch", end - start)).filter(known),
+                        func.count().filter(known)]
+        row = db.session.execute(base.add_columns(*columns)).one()
+        return [(None if row[i] is None else float(row[i]) / 86400, row[i + 1]) for i in range(0, len(row), 2)]
+    result = []
+    for start, end in pairs:
+        values = list(db.session.scalars(base.where(start.is_not(None), end.is_not(None))
+                                         .add_columns(func.julianday(end) - func.julianday(start))))
+        result.append(((statistics.median(values) if values else None), len(values)))
+    return result
 
 
 def _seen(filters: Filters, receptions: int) -> dict:
@@ -172,7 +180,9 @@ def _seen(filters: Filters, receptions: int) -> dict:
     per_journey = _in_scope(
         select(Referral.journey_id, others.label("others")).join(Journey, Journey.id == Referral.journey_id)
         .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
-               Journey.started_at < filters.until), Journey.structure_id, filters).group_by(Referral.journey_id).subquery()
+               Journey.started_at < filters.until,
+               Referral.sent_at >= filters.since),  # always true, lets the database start from ix_referral_sent
+        Journey.structure_id, filters).group_by(Referral.journey_id).subquery()
     bucket = case((per_journey.c.others >= 2, 3), else_=per_journey.c.others + 1)
     counts = {int(b): n for b, n in db.session.execute(select(bucket, func.count()).group_by(bucket))}
     counts[1] = receptions - counts.get(2, 0) - counts.get(3, 0)
@@ -259,10 +269,9 @@ def indicators(actor, filters: Filters) -> Indicators:
                        rows=[(label, [shown[("seen", n)]], None) for n, label in SEEN],
                        grand_total=shown[("rec_total",)])
     delays = []
-    for label, start, end in (("Délai médian de réponse (jours)", Referral.sent_at, Referral.answered_at),
-                              ("Délai médian jusqu'au premier contact (jours)", Referral.sent_at,
-                               Referral.first_contact_at)):
-        median, count = _median_days(base, start, end)
+    labels = ("Délai médian de réponse (jours)", "Délai médian jusqu'au premier contact (jours)")
+    medians = _median_days(base, [(Referral.sent_at, Referral.answered_at), (Referral.sent_at, Referral.first_contact_at)])
+    for label, (median, count) in zip(labels, medians):
         hidden = count < limit
         delays.append((label, None if hidden else median, HIDDEN if hidden else count))
     result = Indicators(filters, limit, structures, reception_table, dep_table, referral_table, reason_table,
