@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, func, select
 
 from ..errors import Forbidden
 from ..extensions import db
@@ -175,15 +175,16 @@ def _median_days(base, pairs) -> list[tuple[float | None, int]]:
 
 def _seen(filters: Filters, receptions: int) -> dict:
     """{1|2|3: receptions} by the number of structures solicited in that journey. Read from the
-    referrals alone (joined to their journey): the receptions without any count for 1."""
-    others = func.count(distinct(case((Referral.to_structure_id != Journey.structure_id, Referral.to_structure_id))))
-    per_journey = _in_scope(
-        select(Referral.journey_id, others.label("others")).join(Journey, Journey.id == Referral.journey_id)
+    referrals to other structures (joined to their journey), pairs then journeys by hashing (no
+    count(distinct) sort): the receptions without any count for 1."""
+    pairs = _in_scope(
+        select(Referral.journey_id, Referral.to_structure_id).join(Journey, Journey.id == Referral.journey_id)
         .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
-               Journey.started_at < filters.until,
+               Journey.started_at < filters.until, Referral.to_structure_id != Journey.structure_id,
                Referral.sent_at >= filters.since),  # always true, lets the database start from ix_referral_sent
-        Journey.structure_id, filters).group_by(Referral.journey_id).subquery()
-    bucket = case((per_journey.c.others >= 2, 3), else_=per_journey.c.others + 1)
+        Journey.structure_id, filters).group_by(Referral.journey_id, Referral.to_structure_id).subquery()
+    per_journey = select(func.count().label("others")).select_from(pairs).group_by(pairs.c.journey_id).subquery()
+    bucket = case((per_journey.c.others >= 2, 3), else_=2)
     counts = {int(b): n for b, n in db.session.execute(select(bucket, func.count()).group_by(bucket))}
     counts[1] = receptions - counts.get(2, 0) - counts.get(3, 0)
     return counts
