@@ -55,8 +55,9 @@ def read_filters(args, forced_departement: str | None) -> tuple[Filters, dict, d
     network = args.get("reseau") or None
     if network and network not in dict(NETWORKS):
         errors["reseau"], network = "Choisissez un réseau de la liste.", None
-    if forced_departement:
+    if forced_departement:  # a coordinator's territory, whatever was asked
         departement = forced_departement
+        errors.pop("departement", None)
     shown = {"periode": period, "du": args.get("du") or start.isoformat(), "au": args.get("au") or end.isoformat(),
              "departement": departement or "", "reseau": network or ""}
     return Filters(start, end, departement, network), errors, shown
