@@ -61,6 +61,7 @@ class Filters:
     end: date  # inclusive
     departement: str | None = None
     network: str | None = None
+    structure_ids: list | None = None  # those of the territory and network; None: every structure
 
     @property
     def since(self) -> datetime:
@@ -113,14 +114,10 @@ def _structures(filters: Filters):
 
 
 def _in_scope(stmt, column, filters: Filters):
-    """Restrict `stmt` to rows whose structure `column` matches the territory and network."""
-    if filters.departement or filters.network:
-        scoped = select(Structure.id)
-        if filters.departement:
-            scoped = scoped.where(Structure.departement == filters.departement)
-        if filters.network:
-            scoped = scoped.where(Structure.network == filters.network)
-        stmt = stmt.where(column.in_(scoped))
+    """Restrict `stmt` to rows whose structure `column` matches the territory and network (a list of
+    ids, which the database checks inside the indexes)."""
+    if filters.structure_ids is not None:
+        stmt = stmt.where(column.in_(filters.structure_ids))
     return stmt
 
 
@@ -237,6 +234,7 @@ def indicators(actor, filters: Filters) -> Indicators:
         filters.departement = forced
     limit = threshold()
     structures = _structures(filters)
+    filters.structure_ids = list(structures) if filters.departement or filters.network else None
     receptions = _receptions(filters)
     base, by_status, reasons = _referrals(filters)
     seen = _seen(filters, sum(receptions.values()))
