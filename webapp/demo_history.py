@@ -21,7 +21,7 @@ from .models import Person, Structure
 from .workdays import is_working_day
 
 HISTORY_DOMAIN = "historique.demo-spro.example.org"
-SIZE = 200
+SIZE = 300
 WORKING_DAYS_BACK = 245  # about 12 months
 # structures where a demo counsellor receives people: their counsellors and the publics they receive most
 DESKS = {
