@@ -6,9 +6,8 @@ from conftest import get_user
 from sqlalchemy import select
 from test_orientation import RECEIVER, SENDER, open_tasks, send, start_referral, structure, welcome
 
-from webapp import clock, demo_support_programme
+from webapp import clock, demo_documentation, demo_support_programme
 from webapp.extensions import db
-from webapp import demo_documentation
 from webapp.models import Territory
 from webapp.operations.journeys import start_journey
 from webapp.operations.workers import beat
@@ -41,7 +40,8 @@ def stage_screens(app) -> dict:
                 "cep_session": open_tasks(session)[0].id,"person": journey.person_id, "answer_task": answer_task.id, "receiver": RECEIVER,
                 "welcome_task": open_tasks(waiting)[0].id, "structure": structure("cio-orleans").id,
                 "choice_task": open_tasks(choosing)[0].id, "other_person": waiting.person_id,
-                "bassin": bassin.code, "documentation": documentation, **programme}
+                "bassin": bassin.code, "documentation_fresh": documentation["fresh"],
+                "documentation_late": documentation["late"], **programme}
 
 
 # Screens drawn by JavaScript after the page loads: what shows they are ready (for the browser pass).
@@ -123,9 +123,9 @@ def screens(scene) -> list[tuple[str | None, str, str]]:
         ("olivier.lambert", "programme-participation", "/programme/participation"),
         ("isabelle.roux", "documentation", "/documentation"),
         ("isabelle.roux", "documentation-recherche", "/documentation?q=formation&public=salarie"),
-        ("isabelle.roux", "documentation-fiche", f"/documentation/{scene['documentation']['fresh']}"),
+        ("isabelle.roux", "documentation-fiche", f"/documentation/{scene['documentation_fresh']}"),
         ("olivier.lambert", "documentation-a-reviser", "/documentation"),
-        ("olivier.lambert", "documentation-fiche-a-reviser", f"/documentation/{scene['documentation']['late']}"),
+        ("olivier.lambert", "documentation-fiche-a-reviser", f"/documentation/{scene['documentation_late']}"),
         ("olivier.lambert", "documentation-nouvelle", "/documentation/nouvelle"),
-        ("olivier.lambert", "documentation-modifier", f"/documentation/{scene['documentation']['late']}/modifier"),
+        ("olivier.lambert", "documentation-modifier", f"/documentation/{scene['documentation_late']}/modifier"),
     ]

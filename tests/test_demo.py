@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from webapp import clock, communes, create_app, reference
 from webapp.cli import main
 from webapp.config import Config, TestConfig
-from webapp.demo import seed_demo
+from webapp.demo import seed_everything
 from webapp.demo_data import USERS
 from webapp.demo_people import seed_demo_people
 from webapp.extensions import db
@@ -40,10 +40,8 @@ def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     app = _fresh_app(path)
     with app.app_context():
-        seed_demo()
-        assert seed_demo_people() >= 36
-        from webapp.demo_support_programme import seed_demo_support_programme
-        seed_demo_support_programme()  # as `spro seed-demo` does
+        _logins, people = seed_everything()  # as `spro seed-demo` does
+        assert people >= 36
         db.session.remove()
     yield app, path
     with app.app_context():

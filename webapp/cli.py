@@ -84,18 +84,8 @@ def load_reference_command():
 @with_appcontext
 def seed_demo_command(as_json):
     """Load reference data, then demo structures, users, journeys and people (idempotent)."""
-    from .demo import seed_demo
-    from .demo_people import seed_demo_people
-    logins = seed_demo()
-    people = seed_demo_people()
-    from .demo_documentation import seed_demo_documentation
-    seed_demo_documentation()  # a few resources of the documentation library, one to review
-    from .demo_support_programme import seed_demo_support_programme
-    seed_demo_support_programme()  # events of the support programme, past (with attendance) and to come
-    from .demo_followups import seed_demo_followups
-    seed_demo_followups()  # consent of the demo people with an e-mail, anonymous satisfaction answers
-    from .demo_public import seed_demo_public
-    seed_demo_public()  # two visitors of the public page waiting to be contacted (CIO, Mission Locale d'Orléans)
+    from .demo import seed_everything
+    logins, people = seed_everything()
     if as_json:
         click.echo(json.dumps(logins, ensure_ascii=False, indent=2))
         return

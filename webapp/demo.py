@@ -1,7 +1,8 @@
 """Loading the demo: reference data, directory, users and journey definitions (idempotent).
 
-The demo people and their journeys are in `demo_people.seed_demo_people`, run by
-`spro seed-demo` after `seed_demo` (the tests seed the directory only, and start with no journey).
+The demo people and their journeys are in `demo_people.seed_demo_people`; `seed_everything` runs
+it after `seed_demo`, then the demo of each network duty (`spro seed-demo`). The tests seed the
+directory only, and start with no journey.
 """
 import re
 
@@ -68,3 +69,19 @@ def seed_demo() -> list[dict]:
     sync_from_folder(current_app.config["PROCESSES_DIR"], current_app.config["FORMS_DIR"])
     db.session.commit()
     return logins
+
+
+def seed_everything() -> tuple[list[dict], int]:
+    """What `spro seed-demo` loads, in order: (the demo logins, how many demo people were added)."""
+    from .demo_documentation import seed_demo_documentation
+    from .demo_followups import seed_demo_followups
+    from .demo_people import seed_demo_people
+    from .demo_public import seed_demo_public
+    from .demo_support_programme import seed_demo_support_programme
+    logins = seed_demo()
+    people = seed_demo_people()  # with a year of past journeys for the « Indicateurs »
+    seed_demo_documentation()  # a few resources of the documentation library, one to review
+    seed_demo_support_programme()  # events of the support programme, past (with attendance) and to come
+    seed_demo_followups()  # consent of the demo people with an e-mail, anonymous satisfaction answers
+    seed_demo_public()  # two visitors of the public page waiting to be contacted (CIO, Mission Locale d'Orléans)
+    return logins, people

@@ -16,12 +16,9 @@ from .users import ApiToken, SignInThrottle, User
 from .workers import WorkerHeartbeat
 
 __all__ = [
-    "ApiToken", "AuditEvent", "BassinCommune", "DefinitionDraft", "DefinitionVersion", "Funder", "FundingPlan", "FundingRequest",
-    "HumanTask", "Journey", "JourneyMigration",
-    "OutboxMessage", "Person", "PersonAccess", "PersonSearchTerm", "Referral", "SignInThrottle", "Structure",
-    "Territory", "User", "WorkerHeartbeat",
+    "ApiToken", "AuditEvent", "BassinCommune", "ContactRequest", "DefinitionDraft", "DefinitionVersion",
+    "DocumentationResource", "Followup", "FollowupAnswer", "FollowupOptOutLink", "Funder", "FundingPlan",
+    "FundingRequest", "HumanTask", "Journey", "JourneyMigration", "OutboxMessage", "Person", "PersonAccess",
+    "PersonSearchTerm", "Referral", "ResourceGiven", "SignInThrottle", "Structure", "SupportEvent",
+    "SupportRegistration", "Territory", "User", "WorkerHeartbeat",
 ]
-__all__ += ["ContactRequest"]  # requests to be contacted from the public page
-__all__ += ["SupportEvent", "SupportRegistration"]  # the support programme
-__all__ += ["Followup", "FollowupAnswer", "FollowupOptOutLink"]  # the follow-up months after a service
-__all__ += ["DocumentationResource", "ResourceGiven"]  # the documentation library

@@ -1,12 +1,7 @@
 """Server-rendered screens, in French."""
 from . import audit as audit_trail
-from . import health, operations_status, rights
-from . import documentation
-from . import followups
+from . import documentation, followups, health, indicators, operations_status, public, rights, support_programme
 from . import identity as regional_identity
-from . import support_programme
-from . import public
-from . import indicators
 from . import (auth, cep, cep_documents, coordination, decisions, directory, errors, home, journeys, messages, people, referrals,
                security, studio, studio_diagram, studio_editor, studio_forms, studio_migrations, tasks, territories,
                vendor)
