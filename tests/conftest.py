@@ -9,19 +9,18 @@ from sqlalchemy import delete, select
 from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
-from webapp.models import (ApiToken, AuditEvent, DefinitionDraft, DefinitionVersion, FundingPlan, FundingRequest,
-                           HumanTask, Journey, JourneyMigration,
-                           OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral, SignInThrottle, User,
-                           WorkerHeartbeat)
+from webapp.models import (ApiToken, AuditEvent, ContactRequest, DefinitionDraft, DefinitionVersion, Followup,
+                           FollowupAnswer, FollowupOptOutLink, FundingPlan, FundingRequest, HumanTask, Journey,
+                           JourneyMigration, OutboxMessage, Person, PersonAccess, PersonSearchTerm, Referral,
+                           ResourceGiven, SignInThrottle, SupportEvent, SupportRegistration, User, WorkerHeartbeat)
+from webapp.models.identity import RegionalIdentity
+from webapp.queries.identity import forget as forget_identity
 
-# Deleted after each test, in this order (foreign keys).
-TRANSACTIONAL = (JourneyMigration, SignInThrottle, OutboxMessage, AuditEvent, HumanTask, Referral, FundingRequest, FundingPlan, Journey,
-                 ApiToken, PersonSearchTerm,
-                 PersonAccess, Person, WorkerHeartbeat)
-from webapp.models import Followup, FollowupAnswer, FollowupOptOutLink  # noqa: E402  (follow-ups after a service)
-TRANSACTIONAL = (Followup, FollowupAnswer, FollowupOptOutLink, *TRANSACTIONAL)
-from webapp.models.identity import RegionalIdentity  # noqa: E402  (the regional identity, back to the defaults)
-from webapp.queries.identity import forget as forget_identity  # noqa: E402
+# Deleted after each test, in this order (foreign keys). The regional identity goes back to its defaults.
+TRANSACTIONAL = (Followup, FollowupAnswer, FollowupOptOutLink, ContactRequest, ResourceGiven, SupportRegistration,
+                 SupportEvent, JourneyMigration, SignInThrottle, OutboxMessage, AuditEvent, HumanTask, Referral,
+                 FundingRequest, FundingPlan, Journey, ApiToken, PersonSearchTerm, PersonAccess, Person,
+                 WorkerHeartbeat)
 DEMO_PASSWORD = "demo-spro-2026"
 
 
