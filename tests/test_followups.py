@@ -124,14 +124,19 @@ def test_the_worker_writes_only_to_people_who_agreed_and_have_an_email_and_only_
     ended_reception(consent=False, prenom="Hugo", nom="Petit", email="hugo.petit@example.org")
     ended_reception(prenom="Inès", nom="Dupuis", email=None, telephone="06 99 88 77 66")
     later(monkeypatch, 190)
+    from webapp.operations import notifications
+    delivered = []
+    monkeypatch.setattr(notifications, "page_sender", lambda m: delivered.append(m.to_address))
     runner = app.test_cli_runner()
     for _ in range(3):  # three passes of `spro worker`: queued, then sent, then nothing more
         result = runner.invoke(main, ["worker", "--once"])
         assert result.exit_code == 0, result.output
     db.session.expire_all()
+    assert delivered == ["lea.durand@example.org"]
     messages = followup_messages()
-    assert [(m.to_address, m.status) for m in messages] == [("lea.durand@example.org", "envoye")]
+    assert [m.status for m in messages] == ["envoye"]
     assert messages[0].to_structure_id is None  # a message to the person, not to a structure's page
+    assert (messages[0].to_address, messages[0].person_id) == ("", None), "the sent message still says whom it went to"
     assert "Mission Locale" in messages[0].body
     assert "/suivi/" not in messages[0].body, "the link stays in the stored message after sending"
     assert messages[0].body.count("(lien retiré après l'envoi)") == 2
@@ -177,9 +182,8 @@ def test_the_link_answers_once_and_the_answer_carries_no_identity(app, client, m
         assert answer.structure_id == get_user(CLAIRE).structure_id and answer.process_key == "accueil"
         columns = {c.key for c in inspect(FollowupAnswer).columns}
         assert columns == {"id", "structure_id", "process_key", "service_end_month", "found", "structure_fit", "comment"}
-        followup = db.session.scalar(select(Followup))
-        assert followup.status == "repondu"
-        assert (followup.person_id, followup.journey_id, followup.sent_at) == (None, None, None)  # nothing ties it back
+        followup = db.session.scalar(select(Followup))  # looks unanswered until its link's end (see below)
+        assert followup.status == "envoye" and followup.person_id == person_id
     again = client.get(f"/suivi/{token}")
     assert again.status_code == 410 and "déjà répondu" in again.get_data(as_text=True)
     replay = client.post(f"/suivi/{token}", data={"csrf_token": csrf_from(html), "trouve": "non", "adaptee": "1"})

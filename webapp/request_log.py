@@ -25,6 +25,8 @@ REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")  # 1 to 100
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms", "user_id")
 PATH_MAX = 200  # a longer path is cut: a log line stays readable whatever a client sends
 request_logger = logging.getLogger("webapp.request")
+# Paths whose segment is a secret (a link sent to a person): logged with the segment masked.
+SECRET_PATHS = [(re.compile(r"^/suivi/(?!merci/?$)[^/]+"), "/suivi/<jeton>")]  # operations/followups
 
 
 def request_id() -> str | None:
@@ -134,10 +136,18 @@ def init_app(app: Flask) -> None:
         started = g.get("request_started", time.perf_counter())
         status = response.status_code
         level = _level(request.path, status)
-        request_logger.log(level, "%s %s %s", request.method, request.path[:PATH_MAX], status, extra={
-            "method": request.method, "path": request.path[:PATH_MAX], "status": status,
+        path = logged_path(request.path)
+        request_logger.log(level, "%s %s %s", request.method, path, status, extra={
+            "method": request.method, "path": path, "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1), "user_id": _user_id()})
         return response
+
+
+def logged_path(path: str) -> str:
+    """The path as logged: cut at PATH_MAX, a personal link's token masked (SECRET_PATHS)."""
+    for pattern, mask in SECRET_PATHS:
+        path = pattern.sub(mask, path)
+    return path[:PATH_MAX]
 
 
 def _level(path: str, status: int) -> int:

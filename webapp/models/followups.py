@@ -6,7 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-# prevu (waiting for its due date) | envoye (message queued, link alive) | repondu | expire (link unused)
+# prevu (waiting for its due date) | envoye (message queued, link alive, answered or not) | repondu (older
+# rows only: answers now keep `envoye`) | expire (link ended, answered or not)
 # | annule (the person refused any contact) | sans_contact (due, but no consent or no address: nothing sent)
 FOLLOWUP_STATES = {"prevu": "Prévu", "envoye": "Envoyé", "repondu": "Répondu", "expire": "Expiré",
                    "annule": "Annulé", "sans_contact": "Non envoyé (pas d'accord ou pas de courriel)"}
@@ -15,8 +16,9 @@ COMMENT_MAX = 1000
 
 
 class Followup(db.Model):
-    """One follow-up per ended journey. Once answered it forgets the person and the journey (and the
-    dates that could tie it to an answer): only structure, process, month and state remain."""
+    """One follow-up per ended journey. When its link ends (answered or not: an answer only changes the
+    digest, operations/followups.py) it forgets the person, the journey and the dates: only structure,
+    process, month and state remain."""
     __tablename__ = "followup"
     __table_args__ = (Index("ix_followup_due", "status", "due_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +49,8 @@ class FollowupAnswer(db.Model):
 
 class FollowupOptOutLink(db.Model):
     """The « ne plus me contacter » link of a follow-up message (sha256 of the token, with another
-    prefix than the questionnaire's): it still works after the questionnaire was answered."""
+    prefix than the questionnaire's): it still works after the questionnaire was answered.
+    `created_at` holds the first day of the month it was sent, no finer (a time would date the answer)."""
     __tablename__ = "followup_opt_out_link"
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

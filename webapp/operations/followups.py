@@ -3,7 +3,12 @@ person who agreed, answered once through a random link without any account, refu
 
 The link's token is never stored: the follow-up keeps its sha256 (prefixed « q: »), the opt-out link
 another one (« r: »). The outbox message carries the link until it is sent; the worker's next pass
-removes it from the stored body (`scrub_sent_links`)."""
+removes it from the stored body, with the address and the person (`scrub_sent_links`).
+
+Nobody reading the rows can tell who answered: an answer changes only the follow-up's digest (to
+`answered_digest`, opaque without the token), so an answered follow-up stays `envoye` and tied to the
+person until its link's end like an unanswered one; then every one of them becomes `expire` and
+forgets the person, the journey and the dates (`expire_links`). The answers themselves carry no identity."""
 import calendar
 import re
 import secrets
@@ -17,7 +22,8 @@ from ..errors import Forbidden
 from ..extensions import db
 from ..models import Followup, OutboxMessage, Person, Structure
 from ..models.followups import COMMENT_MAX, FOUND_CHOICES, FollowupAnswer, FollowupOptOutLink
-from ..queries.followups import TOKEN_SHAPE, digest
+from ..queries.followups import TOKEN_SHAPE, answered_digest, digest
+from ..queries.identity import current_identity
 from . import audit
 from .notifications import public_link, queue_message
 
@@ -60,7 +66,10 @@ def worker_pass(limit: int = 50) -> int:
     scrub_sent_links()
     expire_links()
     if not current_app.config.get("PUBLIC_URL"):  # a bare path in a person's e-mail leads nowhere
-        current_app.logger.warning("SPRO_PUBLIC_URL n'est pas défini : les questionnaires de suivi attendent.")
+        state = current_app.extensions.setdefault("spro_followups", {})
+        if not state.get("warned_no_public_url"):  # once per process, not on every pass
+            current_app.logger.warning("SPRO_PUBLIC_URL n'est pas défini : les questionnaires de suivi attendent.")
+            state["warned_no_public_url"] = True
         return 0
     queued = 0
     for _ in range(limit):
@@ -102,16 +111,18 @@ def send_next_due() -> int | None:
     db.session.execute(update(Followup).where(Followup.id == followup.id)
                        .values(token_digest=digest(token), expires_at=expires_at)
                        .execution_options(synchronize_session=False))
-    db.session.add(FollowupOptOutLink(digest=digest(token, "r"), person_id=person.id, created_at=now))
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)  # no finer time kept
+    db.session.add(FollowupOptOutLink(digest=digest(token, "r"), person_id=person.id, created_at=month_start))
     structure = db.session.get(Structure, followup.structure_id)
-    queue_message(KIND, person.email, "Votre avis sur l'accompagnement reçu — SPRO Centre-Val de Loire",
-                  _body(token, structure.name if structure else "une structure du réseau", expires_at),
+    service = current_identity().name  # the regional identity, as the sender's name (build_email)
+    queue_message(KIND, person.email, f"Votre avis sur l'accompagnement reçu — {service}",
+                  _body(token, structure.name if structure else "une structure du réseau", expires_at, service),
                   person_id=person.id)
     db.session.commit()
     return 1
 
 
-def _body(token: str, structure_name: str, expires_at: datetime) -> str:
+def _body(token: str, structure_name: str, expires_at: datetime, service: str) -> str:
     months = current_app.config["FOLLOWUP_AFTER_MONTHS"]
     return (
         "Bonjour,\n\n"
@@ -123,7 +134,7 @@ def _body(token: str, structure_name: str, expires_at: datetime) -> str:
         "Vos réponses sont enregistrées sans votre nom.\n\n"
         "Vous ne souhaitez plus être contacté·e par le SPRO ? Un clic suffit :\n"
         f"{public_link(f'/suivi/{token}/refus')}\n\n"
-        "Bonne continuation,\nLe Service public régional de l'orientation Centre-Val de Loire\n")
+        f"Bonne continuation,\n{service}\n")
 
 
 def _current_person(person_id: int | None) -> Person | None:
@@ -149,16 +160,20 @@ def _live_link_until(person_id: int, other_than: int) -> datetime | None:
 
 
 def expire_links() -> int:
-    """Close the links not answered in time (committed)."""
+    """Close the links past their end, answered or not (the rows cannot tell), and forget who they
+    were sent to and when: only structure, process and month remain (committed)."""
     result = db.session.execute(
         update(Followup).where(Followup.status == "envoye", Followup.expires_at < clock.now())
-        .values(status="expire").execution_options(synchronize_session=False))
+        .values(status="expire", person_id=None, journey_id=None, sent_at=None, due_at=None, expires_at=None)
+        .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount
 
 
 def scrub_sent_links() -> int:
-    """Replace the links of follow-up messages already sent (or given up) by a mention (committed)."""
+    """Replace the links of follow-up messages already sent (or given up) by a mention, and drop the
+    address and the person: the message no longer says whom it went to (committed). The follow-up
+    row keeps the person until the link's end (one questionnaire at a time, the refusal)."""
     # Messages older than a link's life carry only dead links (the index on status and time bounds the scan).
     since = clock.now() - timedelta(days=current_app.config["FOLLOWUP_LINK_DAYS"] + 1)
     messages = db.session.scalars(select(OutboxMessage).where(
@@ -166,6 +181,7 @@ def scrub_sent_links() -> int:
         OutboxMessage.kind == KIND, OutboxMessage.body.contains("/suivi/"))).all()
     for message in messages:
         message.body = _LINK_IN_BODY.sub(LINK_REMOVED, message.body)
+        message.to_address, message.person_id = "", None
     db.session.commit()
     return len(messages)
 
@@ -191,13 +207,16 @@ def check_answer(form) -> tuple[dict, dict]:
 
 def record_answer(followup_id: int, values: dict) -> bool:
     """Store the answer without identity and spend the link (a conditional UPDATE: once only, and
-    only before it expires); the follow-up forgets the person and the journey. False when the link
-    was spent or expired meanwhile."""
+    only before it expires). Only the digest changes, so that the row still looks like an unanswered
+    one (`expire_links` later unlinks both alike). False when the link was spent or expired meanwhile."""
     followup = db.session.get(Followup, followup_id)
+    live = followup.token_digest if followup is not None else None
+    if live is None:
+        return False
     spent = db.session.execute(
         update(Followup).where(Followup.id == followup_id, Followup.status == "envoye",
-                               Followup.expires_at >= clock.now())
-        .values(status="repondu", person_id=None, journey_id=None, sent_at=None, due_at=None, expires_at=None)
+                               Followup.token_digest == live, Followup.expires_at >= clock.now())
+        .values(token_digest=answered_digest(live))
         .execution_options(synchronize_session=False)).rowcount
     if spent != 1:
         return False

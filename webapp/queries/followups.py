@@ -22,6 +22,12 @@ def digest(token: str, purpose: str = "q") -> str:
     return hashlib.sha256(f"{purpose}:{token}".encode()).hexdigest()
 
 
+def answered_digest(live_digest: str) -> str:
+    """What an answered follow-up keeps instead of its link's digest: as opaque as it, so that the row
+    does not say it was answered, yet found again from the token (the « déjà répondu » page)."""
+    return hashlib.sha256(f"a:{live_digest}".encode()).hexdigest()
+
+
 @dataclass
 class LinkState:
     """What a questionnaire link leads to: `open` (answerable), `answered`, `expired`, `refused`
@@ -34,11 +40,15 @@ class LinkState:
 def link_state(token: str) -> LinkState:
     if not TOKEN_SHAPE.fullmatch(token or ""):
         return LinkState("unknown")
-    followup = db.session.scalar(select(Followup).where(Followup.token_digest == digest(token)))
+    live = digest(token)
+    followup = db.session.scalar(select(Followup).where(Followup.token_digest == live))
+    answered = followup is None
+    if answered:
+        followup = db.session.scalar(select(Followup).where(Followup.token_digest == answered_digest(live)))
     if followup is None:
         return LinkState("unknown")
     name = db.session.scalar(select(Structure.name).where(Structure.id == followup.structure_id)) or ""
-    if followup.status == "repondu":
+    if answered or followup.status == "repondu":  # « repondu »: rows answered before the digest change
         return LinkState("answered", followup, name)
     if followup.status == "annule":
         return LinkState("refused", followup, name)
