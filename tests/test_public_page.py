@@ -183,17 +183,88 @@ def test_a_filled_honeypot_is_dropped_silently(app, moment):
     assert _count(app, ContactRequest) == _count(app, Person) == _count(app, Journey) == 0
 
 
+def _stamp_of(html: str) -> str:
+    return re.search(r'name="depuis" value="([^"]+)"', html).group(1)
+
+
 def test_a_form_sent_back_too_fast_or_with_a_forged_time_creates_nothing(app, moment):
     cio = _structure_id(app, "cio-orleans")
     visitor = app.test_client()
     html = _open_form(visitor, cio)
     moment["now"] = T0 + timedelta(seconds=1)
-    assert _post(visitor, cio, html, **LEA).status_code == 303  # looks sent, is dropped
+    assert _post(visitor, cio, html, **LEA).status_code == 422  # shown again, never « envoyée »
     forged = _post(visitor, cio, html, depuis="2026-12-01T08:00:00", **LEA)
     assert forged.status_code == 422 and "Le formulaire a expiré" in forged.get_data(as_text=True)
+    assert _stamp_of(forged.get_data(as_text=True)) not in ("2026-12-01T08:00:00", _stamp_of(html))  # a new one
     moment["now"] = T0 + timedelta(hours=5)
     assert _post(visitor, cio, html, **LEA).status_code == 422  # drawn too long ago
     assert _count(app, ContactRequest) == _count(app, Person) == _count(app, Journey) == 0
+
+
+def test_a_quick_correction_after_an_error_is_recorded(app, moment):
+    """Review finding: a redraw used to carry a new display time, so a send 2 s later was taken for a
+    robot, dropped, and the visitor told « Votre demande est envoyée »."""
+    cio = _structure_id(app, "cio-orleans")
+    visitor = app.test_client()
+    html = _open_form(visitor, cio)
+    moment["now"] = T0 + timedelta(seconds=40)
+    unticked = _post(visitor, cio, html, **{k: v for k, v in LEA.items() if k != "consentement"})
+    redrawn = unticked.get_data(as_text=True)
+    assert unticked.status_code == 422 and "Cochez cette case" in redrawn
+    assert _stamp_of(redrawn) == _stamp_of(html)  # the original display time, carried forward
+    moment["now"] = T0 + timedelta(seconds=42)
+    answer = _post(visitor, cio, redrawn, **LEA)
+    assert answer.status_code == 303 and answer.headers["Location"].endswith("/envoyee")
+    assert _count(app, ContactRequest) == _count(app, Person) == _count(app, Journey) == 1
+
+
+def test_a_visitor_too_fast_is_asked_to_send_again_and_keeps_what_they_typed(app, moment):
+    cio = _structure_id(app, "cio-orleans")
+    visitor = app.test_client()
+    html = _open_form(visitor, cio)
+    moment["now"] = T0 + timedelta(seconds=2)
+    answer = _post(visitor, cio, html, **LEA)
+    page = unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 422 and "Location" not in answer.headers
+    assert "Votre demande n'a pas été envoyée" in page and "envoyez-la de nouveau" in page
+    assert 'value="lea.durand@exemple.fr"' in page and LEA["message"] in page and 'value="oui" checked' in page
+    assert _count(app, ContactRequest) == _count(app, Person) == 0
+    moment["now"] = T0 + timedelta(seconds=9)  # checked, then sent again from the redrawn form
+    assert _post(visitor, cio, answer.get_data(as_text=True), **LEA).status_code == 303
+    assert _count(app, ContactRequest) == 1
+
+
+def test_contact_fields_fit_their_columns(app, moment):
+    """Review finding: e-mails of 201 to 254 characters passed the form and failed on PostgreSQL
+    (person.email is String(200)); each limit is checked against its column and shown on the input."""
+    cio = _structure_id(app, "cio-orleans")
+    visitor = app.test_client()
+    html = _open_form(visitor, cio)
+    moment["now"] = T0 + timedelta(seconds=40)
+    columns = Person.__table__.c
+    for name, column in (("nom", columns.prenom), ("email", columns.email), ("telephone", columns.telephone)):
+        limit = int(re.search(rf'id="f-{name}"[^>]*maxlength="(\d+)"', html).group(1))
+        assert limit <= column.type.length, name
+    assert 'id="f-email" name="email" type="email" value="" autocomplete="email" maxlength="200"' in html
+    domain = "@exemple.fr"
+    long_email = "a" * (201 - len(domain)) + domain
+    too_long = _post(visitor, cio, html, **{**LEA, "email": long_email})
+    page = unescape(too_long.get_data(as_text=True))
+    assert too_long.status_code == 422
+    assert '<p class="error" id="erreur-email">200 caractères au plus (vous en avez saisi 201).</p>' in page
+    assert f'value="{long_email}"' in page  # what was typed stays, to be shortened
+    for name, column, text in (("nom", columns.prenom, "L"), ("telephone", columns.telephone, "0")):
+        typed = text * (column.type.length + 1)
+        answer = _post(visitor, cio, html, **{**LEA, name: typed})
+        assert answer.status_code == 422, name
+        assert (f'<p class="error" id="erreur-{name}">{column.type.length} caractères au plus '
+                f'(vous en avez saisi {column.type.length + 1}).</p>') in unescape(answer.get_data(as_text=True))
+    # A valid number under the limit as typed, over it once written out (« +1 650-253-0000 ext. … »).
+    extension = _post(visitor, cio, html, **{**LEA, "telephone": "+16502530000 ext 11111111111111111111"})
+    assert extension.status_code == 422
+    assert "Ce numéro fait plus de 40 caractères une fois mis en forme" in unescape(extension.get_data(as_text=True))
+    assert _count(app, ContactRequest) == _count(app, Person) == _count(app, Journey) == 0
+    assert _post(visitor, cio, html, **{**LEA, "email": "a" * (200 - len(domain)) + domain}).status_code == 303
 
 
 def test_bad_input_shows_french_errors_on_each_field_and_creates_nothing(app, moment):

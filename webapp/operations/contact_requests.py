@@ -16,12 +16,17 @@ from ..workdays import add_working_days
 from . import audit
 from .journey_opening import open_journey
 from .notifications import public_link, queue_message
+from .people import IDENTITY_SCHEMA
 from .services import services_for
 
 CONSENT_TEXT = ("J'accepte que la structure choisie enregistre ces informations pour me recontacter et "
                 "m'accompagner dans le cadre du service public régional de l'orientation. Je peux demander "
                 "à les consulter, les corriger ou les effacer auprès de cette structure.")
-NAME_MAX, MESSAGE_MAX, EMAIL_MAX, PHONE_MAX = 120, 1000, 254, 30
+# The person's contact fits the reception form's limits (its identity schema), hence the person columns.
+NAME_MAX = IDENTITY_SCHEMA["properties"]["prenom"]["maxLength"]  # stored as person.prenom
+EMAIL_MAX = IDENTITY_SCHEMA["properties"]["email"]["maxLength"]
+PHONE_MAX = IDENTITY_SCHEMA["properties"]["telephone"]["maxLength"]
+MESSAGE_MAX = 1000  # contact_request.message is Text: a length chosen for the reader, not the column
 DEFAULT_DUE_WORKING_DAYS = 2
 REQUIRED = "Ce champ est obligatoire."
 HIDDEN_FIELDS = ("public", "besoin", "commune")  # the search's choices, carried by the form
@@ -47,6 +52,10 @@ def _unstorable(text: str) -> bool:
     return "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
+def _too_long(text: str, limit: int) -> str | None:
+    return f"{limit} caractères au plus (vous en avez saisi {len(text)})." if len(text) > limit else None
+
+
 def check(data: dict) -> tuple[dict, dict]:
     """(clean values, {field: French message}) for the form's fields."""
     errors, values = {}, {}
@@ -59,26 +68,26 @@ def check(data: dict) -> tuple[dict, dict]:
                 errors[name] = "Ce texte contient des caractères non pris en charge : retapez-le."
     if not values["nom"]:
         errors.setdefault("nom", REQUIRED)
-    elif len(values["nom"]) > NAME_MAX:
-        errors.setdefault("nom", f"{NAME_MAX} caractères au plus.")
+    elif _too_long(values["nom"], NAME_MAX):
+        errors.setdefault("nom", _too_long(values["nom"], NAME_MAX))
     if not values["email"] and not values["telephone"]:
         errors.setdefault("email", "Indiquez un courriel ou un numéro de téléphone pour qu'on vous recontacte.")
     if values["email"]:
-        problem = (f"{EMAIL_MAX} caractères au plus." if len(values["email"]) > EMAIL_MAX
-                   else form_checks.check_email(values["email"]))
+        problem = _too_long(values["email"], EMAIL_MAX) or form_checks.check_email(values["email"])
         if problem:
             errors.setdefault("email", problem)
     if values["telephone"]:
-        problem = (f"{PHONE_MAX} caractères au plus." if len(values["telephone"]) > PHONE_MAX
-                   else form_checks.check_telephone(values["telephone"]))
+        problem = _too_long(values["telephone"], PHONE_MAX) or form_checks.check_telephone(values["telephone"])
+        if not problem:  # as the reception form, the length that counts is the one written (« ext. » adds some)
+            values["telephone"] = form_checks.clean_phone(values["telephone"])
+            if len(values["telephone"]) > PHONE_MAX:
+                problem = f"Ce numéro fait plus de {PHONE_MAX} caractères une fois mis en forme : raccourcissez-le."
         if problem:
             errors.setdefault("telephone", problem)
-        else:
-            values["telephone"] = form_checks.clean_phone(values["telephone"])
     if not values["message"]:
         errors.setdefault("message", REQUIRED)
-    elif len(values["message"]) > MESSAGE_MAX:
-        errors.setdefault("message", f"{MESSAGE_MAX} caractères au plus (vous en avez saisi {len(values['message'])}).")
+    elif _too_long(values["message"], MESSAGE_MAX):
+        errors.setdefault("message", _too_long(values["message"], MESSAGE_MAX))
     # The search's choices ride along as hidden fields: an unknown one is dropped, not held against the visitor.
     if values["public"] not in dict(publics()):
         values["public"] = ""

@@ -2,8 +2,9 @@
 
 Abuse guards on the contact form: CSRF, a rate limit per address (`PUBLIC_CONTACT_RATE_LIMIT`),
 a honeypot field that people never see (filled = dropped without a word), and a signed time of
-display: a form sent back sooner than `PUBLIC_CONTACT_MIN_SECONDS` is dropped the same way; one
-older than `PUBLIC_CONTACT_MAX_AGE_SECONDS` (or forged) is shown again to be sent anew.
+display, carried forward when the form is shown again: a form sent back sooner than
+`PUBLIC_CONTACT_MIN_SECONDS` is shown again (422, nothing stored, never « envoyée ») to be checked
+and sent anew; one older than `PUBLIC_CONTACT_MAX_AGE_SECONDS` (or forged) too, with a new time.
 """
 from datetime import datetime
 
@@ -14,7 +15,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from .. import clock
 from ..errors import InvalidData, NotFound
 from ..extensions import db, limiter
-from ..operations.contact_requests import CONSENT_TEXT, MESSAGE_MAX, request_contact
+from ..operations.contact_requests import (CONSENT_TEXT, EMAIL_MAX, MESSAGE_MAX, NAME_MAX, PHONE_MAX, check,
+                                           request_contact)
 from ..queries import public_finder
 from .errors import TITLES
 
@@ -27,6 +29,9 @@ DEFAULT_MAX_AGE_SECONDS = 4 * 3600
 RATE_LIMITED = ("Trop de demandes ont été envoyées depuis votre connexion. Réessayez dans une heure, "
                 "ou appelez directement la structure : ses coordonnées sont sur la page de recherche.")
 EXPIRED = "Le formulaire a expiré : vérifiez vos réponses et envoyez-le de nouveau."
+TOO_FAST = ("Votre demande n'a pas été envoyée : elle est partie très vite après l'ouverture de la page. "
+            "Vérifiez vos réponses, puis envoyez-la de nouveau.")
+LIMITS = {"nom": NAME_MAX, "email": EMAIL_MAX, "telephone": PHONE_MAX, "message": MESSAGE_MAX}
 SEARCH_KEYS = ("commune", "public", "besoin")
 
 
@@ -98,10 +103,11 @@ def _structure_or_404(structure_id: int):
     return structure
 
 
-def _contact_page(structure, values, errors=None, form_error=None, status=200):
+def _contact_page(structure, values, errors=None, form_error=None, status=200, stamp=None):
+    """The form; `stamp` is the verified display time of a form shown again (else a new one)."""
     return render_template("public/contact.html", structure=structure, values=values, errors=errors or {},
-                           form_error=form_error, stamp=_stamp(), consent=CONSENT_TEXT,
-                           message_max=MESSAGE_MAX, honeypot=HONEYPOT, search=_search_args(values)), status
+                           form_error=form_error, stamp=stamp or _stamp(), consent=CONSENT_TEXT,
+                           limits=LIMITS, honeypot=HONEYPOT, search=_search_args(values)), status
 
 
 @bp.get("/trouver/<int:structure_id>/recontact")
@@ -119,19 +125,25 @@ def _rate_limit() -> str:
 def send(structure_id):
     structure = _structure_or_404(structure_id)
     form = request.form
-    age = _age_seconds(form.get("depuis", ""))
+    stamp = form.get("depuis", "")
+    age = _age_seconds(stamp)
     values = {key: form.get(key, "") for key in ("nom", "email", "telephone", "message", "consentement",
                                                  *SEARCH_KEYS)}
-    if form.get(HONEYPOT) or (age is not None and age < _setting("PUBLIC_CONTACT_MIN_SECONDS", DEFAULT_MIN_SECONDS)):
-        current_app.logger.info("Demande de recontact écartée (champ piège rempli ou envoi trop rapide)")
+    if form.get(HONEYPOT):
+        current_app.logger.info("Demande de recontact écartée (champ piège rempli)")
         return redirect(url_for("public.sent", structure_id=structure.id), 303)
     if age is None or age > _setting("PUBLIC_CONTACT_MAX_AGE_SECONDS", DEFAULT_MAX_AGE_SECONDS):
         return _contact_page(structure, values, form_error=EXPIRED, status=422)
+    if age < _setting("PUBLIC_CONTACT_MIN_SECONDS", DEFAULT_MIN_SECONDS):
+        # Maybe a robot, maybe a quick person: nothing is stored and the page says so.
+        current_app.logger.info("Demande de recontact non enregistrée (envoi trop rapide), formulaire réaffiché")
+        return _contact_page(structure, values, errors=check(values)[1], form_error=TOO_FAST, status=422,
+                             stamp=stamp if age >= 0 else None)
     try:
         request_contact(structure.id, values)
     except InvalidData as exc:
         db.session.rollback()
-        return _contact_page(structure, values, errors=exc.fields, status=422)
+        return _contact_page(structure, values, errors=exc.fields, status=422, stamp=stamp)
     db.session.commit()
     return redirect(url_for("public.sent", structure_id=structure.id), 303)
 
