@@ -182,7 +182,7 @@ def test_the_link_answers_once_and_the_answer_carries_no_identity(app, client, m
         assert answer.structure_id == get_user(CLAIRE).structure_id and answer.process_key == "accueil"
         columns = {c.key for c in inspect(FollowupAnswer).columns}
         assert columns == {"id", "structure_id", "process_key", "service_end_month", "found", "structure_fit", "comment"}
-        followup = db.session.scalar(select(Followup))  # looks unanswered until its link's end (see below)
+        followup = db.session.scalar(select(Followup))  # looks unanswered until its link's end (test_followups_privacy.py)
         assert followup.status == "envoye" and followup.person_id == person_id
     again = client.get(f"/suivi/{token}")
     assert again.status_code == 410 and "déjà répondu" in again.get_data(as_text=True)

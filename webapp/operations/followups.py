@@ -114,7 +114,7 @@ def send_next_due() -> int | None:
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)  # no finer time kept
     db.session.add(FollowupOptOutLink(digest=digest(token, "r"), person_id=person.id, created_at=month_start))
     structure = db.session.get(Structure, followup.structure_id)
-    service = current_identity().name  # the regional identity, as the sender's name (build_email)
+    service = " ".join(current_identity().name.split())  # the regional identity, on one line (a subject)
     queue_message(KIND, person.email, f"Votre avis sur l'accompagnement reçu — {service}",
                   _body(token, structure.name if structure else "une structure du réseau", expires_at, service),
                   person_id=person.id)
