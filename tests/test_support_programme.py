@@ -195,12 +195,12 @@ def test_capacity_holds_when_four_colleagues_take_the_last_two_places_at_once(ap
         event_id = make_event(capacity=2)
     users = [CLAIRE, KARIM, SOPHIE_L, ISABELLE]
     barrier = threading.Barrier(len(users), timeout=30)
-    take_place = ops._take_place
+    lock_event = ops._lock_event
 
-    def at_the_same_moment(event):  # every one has read the event and found a place left
+    def at_the_same_moment(event_id):  # every one has read the event and found a place left
         barrier.wait()
-        return take_place(event)
-    monkeypatch.setattr(ops, "_take_place", at_the_same_moment)
+        return lock_event(event_id)
+    monkeypatch.setattr(ops, "_lock_event", at_the_same_moment)
     outcomes = {}
 
     def attempt(username):

@@ -129,3 +129,108 @@ def test_a_started_event_can_no_longer_be_changed(app, moved):
     assert "Modifier l'événement" not in html.unescape(admin.get(path).get_data(as_text=True))
     with app.app_context():
         assert db.session.get(SupportEvent, event_id).cancelled_at is None
+
+
+def test_an_event_is_edited_after_its_registration_deadline_without_reopening_registrations(app, moved):
+    with app.app_context():
+        event_id = make_event()  # 20/06/2026 10:00 in Paris
+        db.session.get(SupportEvent, event_id).registration_deadline = datetime(2026, 6, 11, 15, 0)  # 17:00 in Paris
+        db.session.commit()
+    moved.current = datetime(2026, 6, 13, 8, 0)  # registrations closed two days ago
+    admin = client_of(app, REGIONAL_ADMIN)
+    path = f"/programme/{event_id}/modifier"
+    unchanged = {**VALID, "date": "20/06/2026", "start_time": "10:00", "deadline": "11/06/2026"}
+    response = post_form(admin, path, {**unchanged, "title": "Journée technique CEP (salle changée)"}, path)
+    assert response.status_code == 303, html.unescape(response.get_data(as_text=True))
+    with app.app_context():
+        event = db.session.get(SupportEvent, event_id)
+        assert event.title == "Journée technique CEP (salle changée)"
+        assert event.registration_deadline == datetime(2026, 6, 11, 15, 0)  # kept, hour included
+        with pytest.raises(Conflict, match="closes"):
+            ops.register(get_user(CLAIRE), event_id)
+    assert post_form(admin, path, {**unchanged, "deadline": "12/06/2026"}, path).status_code == 303  # past is fine
+    with app.app_context():
+        assert db.session.get(SupportEvent, event_id).registration_deadline == datetime(2026, 6, 12, 21, 59)
+    after = post_form(admin, path, {**unchanged, "deadline": "21/06/2026"}, path)
+    assert after.status_code == 422
+    assert "La date limite d'inscription ne peut pas être après l'événement." in html.unescape(after.get_data(as_text=True))
+
+
+def _bodies(kind):
+    return {m.to_address: m.body for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind))}
+
+
+def test_the_waiting_list_is_told_of_a_change_without_the_online_link(app, moved):
+    with app.app_context():
+        event_id = make_event(capacity=1)
+        db.session.get(SupportEvent, event_id).online_url = "https://visio.example.fr/cep"
+        db.session.commit()
+        _registered(event_id, CLAIRE, KARIM)  # Karim on the waiting list
+    admin = client_of(app, REGIONAL_ADMIN)
+    response = post_form(admin, f"/programme/{event_id}/modifier",
+                         {**VALID, "capacity": "1", "online_url": "https://visio.example.fr/cep"},
+                         f"/programme/{event_id}/modifier")
+    assert response.status_code == 303
+    post_form(admin, f"/programme/{event_id}/annuler", {"confirmation": "oui"}, f"/programme/{event_id}")
+    with app.app_context():
+        claire, karim = get_user(CLAIRE).email, get_user(KARIM).email
+        changed = _bodies("programme_modification")
+        assert "https://visio.example.fr/cep" in changed[claire] and "auquel vous êtes inscrit·e" in changed[claire]
+        assert "https://visio.example.fr/cep" not in changed[karim]
+        assert "en liste d'attente" in changed[karim] and "inscrit·e a changé" not in changed[karim]
+        assert "Hôtel de Région, Orléans" in changed[karim]
+        called_off = _bodies("programme_annulation")
+        assert "Votre inscription est close." in called_off[claire]
+        assert "Vous étiez en liste d'attente" in called_off[karim] and "Votre inscription" not in called_off[karim]
+
+
+@pytest.fixture
+def karim_changed(app):
+    """Karim's account altered for one test, put back afterwards (the directory is shared)."""
+    with app.app_context():
+        user = get_user(KARIM)
+        saved = (user.email, user.active)
+    yield
+    with app.app_context():
+        user = get_user(KARIM)
+        user.email, user.active = saved
+        db.session.commit()
+
+
+def test_nobody_without_an_e_mail_address_gets_a_message_and_is_still_promoted(app, moved, karim_changed):
+    with app.app_context():
+        get_user(KARIM).email = None
+        db.session.commit()
+        event_id = make_event(capacity=1)
+        _registered(event_id, CLAIRE, KARIM)
+        ops.cancel(get_user(CLAIRE), event_id)
+        db.session.commit()
+        assert db.session.scalar(select(SupportRegistration.status).where(
+            SupportRegistration.user_id == get_user(KARIM).id)) == "inscrit"
+        _registered(event_id, ISABELLE)  # waiting
+        moved.current += timedelta(days=9)
+        assert ops.queue_reminders() == 0  # Karim, the only one registered, has no address
+        db.session.commit()
+    admin = client_of(app, REGIONAL_ADMIN)
+    response = post_form(admin, f"/programme/{event_id}/annuler", {"confirmation": "oui"}, f"/programme/{event_id}")
+    assert "1 personne" in html.unescape(admin.get(response.headers["Location"]).get_data(as_text=True))
+    with app.app_context():
+        addresses = [m.to_address for m in db.session.scalars(select(OutboxMessage))]
+        assert addresses == [get_user(ISABELLE).email]  # the call-off, to Isabelle only; never an empty address
+
+
+def test_a_deactivated_account_on_the_waiting_list_is_skipped(app, moved, karim_changed):
+    with app.app_context():
+        event_id = make_event(capacity=1)
+        _registered(event_id, CLAIRE)
+        moved.current += timedelta(minutes=1)
+        _registered(event_id, KARIM)
+        moved.current += timedelta(minutes=1)
+        _registered(event_id, ISABELLE)
+        get_user(KARIM).active = False
+        db.session.commit()
+        ops.cancel(get_user(CLAIRE), event_id)
+        db.session.commit()
+        statuses = {r.user_id: r.status for r in db.session.scalars(select(SupportRegistration))}
+        assert statuses[get_user(ISABELLE).id] == "inscrit" and statuses[get_user(KARIM).id] == "liste_attente"
+        assert _messages("programme_place") == [get_user(ISABELLE).email]

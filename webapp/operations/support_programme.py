@@ -4,7 +4,8 @@ remind the registered.
 Capacity is never exceeded: a place is taken by one conditional UPDATE of the event's
 `registered_count` (`… WHERE registered_count < capacity`), so two colleagues racing for the last
 place get one place and one waiting-list entry (PostgreSQL re-reads the row after the other's
-commit; SQLite serialises writers)."""
+commit; SQLite serialises writers). Registering and cancelling first lock the event's row
+(SELECT … FOR UPDATE, nothing on SQLite), so a freed place and a newcomer never miss each other."""
 import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -62,8 +63,8 @@ def event_for(actor, event_id: int) -> SupportEvent:
     return event
 
 
-def event_schema() -> dict:
-    """The publication form's JSON Schema."""
+def event_schema(editing: bool = False) -> dict:
+    """The publication form's JSON Schema; when editing, the deadline may already be past."""
     networks = [(code, label) for code, label in reference.NETWORKS if code != "region"]
     properties = {
         "kind": {"type": "string", "title": "Type d'événement", "enum": list(KINDS), "x-enumNames": list(KINDS.values())},
@@ -86,6 +87,8 @@ def event_schema() -> dict:
         "deadline": {"type": "string", "format": "date", "title": "Date limite d'inscription", "x-date": "future",
                      "description": "Les inscriptions restent ouvertes jusqu'à la fin de ce jour (ou jusqu'au début de l'événement)."},
     }
+    if editing:  # an event is still edited after its registrations closed
+        properties["deadline"] = {k: v for k, v in properties["deadline"].items() if k != "x-date"}
     required = ["kind", "title", "date", "start_time", "duration_minutes", "capacity", "deadline"]
     return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
 
@@ -94,12 +97,12 @@ def _utc(day, moment: time) -> datetime:
     return datetime.combine(day, moment, tzinfo=PARIS).astimezone(UTC).replace(tzinfo=None)
 
 
-def _checked(data: dict) -> tuple[dict, list]:
+def _checked(data: dict, editing: bool = False) -> tuple[dict, list]:
     """The cleaned values and every field's French message, cross-field rules included."""
     from ..form_checks import parse_date
     data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
     data = {k: v for k, v in data.items() if v != ""}
-    errors = validate(event_schema(), data)
+    errors = validate(event_schema(editing), data)
     if errors.get("online_url") == "Format invalide.":
         errors["online_url"] = "Saisissez une adresse complète commençant par https://."
     if "title" not in errors and not data.get("title"):
@@ -152,11 +155,21 @@ def _registration(event_id: int, user_id: int) -> SupportRegistration | None:
         SupportRegistration.event_id == event_id, SupportRegistration.user_id == user_id))
 
 
-def _take_place(event_id: int) -> bool:
-    """One place taken if any is left (a conditional UPDATE: never past capacity)."""
+def _lock_event(event_id: int) -> SupportEvent | None:
+    """The event re-read under its row lock (held until commit; SQLite serialises writers anyway)."""
+    return db.session.scalar(select(SupportEvent).where(SupportEvent.id == event_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def _take_place(event_id: int, now: datetime | None = None) -> bool:
+    """One place taken if any is left on an event not called off (a conditional UPDATE: never past
+    capacity); with `now`, only while registrations are open."""
+    conditions = [SupportEvent.id == event_id, SupportEvent.registered_count < SupportEvent.capacity,
+                  SupportEvent.cancelled_at.is_(None)]
+    if now is not None:
+        conditions += [SupportEvent.registration_deadline >= now, SupportEvent.starts_at > now]
     result = db.session.execute(
-        update(SupportEvent).where(SupportEvent.id == event_id,
-                                   SupportEvent.registered_count < SupportEvent.capacity)
+        update(SupportEvent).where(*conditions)
         .values(registered_count=SupportEvent.registered_count + 1)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
@@ -165,15 +178,15 @@ def _take_place(event_id: int) -> bool:
 def register(actor, event_id: int) -> str:
     """Register the actor: a place if one is left, else the waiting list; returns the status."""
     event = event_for(actor, event_id)
+    event = _lock_event(event.id)
     now = clock.now()
-    if event.cancelled_at is not None:
-        raise Conflict("Cet événement est annulé.")
-    if now > event.registration_deadline or now >= event.starts_at:
-        raise Conflict("Les inscriptions à cet événement sont closes.")
+    _check_open(event, now)
     existing = _registration(event.id, actor.id)
     if existing is not None and existing.status != CANCELLED:
         raise Conflict("Vous êtes déjà inscrit·e à cet événement.")
-    status = REGISTERED if _take_place(event.id) else WAITING
+    status = REGISTERED if _take_place(event.id, now) else WAITING
+    if status == WAITING:  # no place, or the event closed in the meantime
+        _check_open(db.session.get(SupportEvent, event.id, populate_existing=True), now)
     values = {"status": status, "registered_at": now, "cancelled_at": None, "structure_id": actor.structure_id,
               "attended": None}
     if existing is not None:
@@ -195,9 +208,16 @@ def register(actor, event_id: int) -> str:
     return status
 
 
+def _check_open(event: SupportEvent, now: datetime) -> None:
+    if event.cancelled_at is not None:
+        raise Conflict("Cet événement est annulé.")
+    if now > event.registration_deadline or now >= event.starts_at:
+        raise Conflict("Les inscriptions à cet événement sont closes.")
+
+
 def cancel(actor, event_id: int) -> None:
     """Cancel the actor's registration; a freed place goes to the first on the waiting list."""
-    event = db.session.get(SupportEvent, event_id)
+    event = _lock_event(event_id)  # before the waiting list is read: a concurrent register() waits
     existing = _registration(event_id, actor.id) if event is not None else None
     if existing is None or existing.status == CANCELLED:
         raise NotFound("Vous n'êtes pas inscrit·e à cet événement.")
@@ -219,9 +239,10 @@ def cancel(actor, event_id: int) -> None:
 
 
 def _promote_next(event: SupportEvent) -> bool:
-    """Give the freed place to the oldest waiting registration (each one promoted once)."""
-    waiting = db.session.scalars(select(SupportRegistration.id).where(
-        SupportRegistration.event_id == event.id, SupportRegistration.status == WAITING)
+    """Give the freed place to the oldest waiting registration of an active account (each one
+    promoted once); a deactivated account stays waiting, skipped."""
+    waiting = db.session.scalars(select(SupportRegistration.id).join(User, User.id == SupportRegistration.user_id).where(
+        SupportRegistration.event_id == event.id, SupportRegistration.status == WAITING, User.active.is_(True))
         .order_by(SupportRegistration.registered_at, SupportRegistration.id).limit(5)).all()
     for registration_id in waiting:
         result = db.session.execute(
@@ -231,10 +252,11 @@ def _promote_next(event: SupportEvent) -> bool:
         if result.rowcount == 1:
             promoted = db.session.get(SupportRegistration, registration_id, populate_existing=True)
             user = db.session.get(User, promoted.user_id)
-            queue_message("programme_place", user.email or "", f"Une place s'est libérée : {event.title}",
-                          f"Bonjour {user.full_name},\n\nUne place s'est libérée pour « {event.title} » "
-                          f"le {_when(event)} : vous êtes inscrit·e.\n\n{public_link(f'/programme/{event.id}')}\n",
-                          to_structure_id=promoted.structure_id)
+            if user.email:
+                queue_message("programme_place", user.email, f"Une place s'est libérée : {event.title}",
+                              f"Bonjour {user.full_name},\n\nUne place s'est libérée pour « {event.title} » "
+                              f"le {_when(event)} : vous êtes inscrit·e.\n\n{public_link(f'/programme/{event.id}')}\n",
+                              to_structure_id=promoted.structure_id)
             return True
     return False
 
@@ -288,7 +310,9 @@ def queue_reminders(now: datetime | None = None) -> int:
             .where(SupportRegistration.event_id == event_id, SupportRegistration.status == REGISTERED)).all()
         where = " / ".join(x for x in (event.place, event.online_url) if x)
         for user, structure_id in rows:
-            queue_message("rappel_programme", user.email or "", f"Rappel : {event.title} le {_when(event)}",
+            if not user.email:
+                continue
+            queue_message("rappel_programme", user.email, f"Rappel : {event.title} le {_when(event)}",
                           f"Bonjour {user.full_name},\n\nVous êtes inscrit·e à « {event.title} » "
                           f"({KINDS.get(event.kind, '')}) le {_when(event)}, durée {event.duration_minutes} min.\n"
                           f"Lieu : {where}\n\nEn cas d'empêchement, annulez votre inscription pour libérer "

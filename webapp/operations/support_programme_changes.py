@@ -30,6 +30,10 @@ def _managed(actor, event_id: int) -> SupportEvent:
     return event
 
 
+def _paris_day(moment):
+    return moment.replace(tzinfo=UTC).astimezone(PARIS).date()
+
+
 def form_values(event: SupportEvent) -> dict:
     """What the edit form shows first (dates and time in Paris)."""
     local = event.starts_at.replace(tzinfo=UTC).astimezone(PARIS)
@@ -39,21 +43,27 @@ def form_values(event: SupportEvent) -> dict:
             "capacity": event.capacity, "networks": list(event.networks or []), "deadline": deadline.date().isoformat()}
 
 
-def _tell(event: SupportEvent, kind: str, subject: str, text: str) -> int:
-    """One message to everyone registered or waiting; returns how many."""
+def _tell(event: SupportEvent, kind: str, subject: str, texts: dict[str, str]) -> int:
+    """One message to everyone registered or waiting (`texts` by status: the waiting list's never
+    carries the online link); people without an e-mail address are skipped. Returns how many."""
     rows = db.session.execute(
-        select(User, SupportRegistration.structure_id).join(SupportRegistration, SupportRegistration.user_id == User.id)
+        select(User, SupportRegistration.structure_id, SupportRegistration.status)
+        .join(SupportRegistration, SupportRegistration.user_id == User.id)
         .where(SupportRegistration.event_id == event.id, SupportRegistration.status.in_((REGISTERED, WAITING)))).all()
-    for user, structure_id in rows:
-        queue_message(kind, user.email or "", subject, f"Bonjour {user.full_name},\n\n{text}\n\n"
+    told = 0
+    for user, structure_id, status in rows:
+        if not user.email:
+            continue
+        queue_message(kind, user.email, subject, f"Bonjour {user.full_name},\n\n{texts[status]}\n\n"
                       f"{public_link(f'/programme/{event.id}')}\n", to_structure_id=structure_id)
-    return len(rows)
+        told += 1
+    return told
 
 
 def update_event(actor, event_id: int, data: dict) -> SupportEvent:
     """Change an event; the capacity cannot fall below the places taken (checked in the UPDATE itself)."""
     event = _managed(actor, event_id)
-    data, errors = _checked(data)
+    data, errors = _checked(data, editing=True)
     if errors:
         raise InvalidData(INVALID, errors)
     resized = db.session.execute(
@@ -68,7 +78,10 @@ def update_event(actor, event_id: int, data: dict) -> SupportEvent:
         setattr(event, name, data.get(name) or ("" if name == "description" else None))
     event.starts_at = data["starts_at"]
     event.networks = sorted(set(data.get("networks") or []))
-    event.registration_deadline = min(_utc(data["deadline_day"], time(23, 59)), event.starts_at)
+    kept = data["deadline_day"] == _paris_day(event.registration_deadline) and event.registration_deadline < before[0]
+    if not kept:  # an unchanged deadline keeps its hour (unless it was the old start)
+        event.registration_deadline = _utc(data["deadline_day"], time(23, 59))
+    event.registration_deadline = min(event.registration_deadline, event.starts_at)
     if event.starts_at != before[0]:
         event.reminder_sent_at = None  # the new date gets its own reminder
     db.session.flush()
@@ -82,9 +95,13 @@ def update_event(actor, event_id: int, data: dict) -> SupportEvent:
         promoted += 1
     if (event.starts_at, event.place, event.online_url) != before:
         where = " / ".join(x for x in (event.place, event.online_url) if x)
-        _tell(event, "programme_modification", f"Changement : {event.title}",
-              f"L'événement « {event.title} » auquel vous êtes inscrit·e a changé : il a lieu le {_when(event)}.\n"
-              f"Lieu : {where}")
+        online_only = "en ligne (le lien de connexion est communiqué aux inscrit·es)"
+        _tell(event, "programme_modification", f"Changement : {event.title}", {
+            REGISTERED: f"L'événement « {event.title} » auquel vous êtes inscrit·e a changé : "
+                        f"il a lieu le {_when(event)}.\nLieu : {where}",
+            WAITING: f"L'événement « {event.title} » pour lequel vous êtes en liste d'attente a changé : "
+                     f"il a lieu le {_when(event)}.\nLieu : {event.place or online_only}\n"
+                     f"Vous restez en liste d'attente ; vous serez prévenu·e si une place se libère."})
     audit.record(actor, "support_event.updated", f"Événement du programme modifié : {event.title}",
                  detail={"event_id": event.id, "promoted": promoted})
     return event
@@ -98,8 +115,10 @@ def cancel_event(actor, event_id: int) -> int:
         .values(cancelled_at=clock.now()).execution_options(synchronize_session=False))
     if called_off.rowcount != 1:
         raise Conflict("Cet événement est déjà annulé.")
-    told = _tell(event, "programme_annulation", f"Annulation : {event.title}",
-                 f"L'événement « {event.title} » prévu le {_when(event)} est annulé. Votre inscription est close.")
+    told = _tell(event, "programme_annulation", f"Annulation : {event.title}", {
+        REGISTERED: f"L'événement « {event.title} » prévu le {_when(event)} est annulé. Votre inscription est close.",
+        WAITING: f"L'événement « {event.title} » prévu le {_when(event)} est annulé. "
+                 f"Vous étiez en liste d'attente : votre demande est close."})
     audit.record(actor, "support_event.cancelled_by_organiser", f"Événement du programme annulé : {event.title}",
                  detail={"event_id": event.id, "told": told})
     return told

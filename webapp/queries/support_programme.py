@@ -5,7 +5,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, extract, func, select
+from sqlalchemy import String, and_, cast, extract, func, or_, select, true
 
 from .. import clock, reference
 from ..errors import Forbidden
@@ -43,9 +43,23 @@ def _rows(actor, events) -> list[EventRow]:
                      can_manage(actor, e)) for e in events]
 
 
+def _offered_to(actor):
+    """`is_visible` in SQL, so that the list's limit applies to the actor's own events (is_visible
+    still decides, row by row)."""
+    if is_regional_admin(actor):
+        return true()
+    mine = actor.structure.departement
+    networks = cast(SupportEvent.networks, String)
+    open_to_all = or_(SupportEvent.networks.is_(None), networks.in_(("[]", "null")))
+    invited = or_(open_to_all, networks.contains(f'"{actor.structure.network}"', autoescape=True))
+    if actor.has_role("coordinateur") and mine is not None:
+        return or_(and_(SupportEvent.departement.is_(None), invited), SupportEvent.departement == mine)
+    return and_(or_(SupportEvent.departement.is_(None), SupportEvent.departement == mine), invited)
+
+
 def upcoming_events(actor) -> list[EventRow]:
     """Events not started yet that the actor is offered (or organises), soonest first."""
-    events = db.session.scalars(select(SupportEvent).where(SupportEvent.starts_at > clock.now())
+    events = db.session.scalars(select(SupportEvent).where(SupportEvent.starts_at > clock.now(), _offered_to(actor))
                                 .order_by(SupportEvent.starts_at, SupportEvent.id).limit(200)).all()
     return _rows(actor, events)
 
@@ -54,7 +68,7 @@ def past_events(actor, days: int = 365) -> list[EventRow]:
     """Events started in the last `days` days, latest first."""
     now = clock.now()
     events = db.session.scalars(select(SupportEvent).where(
-        SupportEvent.starts_at <= now, SupportEvent.starts_at > now - timedelta(days=days))
+        SupportEvent.starts_at <= now, SupportEvent.starts_at > now - timedelta(days=days), _offered_to(actor))
         .order_by(SupportEvent.starts_at.desc(), SupportEvent.id.desc()).limit(200)).all()
     return _rows(actor, events)
 
