@@ -163,10 +163,10 @@ def statement_times(app, client, url: str, runs: int = 5) -> None:
 def prepare(app) -> None:
     """Tables and indexes of the models that the migrations do not have yet."""
     from webapp.extensions import db
-    from webapp.models import Journey, Referral
+    from webapp.models import Journey, Person, Referral
     with app.app_context():
         db.create_all()
-        for table in (Journey.__table__, Referral.__table__):
+        for table in (Journey.__table__, Referral.__table__, Person.__table__):
             for index in table.indexes:
                 index.create(db.engine, checkfirst=True)
 

@@ -13,7 +13,13 @@ class Journey(db.Model):
     __tablename__ = "journey"
     __table_args__ = (Index("ix_journey_ended", "process_key", "ended_at"),  # ends over a period (map of waits)
                       # receptions started over a period, by structure (« Indicateurs »)
-                      Index("ix_journey_started", "process_key", "started_at", "structure_id"))
+                      Index("ix_journey_started", "process_key", "started_at", "structure_id"),
+                      # « Indicateurs », index-only: receptions in person order (merged with ix_person_public),
+                      # and in journey order (merged with ix_referral_journey_to, structures per reception)
+                      Index("ix_journey_reception_person", "process_key", "person_id",
+                            postgresql_include=["started_at", "structure_id"]),
+                      Index("ix_journey_reception_id", "process_key", "id",
+                            postgresql_include=["started_at", "structure_id"]))
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_version.id"))
     process_key: Mapped[str] = mapped_column(String(80), index=True)

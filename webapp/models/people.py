@@ -12,6 +12,8 @@ PROFILE_FIELDS = ("public", "commune")
 
 class Person(db.Model):
     __tablename__ = "person"
+    # the public of each person read from the index alone, in id order (« Indicateurs », receptions)
+    __table_args__ = (Index("ix_person_public", "id", postgresql_include=["public"]),)
     id: Mapped[int] = mapped_column(primary_key=True)
     prenom: Mapped[str | None] = mapped_column(String(120))
     nom: Mapped[str | None] = mapped_column(String(120))

@@ -32,7 +32,9 @@ SHARED_FIELDS = {
 class Referral(db.Model):
     __tablename__ = "referral"
     # referrals sent over a period, by receiving structure and state (« Indicateurs »)
-    __table_args__ = (Index("ix_referral_sent", "sent_at", "to_structure_id", "status"),)
+    __table_args__ = (Index("ix_referral_sent", "sent_at", "to_structure_id", "status"),
+                      # structures solicited per journey, index-only in journey order (« Indicateurs »)
+                      Index("ix_referral_journey_to", "journey_id", "to_structure_id", postgresql_include=["sent_at"]))
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journey.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

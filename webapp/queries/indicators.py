@@ -12,11 +12,12 @@ Every count goes through disclosure.suppress with the relations between the tabl
 hidden count can be recomputed from the totals shown, in any of the tables.
 """
 import statistics
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select, text
 
 from ..errors import Forbidden
 from ..extensions import db
@@ -121,8 +122,25 @@ def _in_scope(stmt, column, filters: Filters):
     return stmt
 
 
+@contextmanager
+def _merged_in_order():
+    """On PostgreSQL, the statements inside run as one process merging indexes read in order (no hash
+    of every person, no parallel workers each reading them all), then the settings come back."""
+    if db.engine.dialect.name != "postgresql":
+        yield
+        return
+    before = db.session.execute(text(
+        "SELECT current_setting('enable_hashjoin'), current_setting('max_parallel_workers_per_gather'), "
+        "set_config('enable_hashjoin', 'off', true), set_config('max_parallel_workers_per_gather', '0', true)")).one()
+    yield
+    db.session.execute(text("SELECT set_config('enable_hashjoin', :hash, true), "
+                            "set_config('max_parallel_workers_per_gather', :workers, true)"),
+                       {"hash": before[0], "workers": before[1]})
+
+
 def _receptions(filters: Filters):
-    """{(structure id, public): count} of receptions started in the period."""
+    """{(structure id, public): count} of receptions started in the period: on PostgreSQL a merge of
+    ix_journey_reception_person and ix_person_public, both read in person order from the index alone."""
     stmt = (select(Journey.structure_id, Person.public, func.count())
             .join(Person, Person.id == Journey.person_id)
             .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
@@ -130,7 +148,9 @@ def _receptions(filters: Filters):
     stmt = _in_scope(stmt, Journey.structure_id, filters).group_by(Journey.structure_id, Person.public)
     known = {code for code, _label in PUBLICS_SPRO}
     counts: dict = {}
-    for structure_id, public, count in db.session.execute(stmt):
+    with _merged_in_order():
+        rows = db.session.execute(stmt).all()
+    for structure_id, public, count in rows:
         key = (structure_id, public if public in known else "")
         counts[key] = counts.get(key, 0) + count
     return counts
@@ -172,17 +192,19 @@ def _median_days(base, pairs) -> list[tuple[float | None, int]]:
 
 def _seen(filters: Filters, receptions: int) -> dict:
     """{1|2|3: receptions} by the number of structures solicited in that journey. Read from the
-    referrals to other structures (joined to their journey), pairs then journeys by hashing (no
-    count(distinct) sort): the receptions without any count for 1."""
+    referrals to other structures joined to their journey (on PostgreSQL a merge of ix_referral_journey_to
+    and ix_journey_reception_id, both in journey order and index-only), pairs then journeys as they come,
+    then one row of counts: the receptions without any count for 1."""
     pairs = _in_scope(
         select(Referral.journey_id, Referral.to_structure_id).join(Journey, Journey.id == Referral.journey_id)
         .where(Journey.process_key == "accueil", Journey.started_at >= filters.since,
                Journey.started_at < filters.until, Referral.to_structure_id != Journey.structure_id,
-               Referral.sent_at >= filters.since),  # always true, lets the database start from ix_referral_sent
+               Referral.sent_at >= filters.since),  # always true (sent after the start), in ix_referral_journey_to
         Journey.structure_id, filters).group_by(Referral.journey_id, Referral.to_structure_id).subquery()
     per_journey = select(func.count().label("others")).select_from(pairs).group_by(pairs.c.journey_id).subquery()
-    bucket = case((per_journey.c.others >= 2, 3), else_=2)
-    counts = {int(b): n for b, n in db.session.execute(select(bucket, func.count()).group_by(bucket))}
+    more, solicited = db.session.execute(
+        select(func.count().filter(per_journey.c.others >= 2), func.count()).select_from(per_journey)).one()
+    counts = {n: count for n, count in ((2, solicited - more), (3, more)) if count}
     counts[1] = receptions - counts.get(2, 0) - counts.get(3, 0)
     return counts
 
