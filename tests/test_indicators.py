@@ -229,3 +229,38 @@ def test_pdf_report_holds_the_figures(client, dataset):
     assert "Mission Locale de Touraine" in " ".join(text.split())
     assert MASKED in text and "35" in text
 
+
+
+def test_structures_solicited_count_each_other_structure_once_and_the_settings_come_back(app, client):
+    """Per reception: the other structures a referral went to, each once, whatever its answer (a referral
+    to the journey's own structure does not count); on PostgreSQL the planner settings the receptions'
+    statement changes are back afterwards."""
+    with app.app_context():
+        ml, cio, touraine = _structure("ml-orleans"), _structure("cio-orleans"), _structure("ml-touraine")
+        journeys = [_reception(ml, "demandeur_emploi", START + timedelta(days=i)) for i in range(5)]
+        sent = START + timedelta(days=6)
+        _referral(journeys[0], cio, "refusee", sent, sent, reason="capacite")
+        _referral(journeys[0], cio, "aboutie", sent + timedelta(days=1))  # the same structure again: 2
+        _referral(journeys[1], cio, "refusee", sent, sent, reason="capacite")
+        _referral(journeys[1], touraine, "expiree", sent)  # two others: 3 or more
+        _referral(journeys[2], ml, "ouverte", sent)  # its own structure: 1
+        db.session.commit()
+        postgresql = db.engine.dialect.name == "postgresql"
+        if postgresql:
+            before = db.session.execute(db.text("SELECT current_setting('enable_hashjoin'), "
+                                                "current_setting('max_parallel_workers_per_gather')")).one()
+    login(client, "julien.mercier")
+    app.config["INDICATORS_MIN_COUNT"] = 1
+    try:
+        seen = _table(_csv(client), "Structures sollicitées")
+    finally:
+        app.config["INDICATORS_MIN_COUNT"] = 5
+    assert seen == {("1 structure", "Accueils"): "3", ("2 structures", "Accueils"): "1",
+                    ("3 structures ou plus", "Accueils"): "1", ("Total", "Total"): "5"}
+    if postgresql:
+        from webapp.queries.indicators import Filters, _receptions
+        with app.app_context():
+            _receptions(Filters(START.date(), START.date() + timedelta(days=10)))
+            after = db.session.execute(db.text("SELECT current_setting('enable_hashjoin'), "
+                                               "current_setting('max_parallel_workers_per_gather')")).one()
+        assert tuple(after) == tuple(before)
