@@ -1,7 +1,8 @@
 """The network's own duties: the follow-up after a service (follow-ups, anonymous answers, opt-out
 links, the person's consent and refusal), the documentation library (resources, resources given), the
 support programme (events, registrations), the public page's contact requests, the regional identity,
-and two indexes for the indicators (journeys by start, referrals by sending)
+and the indicators' indexes (journeys by start and, index-only, by person and by id; referrals by
+sending and by journey; the person's public by id)
 
 Revision ID: 4caba4b694cc
 Revises: 6d1f3b8e2a57
@@ -207,25 +208,36 @@ def upgrade():
 
     with op.batch_alter_table('journey', schema=None) as batch_op:
         batch_op.create_index('ix_journey_started', ['process_key', 'started_at', 'structure_id'], unique=False)
+        batch_op.create_index('ix_journey_reception_person', ['process_key', 'person_id'], unique=False,
+                              postgresql_include=['started_at', 'structure_id'])
+        batch_op.create_index('ix_journey_reception_id', ['process_key', 'id'], unique=False,
+                              postgresql_include=['started_at', 'structure_id'])
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('contact_consent_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('contact_refused_at', sa.DateTime(), nullable=True))
+        batch_op.create_index('ix_person_public', ['id'], unique=False, postgresql_include=['public'])
 
     with op.batch_alter_table('referral', schema=None) as batch_op:
         batch_op.create_index('ix_referral_sent', ['sent_at', 'to_structure_id', 'status'], unique=False)
+        batch_op.create_index('ix_referral_journey_to', ['journey_id', 'to_structure_id'], unique=False,
+                              postgresql_include=['sent_at'])
 
 
 
 def downgrade():
     with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_index('ix_referral_journey_to')
         batch_op.drop_index('ix_referral_sent')
 
     with op.batch_alter_table('person', schema=None) as batch_op:
+        batch_op.drop_index('ix_person_public')
         batch_op.drop_column('contact_refused_at')
         batch_op.drop_column('contact_consent_at')
 
     with op.batch_alter_table('journey', schema=None) as batch_op:
+        batch_op.drop_index('ix_journey_reception_id')
+        batch_op.drop_index('ix_journey_reception_person')
         batch_op.drop_index('ix_journey_started')
 
     with op.batch_alter_table('resource_given', schema=None) as batch_op:
