@@ -239,7 +239,7 @@ def test_another_process_change_shows_after_the_recheck_delay(app, client, monke
 def test_a_broken_row_falls_back_to_the_defaults(app, client):
     with app.app_context():
         db.session.add(RegionalIdentity(id=1, name="", short_name="X", primary_color="#ffffff",
-                                        accent_color="pas une couleur", header_text_color="#fffffe",
+                                        accent_color="#zzzzzz", header_text_color="#fffffe",
                                         logo_type="text/html", logo_sha256="ab" * 32, logo=b"<script>", version=1))
         db.session.commit()
         identity_query.forget()

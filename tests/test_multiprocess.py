@@ -176,7 +176,9 @@ def test_two_apps_and_two_workers_on_one_database(tmp_path):
             assert_timers_fired_once(url, outcomes)
             assert_messages_sent_once(url, ids, sink)
             assert_no_lost_update(url, journeys.completed)
-            checked = check_database(url)  # every journey's engine state agrees with its rows
+            # every journey's engine state agrees with its rows, seen on the last workers' date: their
+            # retention pass dropped the audit entries of the demo's oldest steps (a year before that date)
+            checked = check_database(url, after_expiry)
             assert checked.returncode == 0, checked.stdout + checked.stderr
         finally:
             for process in processes:
