@@ -16,7 +16,6 @@ region): the page for this quarter, for the last 12 months, for the last 12 mont
 and the CSV of the last 12 months. Printed per size and page: p50 and p95 in ms and the SQL statements.
 The database must hold no journey (a throwaway cluster): the script refuses otherwise.
 """
-import argparse
 import contextlib
 import os
 import re
@@ -29,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+from _scale import scale_arguments, upgraded_postgres  # noqa: E402
 
 USERNAME, PASSWORD = "julien.mercier", "demo-spro-2026"
 PAGES = {"trimestre": "/indicateurs", "12 mois": "/indicateurs?periode=douze_mois",
@@ -172,20 +173,10 @@ def prepare(app) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--sizes", type=lambda v: [int(x) for x in v.split(",")], nargs="+",
-                        default=[[10_000, 100_000, 1_000_000]], help="journeys, growing (10000 100000 or 10000,100000)")
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=3)
-    args = parser.parse_args()
-    sizes = sorted({size for group in args.sizes for size in group})
-    url = os.environ.get("SPRO_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        print("Run on PostgreSQL: bash scripts/with_postgres.sh .venv/bin/python bench/indicators.py")
+    args, sizes = scale_arguments(__doc__.splitlines()[1], runs=30, warmup=3)
+    url = upgraded_postgres("indicators.py")
+    if url is None:
         return 2
-    os.environ.setdefault("SPRO_SECRET_KEY", os.urandom(24).hex())
-    from _load_setup import run_cli
-    run_cli("db", "upgrade", env=dict(os.environ))
     from sqlalchemy import func, select, text
     from webapp import create_app
     from webapp.config import TestConfig
