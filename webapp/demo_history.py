@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import select, text
 
 from . import clock
-from .demo_people import STEPS, DemoError, _catch_up, _clock_at, _Demo
+from .demo_people import _catch_up, _clock_at, _Demo, journey_of
 from .extensions import db
 from .models import Person, Structure
 from .workdays import is_working_day
@@ -144,19 +144,6 @@ def history_present() -> bool:
     return db.session.scalar(select(Person.id).where(Person.email.like(f"%@{HISTORY_DOMAIN}")).limit(1)) is not None
 
 
-def _journey_steps(demo, person):
-    """Like demo_people._journey_of, over the longer calendar."""
-    journey = None
-    for days_ago, hour, step, argument in person["steps"]:
-        yield demo.moment(days_ago, hour)
-        try:
-            journey = STEPS[step](demo, person, journey, argument)
-        except Exception as exc:
-            db.session.rollback()
-            raise DemoError(f"history person {person['identity']['email']}, step {step} {argument!r}: {exc} "
-                            f"{getattr(exc, 'fields', '')}") from exc
-
-
 def seed_demo_history() -> int:
     """The year of past journeys, unless already there; how many people were added."""
     if history_present():
@@ -169,7 +156,7 @@ def seed_demo_history() -> int:
     send_messages = current_app.config.get("MAIL_BACKEND") == "page"
     queue, order = [], itertools.count()
     for person in people:
-        steps = _journey_steps(demo, person)
+        steps = journey_of(demo, person)
         heapq.heappush(queue, (next(steps), next(order), steps))
     quick = db.engine.dialect.name == "sqlite"  # a demo database: no fsync at each of the ~2 000 commits
     if quick:

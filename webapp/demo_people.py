@@ -203,8 +203,9 @@ STEPS = {"accueil": _welcome, "analyse": _analyse, "orienter": _send, "accepter"
          "reaffecter": _reassign, "entretien": _interview, "seance": _session, "plan": _plan}
 
 
-def _journey_of(d, person):
-    """One person's steps, as a generator: yields the moment of its next step, then does it."""
+def journey_of(d, person):
+    """One person's steps, as a generator: yields the moment of its next step, then does it (the demo
+    people's and the demo history's, whose calendar `d` is longer)."""
     journey = None
     for days_ago, hour, step, argument in person["steps"]:
         yield d.moment(days_ago, hour)
@@ -212,7 +213,7 @@ def _journey_of(d, person):
             journey = STEPS[step](d, person, journey, argument)
         except Exception as exc:
             db.session.rollback()
-            name = person["identity"].get("nom") or "anonyme"
+            name = person["identity"].get("nom") or person["identity"].get("email") or "anonyme"
             raise DemoError(f"demo person {name}, step {step} {argument!r}: {exc} "
                             f"{getattr(exc, 'fields', '')}") from exc
 
@@ -247,7 +248,7 @@ def _seed_people() -> int:
     send_messages = current_app.config.get("MAIL_BACKEND") == "page"
     queue, order = [], itertools.count()
     for person in PEOPLE:
-        steps = _journey_of(demo, person)
+        steps = journey_of(demo, person)
         heapq.heappush(queue, (next(steps), next(order), steps))
     with _clock_at(end) as move:
         while queue:
