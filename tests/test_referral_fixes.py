@@ -1,6 +1,7 @@
 """Referral journeys: the fixes of issue 6 point 3 (reassignment after a redirection, comments
 carried to the sender, urgency, anonymous birth year, the re-choice assigned to the sender,
 abandoned outcomes and dated timeline entries)."""
+import re
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -182,7 +183,8 @@ def test_an_anonymous_person_keeps_the_year_of_birth_but_no_identity(ctx):
     assert person.annee_naissance == 1984
     assert (person.nom, person.prenom, person.telephone, person.email) == (None, None, None, None)
     db.session.refresh(journey)
-    assert "Quennehen" not in journey.state and "1984" not in journey.state
+    # the year as a JSON value: the state's random task ids may hold the digits « 1984 » by chance
+    assert "Quennehen" not in journey.state and not re.search(r':\s*"?1984"?\s*[,}\]]', journey.state)
 
 
 # -- 5. the re-choice goes back to the counsellor who sent the referral ---------------------------
