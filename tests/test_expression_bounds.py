@@ -1,5 +1,6 @@
 """Diagram expressions are bounded in cost: every kind is checked at validation, naming its element,
 and what validation accepts runs within its budget on the largest data the forms allow."""
+import gc
 import importlib.util
 import time
 import tracemalloc
@@ -168,3 +169,36 @@ def test_a_decision_table_over_budget_raises_engine_error():
     with pytest.raises(EngineError, match="Expression trop coûteuse"):
         decide(costly, {"public": "scolaire", "categories": ["x"] * 150})
     assert decide(DMN, {"public": "scolaire", "categories": ["choisir-un-metier"]})[0]["reseau"] == "cio"
+
+
+def test_each_evaluation_starts_with_a_fresh_budget_and_keeps_no_task_data():
+    """The thread's evaluator is reused: an evaluation stopped by its budget leaves nothing charged
+    to the next one, and the task data it read is not kept once it ended."""
+    costly = "max(liste * 100) + max(liste * 100)"
+    with pytest.raises(EngineError, match="parcourt trop de données"):
+        evaluate_bounded(costly, {"liste": ["€" * 5_000] * 50})
+    assert evaluate_bounded("max(liste * 100)", {"liste": ["€" * 150] * 50}) == "€" * 150  # just under it
+    evaluator = expression_budget._collector.evaluator
+    assert evaluator.names == {} and not evaluator.running
+
+
+def test_a_garbage_collection_during_an_evaluation_is_not_charged_to_it(monkeypatch):
+    """A full collection of a big heap, triggered while a condition is read, takes longer than the
+    budget: the condition is still evaluated (the collection is the process's cost, not its own)."""
+    heap = [[i] for i in range(1_000_000)]  # a long-running process's objects
+    took = []
+
+    class CollectingData(dict):
+        def __getitem__(self, key):
+            start = time.thread_time()
+            gc.collect()
+            took.append(time.thread_time() - start)
+            return super().__getitem__(key)
+
+    budget = 0.01
+    monkeypatch.setattr(expression_budget, "EVALUATION_BUDGET_SECONDS", budget)
+    # nine nodes or more, so that the clock is read after the collections (every 8th node)
+    assert evaluate_bounded("decision == 'orientation' and public != 'adulte' and public != 'retraite'",
+                            CollectingData(decision="orientation", public="scolaire")) is True
+    assert sum(took) > budget, took  # the collections alone would have exceeded the budget
+    assert len(heap) == 1_000_000

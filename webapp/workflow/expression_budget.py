@@ -28,10 +28,12 @@ MAX_WORK = 1_000_000           # characters and elements one evaluation goes thr
 # long-running process's heap refused an ordinary expression in a test run).
 EVALUATION_BUDGET_SECONDS = 0.5
 
-_collector = threading.local()  # processor time the garbage collector took in each thread, added up
+_collector = threading.local()  # per thread: whether an evaluation runs, the collector's time during them
 
 
 def _time_collections(phase, _info) -> None:
+    if not getattr(_collector, "active", False):
+        return  # outside evaluations, a collection costs no clock reading
     now = time.thread_time()
     if phase == "start":
         _collector.started = now
@@ -46,6 +48,17 @@ def _own_time() -> float:
     """The thread's processor time, without the collector's passes (charged to whichever thread
     triggers them: a long-running process's full collection is not the expression's cost)."""
     return time.thread_time() - getattr(_collector, "seconds", 0.0)
+
+
+def run_budgeted(tree, text: str, names: dict):
+    """Evaluate a parsed expression within its budget, with this thread's evaluator: simpleeval's
+    set-up costs as much as a short evaluation, so each thread builds one and reuses it."""
+    evaluator = getattr(_collector, "evaluator", None)
+    if evaluator is None or evaluator.running:
+        evaluator = BudgetedEvaluator()
+        _collector.evaluator = evaluator
+    return evaluator.run(tree, text, names)
+
 
 # One « % » conversion: mapping key, flags, width, precision (the only parts that cost).
 _FORMAT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
@@ -140,17 +153,33 @@ def _bounded_mod(a, b):
 class BudgetedEvaluator(EvalWithCompoundTypes):
     """simpleeval with bounded operators, charged reads and builds, and a deadline at every node."""
 
-    def __init__(self, names):
-        super().__init__(names=names, functions={
+    def __init__(self, names=None):
+        super().__init__(names=names or {}, functions={
             "len": len, "int": int, "str": self._str, "min": self._extreme(min), "max": self._extreme(max)})
         self.operators.update({ast.Add: _bounded_add, ast.Mult: _bounded_mult, ast.Mod: _bounded_mod})
         for comparison in _COMPARISONS:
             self.operators[comparison] = self._charged(self.operators[comparison])
         for refused in (ast.Pow, ast.LShift, ast.RShift):
             self.operators.pop(refused, None)
+        self.running = False
+        self._start_budget()
+
+    def _start_budget(self) -> None:
         self._deadline = _own_time() + EVALUATION_BUDGET_SECONDS
         self._allocated = 0
         self._worked = 0
+        self._nodes = 0
+
+    def run(self, tree, text: str, names: dict):
+        """One evaluation of a parsed expression over `names`, with a fresh budget."""
+        self.names, self.running = names, True
+        _collector.active = True
+        try:
+            self._start_budget()
+            return self.eval(text, previously_parsed=tree)
+        finally:
+            self.names, self.running = {}, False  # the task data is not kept past the evaluation
+            _collector.active = False
 
     def _charge(self, *values, weight: int = 1) -> None:
         for value in values:
@@ -177,7 +206,8 @@ class BudgetedEvaluator(EvalWithCompoundTypes):
         return str(value)
 
     def _eval(self, node):
-        if _own_time() > self._deadline:
+        self._nodes += 1
+        if self._nodes & 7 == 1 and _own_time() > self._deadline:  # the first node, then every 8th
             raise _costly("son évaluation a dépassé le temps permis")
         result = super()._eval(node)
         if _too_big(result):

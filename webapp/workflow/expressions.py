@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .errors import EngineError
-from .expression_budget import BudgetedEvaluator, format_problem
+from .expression_budget import BudgetedEvaluator, format_problem, run_budgeted
 
 SAFE_FUNCTIONS = {"len": len, "str": str, "int": int, "min": min, "max": max}  # str is bounded when run
 
@@ -156,13 +156,20 @@ def check_expression(expression: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=2048)
+def _parsed(text: str):
+    """An accepted expression's syntax tree, parsed once (the evaluator only reads it)."""
+    return BudgetedEvaluator.parse(text)
+
+
 def evaluate_bounded(expression: str, names: dict):
     """Check then evaluate an expression within its budget; EngineError when refused or too costly."""
     reason = check_expression(expression)
     if reason:
         raise EngineError(reason)
     try:
-        return BudgetedEvaluator(names).eval(expression.strip())
+        text = expression.strip()
+        return run_budgeted(_parsed(text), text, names)
     except (RecursionError, MemoryError, OverflowError) as exc:
         raise EngineError("Expression trop coûteuse : son évaluation a été arrêtée.") from exc
     except InvalidExpression as exc:
