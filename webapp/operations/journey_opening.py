@@ -4,7 +4,7 @@ from .. import clock
 from ..errors import InvalidData, NotFound
 from ..extensions import db
 from ..models import Journey, Person
-from ..queries.definitions import current_version
+from ..queries.definition_content import current_content
 from ..workflow import EngineError, Instance
 from . import audit
 from .task_index import save_state
@@ -21,7 +21,7 @@ def open_journey(actor, process_key: str, person: Person, structure_id: int, ser
     keeps those their structure and role allow. The person may be new (not yet written): it is
     written with the journey, so that the person's index is built once."""
     with db.session.no_autoflush:  # a new person is written with the journey, in one flush
-        version = current_version(process_key)
+        version = current_content(process_key)  # a light statement; specs and forms come from the cache
     if version is None:
         raise NotFound(f"Aucune version publiée du parcours « {process_key} ».")
     now = clock.now()

@@ -1,7 +1,7 @@
 """Starting journeys and completing their user tasks."""
 from datetime import date
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -92,19 +92,32 @@ def _record_incident(journey_id: int, reason: str) -> None:
     db.session.commit()
 
 
+def _version_column(column):
+    return select(column).where(DefinitionVersion.id == Journey.definition_version_id).scalar_subquery()
+
+
+# The statements every completion runs are built once, with parameters (building one costs about as
+# much as running it). The version's key is read by subqueries, not a join: a journey migrated while
+# this waits for its lock is read again with its new version (a join on the old one would drop the row).
+_TASK_FOR_COMPLETION = (
+    select(HumanTask, Journey, _version_column(DefinitionVersion.checksum).label("checksum"),
+           _version_column(DefinitionVersion.published_at).label("published_at"))
+    .join(Journey, Journey.id == HumanTask.journey_id)
+    .options(joinedload(HumanTask.person)).where(HumanTask.id == bindparam("task_id"))
+    .with_for_update(of=Journey).execution_options(populate_existing=True))
+_CLOSE_TASK = (
+    update(HumanTask).where(HumanTask.id == bindparam("task_id"), HumanTask.status == "ouverte",
+                            HumanTask.structure_id == bindparam("actor_structure_id"),
+                            or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == bindparam("actor_id")))
+    .values(status="terminee", completed_at=bindparam("done_at"), completed_by_id=bindparam("actor_id"),
+            assignee_id=bindparam("actor_id"), data=bindparam("task_data", type_=HumanTask.data.type))
+    .execution_options(synchronize_session=False))
+
+
 def _lock_for_completion(actor, task_id: int):
     """The task, its person and its journey, the journey's row locked, and the version's content:
     one statement (the content comes from the process's cache of immutable versions)."""
-    # The version's key is read by subqueries, not a join: a journey migrated while this waits for
-    # its lock is read again with its new version (a join on the old one would drop the row).
-    def version_column(column):
-        return select(column).where(DefinitionVersion.id == Journey.definition_version_id).scalar_subquery()
-    row = db.session.execute(
-        select(HumanTask, Journey, version_column(DefinitionVersion.checksum).label("checksum"),
-               version_column(DefinitionVersion.published_at).label("published_at"))
-        .join(Journey, Journey.id == HumanTask.journey_id)
-        .options(joinedload(HumanTask.person)).where(HumanTask.id == task_id)
-        .with_for_update(of=Journey).execution_options(populate_existing=True)).first()
+    row = db.session.execute(_TASK_FOR_COMPLETION, {"task_id": task_id}).first()
     if row is not None and row.HumanTask.structure_id != actor.structure_id:
         audit.denied(actor, "task", task_id, person_id=row.HumanTask.person_id)
     if row is None or row.HumanTask.structure_id != actor.structure_id:
@@ -126,17 +139,14 @@ def _mark_completed(actor, task: HumanTask, data: dict, now) -> None:
     """Close the task only if it is still open and the actor's to close (one conditional UPDATE):
     the task row is read with the journey's lock, not its own, so a claim or a completion that
     slipped in between is caught here."""
-    values = {"status": "terminee", "completed_at": now, "completed_by_id": actor.id, "assignee_id": actor.id,
-              "data": data}
-    result = db.session.execute(
-        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "ouverte",
-                                HumanTask.structure_id == actor.structure_id,
-                                or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == actor.id))
-        .values(**values).execution_options(synchronize_session=False))
+    result = db.session.execute(_CLOSE_TASK, {"task_id": task.id, "actor_structure_id": actor.structure_id,
+                                              "actor_id": actor.id, "done_at": now, "task_data": data})
     if result.rowcount != 1:
         db.session.refresh(task)
         _check_still_open(actor, task)
         raise Conflict("Cette tâche vient d'être modifiée par quelqu'un d'autre ; rechargez la page.")
+    values = {"status": "terminee", "completed_at": now, "completed_by_id": actor.id, "assignee_id": actor.id,
+              "data": data}
     for name, value in values.items():
         set_committed_value(task, name, value)
     person_index.record_contact(db.session, task.person_id, task.structure_id, now)

@@ -5,30 +5,43 @@ creates or changes what decides them: the person's identity or profile, a journe
 (session events below). Whatever operation writes, the search and the list « Personnes suivies »
 follow, and a receiving structure's words come only from the snapshots shared with it.
 """
-from sqlalchemy import delete, event, exists, insert, inspect, select, update
+from sqlalchemy import bindparam, delete, event, exists, insert, inspect, select, update
 from sqlalchemy.orm import Session
 
 from .. import clock
 from ..models import HumanTask, Journey, Person, PersonAccess, PersonSearchTerm, Referral
 from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
-from ..queries.referrals import snapshot_open
+from ..queries.referrals import snapshot_cutoff, snapshot_open
 from ..search_terms import terms_of
+
+# The rebuild's statements, built once with parameters: most steps of a journey run them.
+_PERSON_LOCKED = select(Person.__table__).where(Person.id == bindparam("person_id")).with_for_update()
+_JOURNEY_STRUCTURES = select(Journey.structure_id).where(Journey.person_id == bindparam("person_id"))
+_OPEN_SNAPSHOTS = (select(Referral.to_structure_id, Referral.shared_data)
+                   .where(Referral.person_id == bindparam("person_id"), snapshot_open(cutoff=bindparam("cutoff")))
+                   .order_by(Referral.id))
+_KNOWN_ACCESS = select(PersonAccess.structure_id, PersonAccess.last_contact_at).where(
+    PersonAccess.person_id == bindparam("person_id"))
+_DROP_TERMS = delete(PersonSearchTerm).where(PersonSearchTerm.person_id == bindparam("person_id"))
+_DROP_ACCESS = delete(PersonAccess).where(PersonAccess.person_id == bindparam("person_id"))
+_CONTACT = update(PersonAccess).where(PersonAccess.person_id == bindparam("contact_person_id"),
+                                      PersonAccess.structure_id == bindparam("contact_structure_id")).values(
+    last_contact_at=bindparam("moment"))
+
 
 def _visible_fields(conn, person_id: int) -> tuple[dict, dict]:
     """({structure: full field values}, {structure: shared field values}) for one person."""
     # the person's row lock serialises two rebuilds of the same person (PostgreSQL)
-    person = conn.execute(select(Person.__table__).where(Person.id == person_id).with_for_update()
-                          ).mappings().one_or_none()
+    key = {"person_id": person_id}
+    person = conn.execute(_PERSON_LOCKED, key).mappings().one_or_none()
     if person is None or person["merged_into_id"] is not None:
         return {}, {}
     values = {k: person[k] for k in IDENTITY_FIELDS + PROFILE_FIELDS}
     full = {person["created_by_structure_id"]}
-    full.update(conn.scalars(select(Journey.structure_id).where(Journey.person_id == person_id)))
+    full.update(conn.scalars(_JOURNEY_STRUCTURES, key))
     shared: dict[int, dict] = {}
     # a referral reassigned away or expired opens its snapshot only for a while after it closed
-    for to_id, data in conn.execute(select(Referral.to_structure_id, Referral.shared_data)
-                                    .where(Referral.person_id == person_id, snapshot_open())
-                                    .order_by(Referral.id)):
+    for to_id, data in conn.execute(_OPEN_SNAPSHOTS, {**key, "cutoff": snapshot_cutoff()}):
         if to_id not in full:
             shared.setdefault(to_id, {}).update(data or {})
     return {s: values for s in full}, shared
@@ -37,10 +50,10 @@ def _visible_fields(conn, person_id: int) -> tuple[dict, dict]:
 def reindex(conn, person_id: int) -> None:
     """Rebuild the access rows and search words of one person (keeps each last contact)."""
     full, shared = _visible_fields(conn, person_id)
-    known = dict(conn.execute(select(PersonAccess.structure_id, PersonAccess.last_contact_at)
-                              .where(PersonAccess.person_id == person_id)).all())
-    conn.execute(delete(PersonSearchTerm).where(PersonSearchTerm.person_id == person_id))
-    conn.execute(delete(PersonAccess).where(PersonAccess.person_id == person_id))
+    key = {"person_id": person_id}
+    known = dict(conn.execute(_KNOWN_ACCESS, key).all())
+    conn.execute(_DROP_TERMS, key)
+    conn.execute(_DROP_ACCESS, key)
     now = clock.now()
     access, terms = [], []
     for is_full, group in ((True, full), (False, shared)):
@@ -140,6 +153,5 @@ def _apply(session, _context):
     for person_id in sorted(i for i in ids if i is not None):
         reindex(conn, person_id)
     for person_id, structure_id, moment in contacts:
-        conn.execute(update(PersonAccess).where(PersonAccess.person_id == person_id,
-                                                PersonAccess.structure_id == structure_id)
-                     .values(last_contact_at=moment))
+        conn.execute(_CONTACT, {"contact_person_id": person_id, "contact_structure_id": structure_id,
+                                "moment": moment})

@@ -1,5 +1,5 @@
 """Keeping the human-task index and the journey row in step with the workflow state."""
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import clock
 from ..extensions import db
@@ -53,6 +53,10 @@ def keep_with(actor, new_tasks) -> None:
             task.assignee_id = actor.id
 
 
+# Built once with a parameter: every step runs it.
+_OPEN_TASKS = select(HumanTask).where(HumanTask.journey_id == bindparam("journey_id"), HumanTask.status == "ouverte")
+
+
 def save_state(journey: Journey, instance: Instance, actor=None, keep: bool = False) -> list[HumanTask]:
     """Write the instance into its journey row and sync the index; return the new open tasks.
 
@@ -62,8 +66,7 @@ def save_state(journey: Journey, instance: Instance, actor=None, keep: bool = Fa
     now = clock.now()
     journey.state = instance.dump()
     journey.next_timer_at = instance.next_timer_at()
-    open_rows = {t.task_uuid: t for t in db.session.scalars(
-        select(HumanTask).where(HumanTask.journey_id == journey.id, HumanTask.status == "ouverte"))}
+    open_rows = {t.task_uuid: t for t in db.session.scalars(_OPEN_TASKS, {"journey_id": journey.id})}
     ready = instance.ready_user_tasks()
     created = []
     for info in ready:

@@ -19,6 +19,7 @@ class VersionContent:
     spec_json: str
     forms: dict
     xml: str  # the BPMN or DMN document (a decision table is evaluated from it)
+    name: str = ""  # as people read it (« Parcours « Accueil » démarré »)
 
 
 def version_content(version_id: int, checksum: str, published_at: datetime) -> VersionContent:
@@ -31,7 +32,7 @@ def version_content(version_id: int, checksum: str, published_at: datetime) -> V
 def _cached(version_id: int, _checksum: str, _published_at: datetime) -> VersionContent:
     version = db.session.get(DefinitionVersion, version_id)
     return VersionContent(id=version.id, spec_json=version.spec_json, forms=dict(version.forms or {}),
-                          xml=version.bpmn_xml)
+                          xml=version.bpmn_xml, name=version.name)
 
 
 _KEY = (DefinitionVersion.id, DefinitionVersion.checksum, DefinitionVersion.published_at)

@@ -32,7 +32,7 @@ def snapshot_cutoff():
 
 def snapshot_open(referral=Referral, cutoff=None):
     """SQL condition: the receiving structure may still see this referral's snapshot."""
-    cutoff = cutoff or snapshot_cutoff()
+    cutoff = snapshot_cutoff() if cutoff is None else cutoff
     return or_(referral.status.not_in(ENDING_STATES), referral.closed_at.is_(None), referral.closed_at > cutoff)
 
 

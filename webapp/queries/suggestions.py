@@ -61,10 +61,11 @@ def _place(actor, person):
 
 
 def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozenset(),
-                     cep_only: bool = False) -> list[Suggestion]:
+                     cep_only: bool = False, structures=None) -> list[Suggestion]:
     """Best-suited structures first, each with the reasons of its rank (`exclude`: ids not to suggest,
     e.g. those that already declined this journey's referral; they stay in the full list;
-    `cep_only`: a referral for a CEP, to CEP operators only)."""
+    `cep_only`: a referral for a CEP, to CEP operators only; `structures`: the other active
+    structures when the caller already read them, else they are read here)."""
     categories = _categories(data.get("thematiques"))
     weights = _network_weights(person.public, categories)
     code, bassin, departement, own_place = _place(actor, person)
@@ -72,8 +73,7 @@ def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozense
     public_label = dict(PUBLICS_SPRO).get(person.public)
     labels = category_labels()
     found = []
-    for structure in db.session.scalars(select(Structure).where(
-            Structure.active.is_(True), Structure.id != actor.structure_id)):
+    for structure in partner_structures(actor) if structures is None else structures:
         if structure.id in exclude or (cep_only and not structure.cep_operator):
             continue
         s = Suggestion(structure)
@@ -118,12 +118,11 @@ def partner_ids(actor) -> set[int]:
         Structure.active.is_(True), Structure.id != actor.structure_id)))
 
 
-def partner_choices(actor, cep_only: bool = False) -> list[tuple[int, str, str]]:
-    """Every other active structure (CEP operators only for a CEP), as (id, label, département group)."""
-    query = select(Structure).where(Structure.active.is_(True), Structure.id != actor.structure_id)
-    if cep_only:
-        query = query.where(Structure.cep_operator.is_(True))
-    rows = db.session.scalars(query.order_by(Structure.departement, Structure.name)).all()
+def partner_choices(actor, cep_only: bool = False, structures=None) -> list[tuple[int, str, str]]:
+    """Every other active structure (CEP operators only for a CEP), as (id, label, département group);
+    `structures`: `partner_structures(actor)` when the caller already read them."""
+    rows = partner_structures(actor) if structures is None else structures
+    rows = [s for s in rows if s.cep_operator or not cep_only]
     return [(s.id, f"{s.name} ({s.commune or s.departement})", f"Département {s.departement}") for s in rows]
 
 

@@ -3,7 +3,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from .referrals import latest_referral, person_view, tried_partners
-from .suggestions import partner_choices, suggest_partners
+from .suggestions import partner_choices, partner_structures, suggest_partners
 from .tasks import task_data
 
 
@@ -27,7 +27,8 @@ def partner_options(actor, task, suggest: bool = True, data: dict | None = None)
     if task.journey.structure_id != actor.structure_id:
         excluded.add(task.journey.structure_id)
     cep_only = for_cep(task, journey_data)
-    choices = [choice for choice in partner_choices(actor, cep_only) if choice[0] not in excluded]
+    structures = partner_structures(actor)  # read once, for the choices and the suggestions
+    choices = [choice for choice in partner_choices(actor, cep_only, structures) if choice[0] not in excluded]
     if not suggest:
         return {"suggestions": [], "choices": choices}
     view = person_view(actor, task.person)
@@ -37,7 +38,7 @@ def partner_options(actor, task, suggest: bool = True, data: dict | None = None)
         person = SimpleNamespace(public=view.get("public"), commune_code=view.get("commune_code"))
         seen = {"thematiques": view.get("thematiques")}
     suggestions = suggest_partners(actor, person, seen, exclude=tried_partners(task.journey_id) | excluded,
-                                   cep_only=cep_only)
+                                   cep_only=cep_only, structures=structures)
     return {"suggestions": suggestions, "choices": choices}
 
 

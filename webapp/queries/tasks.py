@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from ..errors import NotFound
@@ -69,12 +69,16 @@ def earlier_answers(task: HumanTask) -> dict:
     return {name: data[name] for name in names if data.get(name) not in (None, "", [], {})}
 
 
+# Built once with parameters: every step's answer runs it.
+_OPEN_TASKS_OF_JOURNEY = (select(HumanTask).where(
+    HumanTask.journey_id == bindparam("journey_id"), HumanTask.status == "ouverte",
+    HumanTask.structure_id == bindparam("structure_id")).order_by(HumanTask.created_at, HumanTask.id))
+
+
 def open_tasks_of_journey(actor, journey_id: int) -> list[HumanTask]:
     """The journey's open tasks held by the actor's structure, oldest first."""
-    return db.session.scalars(select(HumanTask).where(
-        HumanTask.journey_id == journey_id, HumanTask.status == "ouverte",
-        HumanTask.structure_id == actor.structure_id)
-        .order_by(HumanTask.created_at, HumanTask.id)).all()
+    return db.session.scalars(_OPEN_TASKS_OF_JOURNEY,
+                              {"journey_id": journey_id, "structure_id": actor.structure_id}).all()
 
 
 def _scope(actor, scope: str):
