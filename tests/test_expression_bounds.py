@@ -178,7 +178,7 @@ def test_each_evaluation_starts_with_a_fresh_budget_and_keeps_no_task_data():
     with pytest.raises(EngineError, match="parcourt trop de données"):
         evaluate_bounded(costly, {"liste": ["€" * 5_000] * 50})
     assert evaluate_bounded("max(liste * 100)", {"liste": ["€" * 150] * 50}) == "€" * 150  # just under it
-    evaluator = expression_budget._collector.evaluator
+    evaluator = expression_budget._thread.evaluator
     assert evaluator.names == {} and not evaluator.running
 
 

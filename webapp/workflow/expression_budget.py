@@ -28,17 +28,17 @@ MAX_WORK = 1_000_000           # characters and elements one evaluation goes thr
 # long-running process's heap refused an ordinary expression in a test run).
 EVALUATION_BUDGET_SECONDS = 0.5
 
-_collector = threading.local()  # per thread: whether an evaluation runs, the collector's time during them
+_thread = threading.local()  # per thread: its reused evaluator, whether it evaluates, the collector's time then
 
 
 def _time_collections(phase, _info) -> None:
-    if not getattr(_collector, "active", False):
+    if not getattr(_thread, "active", False):
         return  # outside evaluations, a collection costs no clock reading
     now = time.thread_time()
     if phase == "start":
-        _collector.started = now
+        _thread.started = now
     else:
-        _collector.seconds = getattr(_collector, "seconds", 0.0) + now - getattr(_collector, "started", now)
+        _thread.seconds = getattr(_thread, "seconds", 0.0) + now - getattr(_thread, "started", now)
 
 
 gc.callbacks.append(_time_collections)
@@ -47,16 +47,16 @@ gc.callbacks.append(_time_collections)
 def _own_time() -> float:
     """The thread's processor time, without the collector's passes (charged to whichever thread
     triggers them: a long-running process's full collection is not the expression's cost)."""
-    return time.thread_time() - getattr(_collector, "seconds", 0.0)
+    return time.thread_time() - getattr(_thread, "seconds", 0.0)
 
 
 def run_budgeted(tree, text: str, names: dict):
     """Evaluate a parsed expression within its budget, with this thread's evaluator: simpleeval's
     set-up costs as much as a short evaluation, so each thread builds one and reuses it."""
-    evaluator = getattr(_collector, "evaluator", None)
+    evaluator = getattr(_thread, "evaluator", None)
     if evaluator is None or evaluator.running:
         evaluator = BudgetedEvaluator()
-        _collector.evaluator = evaluator
+        _thread.evaluator = evaluator
     return evaluator.run(tree, text, names)
 
 
@@ -153,8 +153,8 @@ def _bounded_mod(a, b):
 class BudgetedEvaluator(EvalWithCompoundTypes):
     """simpleeval with bounded operators, charged reads and builds, and a deadline at every node."""
 
-    def __init__(self, names=None):
-        super().__init__(names=names or {}, functions={
+    def __init__(self):
+        super().__init__(names={}, functions={
             "len": len, "int": int, "str": self._str, "min": self._extreme(min), "max": self._extreme(max)})
         self.operators.update({ast.Add: _bounded_add, ast.Mult: _bounded_mult, ast.Mod: _bounded_mod})
         for comparison in _COMPARISONS:
@@ -173,13 +173,13 @@ class BudgetedEvaluator(EvalWithCompoundTypes):
     def run(self, tree, text: str, names: dict):
         """One evaluation of a parsed expression over `names`, with a fresh budget."""
         self.names, self.running = names, True
-        _collector.active = True
+        _thread.active = True
         try:
             self._start_budget()
             return self.eval(text, previously_parsed=tree)
         finally:
             self.names, self.running = {}, False  # the task data is not kept past the evaluation
-            _collector.active = False
+            _thread.active = False
 
     def _charge(self, *values, weight: int = 1) -> None:
         for value in values:
