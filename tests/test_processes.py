@@ -50,8 +50,20 @@ class Partner(str):
 FAKE_IDS = {"ml-orleans": 101, "cio-orleans": 102, "crij-orleans": 103}
 
 
+class Today(str):
+    """The date of the day the step runs (a test collected before midnight may run after it)."""
+
+
+TODAY = Today("today")
+
+
 def resolve(data: dict, ids: dict) -> dict:
-    return {k: ids[v] if isinstance(v, Partner) else v for k, v in data.items()}
+    """The step's data as submitted: partners by id, `TODAY` as the running day's ISO date."""
+    def value(v):
+        if isinstance(v, Partner):
+            return ids[v]
+        return clock.now().date().isoformat() if isinstance(v, Today) else v
+    return {k: value(v) for k, v in data.items()}
 
 
 def accueil_data(**extra):
@@ -87,7 +99,7 @@ def choisir(slug):
 ABANDONNER = {"decision": "abandonner", "motif_abandon": "La personne ne le souhaite plus."}
 INFORMATION = {"donnees_partagees": ["situation", "demande"], "personne_informee": True,
                "mode_information": "entretien"}
-TODAY = clock.now().date().isoformat()  # an appointment is never set in the past, a contact never in the future
+# TODAY: an appointment is never set in the past, a contact never in the future
 ACCEPTER = {"reponse": "accepter", "date_premier_rdv": TODAY}
 REFUSER = {"reponse": "refuser", "motif_refus": "capacite"}
 REDIRIGER = {"reponse": "rediriger", "partenaire_redirection_id": Partner("crij-orleans"),
@@ -433,7 +445,7 @@ def test_the_partners_answer_waits_for_its_three_deadlines(specs):
     [task] = instance.ready_user_tasks()
     assert task.bpmn_id == "traiter_orientation"
     assert instance.next_timer_at().isoformat() == FAR[2].replace("+00:00", "")
-    instance.complete(task.uuid, ACCEPTER)
+    instance.complete(task.uuid, resolve(ACCEPTER, FAKE_IDS))
     assert [t.bpmn_id for t in instance.ready_user_tasks()] == ["confirmer_premier_contact"]
     assert instance.next_timer_at() is None
 
