@@ -40,6 +40,8 @@ def _rank():
     return func.max(case(*[(HumanTask.bpmn_id == step, STAGE_RANKS[stage])
                            for step, stage in STEP_STAGES.items()], else_=0))
 
+_TASK = aliased(HumanTask, name="task")  # made once: a new alias sets up its columns again on first use
+
 
 def _own_cep(actor):
     return and_(Journey.process_key == "cep", Journey.structure_id == actor.structure_id)
@@ -47,7 +49,7 @@ def _own_cep(actor):
 
 def _mine(actor):
     """A journey with an open task assigned to the actor, or a task the actor completed."""
-    task = aliased(HumanTask)
+    task = _TASK
     return exists().where(task.journey_id == Journey.id, or_(
         and_(task.status == "ouverte", task.assignee_id == actor.id), task.completed_by_id == actor.id))
 
@@ -180,7 +182,7 @@ class RequestRow:
 def funding_requests(actor, *, page: int = 1, per_page: int = 25) -> Page:
     """Requests of the structure's journeys still to prepare or awaiting a decision: late ones
     first, then by deadline; each with the open task of that journey for that funder."""
-    task = aliased(HumanTask)
+    task = _TASK
     step = case((FundingRequest.status == "deposee", "decision_financeur"), else_="preparer_demande")
     deadline = case((FundingRequest.status == "deposee", FundingRequest.remind_at), else_=task.due_at)
     late = case((deadline < clock.now(), 0), else_=1)

@@ -88,6 +88,11 @@ def _scope(actor, scope: str):
     return stmt.where(HumanTask.structure_id == actor.structure_id,
                       HumanTask.role.in_(actor.roles or []))
 
+# Aliases are made once: a new alias sets up its columns again on first use, which costs more than
+# the rest of building the statement.
+_HELD = aliased(Journey, name="held")  # a journey of the task's person held by the actor's structure
+_CURRENT = aliased(DefinitionVersion, name="current_version")
+
 
 def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: str | None = None,
               person: str | None = None, page: int = 1, per_page: int = 25) -> Page:
@@ -116,9 +121,8 @@ def task_list(actor, scope: str = "mine", *, journey: str | None = None, task: s
     chosen = (stmt.with_only_columns(HumanTask.id).order_by(*order).limit(per_page)
               .offset((page - 1) * per_page).subquery())
     total = select(func.count()).select_from(stmt.with_only_columns(HumanTask.id).subquery()).scalar_subquery()
-    held = aliased(Journey)
     holds_person = or_(Person.created_by_structure_id == actor.structure_id, exists().where(
-        held.person_id == HumanTask.person_id, held.structure_id == actor.structure_id))
+        _HELD.person_id == HumanTask.person_id, _HELD.structure_id == actor.structure_id))
     rows = db.session.execute(
         select(HumanTask).join(chosen, chosen.c.id == HumanTask.id)
         .join(Person, Person.id == HumanTask.person_id)
@@ -157,10 +161,9 @@ def filter_choices(actor) -> dict:
     title = (_scope(actor, "queue").with_only_columns(HumanTask.title)
              .where(HumanTask.process_key == steps.c.process_key, HumanTask.bpmn_id == steps.c.bpmn_id)
              .limit(1).scalar_subquery())
-    current = aliased(DefinitionVersion)
     rows = db.session.execute(
-        select(steps.c.process_key, steps.c.bpmn_id, title.label("title"), current.name)
-        .outerjoin(current, and_(current.process_key == steps.c.process_key, current.is_current.is_(True)))).all()
+        select(steps.c.process_key, steps.c.bpmn_id, title.label("title"), _CURRENT.name)
+        .outerjoin(_CURRENT, and_(_CURRENT.process_key == steps.c.process_key, _CURRENT.is_current.is_(True)))).all()
     names = {r.process_key: r.name or r.process_key for r in rows}
     return {"journeys": sorted(names.items(), key=lambda pair: pair[1]),
             "tasks": sorted({(r.bpmn_id, _step_label(r.title)) for r in rows})}
