@@ -7,7 +7,7 @@
 Preparation, as an operator would do it: `spro db upgrade`, `spro seed-demo`, then (in this process)
 N counsellor accounts (role conseiller, spread over five demo structures), one API token each and
 two receptions waiting in each one's « Mes tâches ». Then the server users get: `spro serve`
-(gunicorn, SPRO_WEB_WORKERS × SPRO_WEB_THREADS, default 2 per CPU × 1) and one `spro worker`, both as
+(gunicorn, SPRO_WEB_WORKERS × SPRO_WEB_THREADS, default one per CPU plus one × 1) and one `spro worker`, both as
 subprocesses; their log goes to a file in the temp dir.
 
 The driver is a closed loop: each simulated counsellor opens a new HTTP/1.1 connection per request,

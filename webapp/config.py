@@ -48,8 +48,9 @@ class Config:
     # The web server (`spro serve`, gunicorn): processes, threads per process, seconds before a stuck
     # request's worker is restarted. One thread per process by default (gunicorn's `sync` workers, behind
     # a buffering proxy): the app is CPU-bound, so threads mostly queue behind each other (see
-    # docs/deployment.md); two processes per CPU keep the CPUs busy while requests wait on the database.
-    WEB_WORKERS = int(os.environ.get("SPRO_WEB_WORKERS") or 2 * (os.cpu_count() or 1))
+    # docs/deployment.md); one process per CPU, plus one to compute while another waits on a lock or the
+    # database (more processes than that made the CPUs switch between them more than they computed).
+    WEB_WORKERS = int(os.environ.get("SPRO_WEB_WORKERS") or (os.cpu_count() or 1) + 1)
     WEB_THREADS = int(os.environ.get("SPRO_WEB_THREADS", "1"))
     WEB_TIMEOUT_SECONDS = int(os.environ.get("SPRO_WEB_TIMEOUT_SECONDS", "60"))
     # The npm packages (package.json) whose built files the studio's editors load: bpmn-js, dmn-js.
