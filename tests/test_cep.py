@@ -276,6 +276,8 @@ def test_a_counsellor_of_a_structure_that_is_no_cep_operator_refers_to_one_who_o
     options = partner_options(get_user(cio), choice)
     chosen_ids = {c[0] for c in options["choices"]}
     assert structure("apec-tours").id in chosen_ids and structure("cio-tours").id not in chosen_ids
+    from webapp.queries.task_choices import allowed_partner_ids
+    assert allowed_partner_ids(get_user(cio), choice) == chosen_ids  # a completion accepts what the form offers
     assert options["suggestions"] and all(s.structure.cep_operator for s in options["suggestions"])
     with pytest.raises(InvalidData):
         do(cio, choice, {"decision": "orienter", "partenaire_id": structure("crij-orleans").id, "motif": "CEP"})

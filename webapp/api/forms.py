@@ -3,7 +3,7 @@ spelled out as `oneOf: [{"const": value, "title": label}]`."""
 from .. import form_checks
 from ..errors import InvalidData
 from ..extensions import db
-from ..queries.task_choices import partner_options, structure_label
+from ..queries.task_choices import allowed_partner_ids, partner_options, structure_label
 from ..queries.tasks import task_for
 from ..task_forms import expand
 from ..queries.definition_content import task_form
@@ -122,7 +122,7 @@ def on_partner_field(actor, task_id: int, data: dict, refusal: InvalidData) -> I
     names = [n for n, p in schema.get("properties", {}).items() if p.get("x-source") == PARTNERS]
     if not names:
         return refusal
-    offered = {value for value, _label, _group in partner_options(actor, task, suggest=False)["choices"]}
+    offered = allowed_partner_ids(actor, task)
     errors = {name: "Choisissez une structure de la liste." for name in names
               if name in data and data[name] not in offered}
     return InvalidData(refusal.message, errors) if errors else refusal

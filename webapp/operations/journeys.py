@@ -14,7 +14,7 @@ from ..models.people import IDENTITY_FIELDS, PROFILE_FIELDS
 from ..queries.definition_content import version_content
 from ..queries.people import person_for
 from ..queries.referrals import has_full_access
-from ..queries.task_choices import partner_options
+from ..queries.task_choices import allowed_partner_ids
 from ..task_forms import clean, expand, validate
 from ..workflow import EngineError, Instance, JourneyBoundExceeded, TaskNotReady
 from . import audit, person_index
@@ -169,8 +169,7 @@ def complete_task(actor, task_id: int, data) -> HumanTask:
     context = instance.task_data(task.task_uuid)
     allowed = None
     if uses_partners:
-        options = partner_options(actor, task, suggest=False, data=context)
-        allowed = {"partenaires": {choice[0] for choice in options["choices"]}}
+        allowed = {"partenaires": allowed_partner_ids(actor, task, data=context)}
     errors = validate(schema, data, allowed, context=context)
     if errors:
         raise InvalidData("Le formulaire contient des erreurs : corrigez les champs signalés.", errors)

@@ -112,10 +112,11 @@ def suggest_partners(actor, person, data: dict, limit: int = 5, exclude=frozense
     return found[:limit]
 
 
-def partner_ids(actor) -> set[int]:
-    """Structures a referral from the actor's structure may go to."""
-    return set(db.session.scalars(select(Structure.id).where(
-        Structure.active.is_(True), Structure.id != actor.structure_id)))
+def partner_ids(actor, cep_only: bool = False) -> set[int]:
+    """Structures a referral from the actor's structure may go to (CEP operators only for a CEP): the
+    ids of `partner_choices`, read alone, as checking a submitted choice needs no labels."""
+    stmt = select(Structure.id).where(Structure.active.is_(True), Structure.id != actor.structure_id)
+    return set(db.session.scalars(stmt.where(Structure.cep_operator.is_(True)) if cep_only else stmt))
 
 
 def partner_choices(actor, cep_only: bool = False, structures=None) -> list[tuple[int, str, str]]:

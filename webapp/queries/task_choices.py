@@ -3,7 +3,7 @@ from functools import cache
 from types import SimpleNamespace
 
 from .referrals import latest_referral, person_view, tried_partners
-from .suggestions import partner_choices, partner_structures, suggest_partners
+from .suggestions import partner_choices, partner_ids, partner_structures, suggest_partners
 from .tasks import task_data
 
 
@@ -23,9 +23,7 @@ def partner_options(actor, task, suggest: bool = True, data: dict | None = None)
     caller already restored the journey (else it is read once, only if needed).
     """
     journey_data = cache(lambda: task_data(task) if data is None else data)
-    excluded = set()
-    if task.journey.structure_id != actor.structure_id:
-        excluded.add(task.journey.structure_id)
+    excluded = _excluded(actor, task)
     cep_only = for_cep(task, journey_data)
     structures = partner_structures(actor)  # read once, for the choices and the suggestions
     choices = [choice for choice in partner_choices(actor, cep_only, structures) if choice[0] not in excluded]
@@ -40,6 +38,18 @@ def partner_options(actor, task, suggest: bool = True, data: dict | None = None)
     suggestions = suggest_partners(actor, person, seen, exclude=tried_partners(task.journey_id) | excluded,
                                    cep_only=cep_only, structures=structures)
     return {"suggestions": suggestions, "choices": choices}
+
+
+def allowed_partner_ids(actor, task, data: dict | None = None) -> set[int]:
+    """The ids `partner_options` would offer as choices, without reading the structures' details:
+    what a submitted choice is checked against."""
+    journey_data = cache(lambda: task_data(task) if data is None else data)
+    return partner_ids(actor, for_cep(task, journey_data)) - _excluded(actor, task)
+
+
+def _excluded(actor, task) -> set[int]:
+    """A receiving structure cannot send the person back to the structure in charge of the journey."""
+    return {task.journey.structure_id} if task.journey.structure_id != actor.structure_id else set()
 
 
 def for_cep(task, journey_data) -> bool:
