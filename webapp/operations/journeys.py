@@ -139,8 +139,9 @@ def _mark_completed(actor, task: HumanTask, data: dict, now) -> None:
     """Close the task only if it is still open and the actor's to close (one conditional UPDATE):
     the task row is read with the journey's lock, not its own, so a claim or a completion that
     slipped in between is caught here."""
-    result = db.session.execute(_CLOSE_TASK, {"task_id": task.id, "actor_structure_id": actor.structure_id,
-                                              "actor_id": actor.id, "done_at": now, "task_data": data})
+    with db.session.no_autoflush:  # the statement needs none of what is pending: the next flush writes it
+        result = db.session.execute(_CLOSE_TASK, {"task_id": task.id, "actor_structure_id": actor.structure_id,
+                                                  "actor_id": actor.id, "done_at": now, "task_data": data})
     if result.rowcount != 1:
         db.session.refresh(task)
         _check_still_open(actor, task)
@@ -189,11 +190,11 @@ def complete_task(actor, task_id: int, data) -> HumanTask:
         raise InvalidData(f"Le parcours n'a pas pu avancer : {exc}") from exc
     now = clock.now()
     _mark_completed(actor, task, engine_data, now)
-    task.person.last_contact_at = now
     try:
         save_state(journey, instance, actor, keep=True)
     except StaleDataError as exc:
         raise Conflict("Le parcours a été modifié en même temps par quelqu'un d'autre ; réessayez.") from exc
+    task.person.last_contact_at = now
     audit.record(actor, "task.completed", _completed_summary(task.title, schema, data),
                  person_id=task.person_id, journey_id=journey.id, detail={"task_id": task.id})
     return task

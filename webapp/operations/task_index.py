@@ -64,9 +64,10 @@ def save_state(journey: Journey, instance: Instance, actor=None, keep: bool = Fa
     go to the last person of that structure who worked the journey; with `keep`, the actor keeps
     the new tasks their structure and role allow (set before the rows are written)."""
     now = clock.now()
+    # read before the journey changes, so that its new state is written in the same flush as its new tasks
+    open_rows = {t.task_uuid: t for t in db.session.scalars(_OPEN_TASKS, {"journey_id": journey.id})}
     journey.state = instance.dump()
     journey.next_timer_at = instance.next_timer_at()
-    open_rows = {t.task_uuid: t for t in db.session.scalars(_OPEN_TASKS, {"journey_id": journey.id})}
     ready = instance.ready_user_tasks()
     created = []
     for info in ready:
