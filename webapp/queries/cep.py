@@ -40,6 +40,7 @@ def _rank():
     return func.max(case(*[(HumanTask.bpmn_id == step, STAGE_RANKS[stage])
                            for step, stage in STEP_STAGES.items()], else_=0))
 
+
 _TASK = aliased(HumanTask, name="task")  # made once: a new alias sets up its columns again on first use
 
 
