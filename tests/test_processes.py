@@ -51,7 +51,8 @@ FAKE_IDS = {"ml-orleans": 101, "cio-orleans": 102, "crij-orleans": 103}
 
 
 class Today(str):
-    """The date of the day the step runs (a test collected before midnight may run after it)."""
+    """The date of the day the step runs (a test collected before midnight may run after it): an
+    appointment is never set in the past, a contact never in the future."""
 
 
 TODAY = Today("today")
@@ -99,7 +100,6 @@ def choisir(slug):
 ABANDONNER = {"decision": "abandonner", "motif_abandon": "La personne ne le souhaite plus."}
 INFORMATION = {"donnees_partagees": ["situation", "demande"], "personne_informee": True,
                "mode_information": "entretien"}
-# TODAY: an appointment is never set in the past, a contact never in the future
 ACCEPTER = {"reponse": "accepter", "date_premier_rdv": TODAY}
 REFUSER = {"reponse": "refuser", "motif_refus": "capacite"}
 REDIRIGER = {"reponse": "rediriger", "partenaire_redirection_id": Partner("crij-orleans"),

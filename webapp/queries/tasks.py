@@ -88,6 +88,7 @@ def _scope(actor, scope: str):
     return stmt.where(HumanTask.structure_id == actor.structure_id,
                       HumanTask.role.in_(actor.roles or []))
 
+
 # Aliases are made once: a new alias sets up its columns again on first use, which costs more than
 # the rest of building the statement.
 _HELD = aliased(Journey, name="held")  # a journey of the task's person held by the actor's structure
